@@ -1,0 +1,48 @@
+import { createServer } from 'node:http';
+import { loadConfig } from '@fig/config';
+import { connectRedis, RedisGuestbook, redisCheck } from '@fig/guestbook';
+import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, listen, runMain } from '@fig/health';
+import { createLogger } from '@fig/logging';
+import { createModel } from '@fig/sentiment';
+import { flushTelemetry } from '@fig/telemetry';
+import { createMonolith } from './app';
+import { monolithConfigSchema } from './config';
+
+runMain(async () => {
+  const config = loadConfig(monolithConfigSchema);
+  const service = 'monolith';
+  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service, version: config.APP_VERSION });
+  const lifecycle = new Lifecycle({
+    logger,
+    delayMs: config.SHUTDOWN_DELAY_MS,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+
+  const redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}` });
+  const app = createMonolith({
+    store: new RedisGuestbook(redis),
+    model: createModel(config.MODEL_VERSION),
+    logger,
+    metrics,
+    version: config.APP_VERSION,
+    pod: config.POD_NAME,
+    isDraining: () => lifecycle.draining,
+  });
+
+  const server = createServer(app);
+  const ops = createOpsServer({
+    checks: [redisCheck(redis)],
+    registry: metrics.registry,
+    isDraining: () => lifecycle.draining,
+  });
+  const [port, opsPort] = await Promise.all([listen(server, config.PORT), ops.listen(config.OPS_PORT)]);
+
+  lifecycle
+    .addHttpServer('http', server)
+    .addCleanup('telemetry', flushTelemetry)
+    .addCleanup('redis', () => redis.close())
+    .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
+  installSignalHandlers(lifecycle, logger);
+  logger.info({ port, opsPort, model: config.MODEL_VERSION }, 'monolith listening');
+});

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig } from './load';
+export { baseEnv, durationMs, logLevel, port, url, type BaseEnv } from './fields';

@@ -1,0 +1,50 @@
+/**
+ * The one list of error codes a client of Fig can see. Codes are stable API:
+ * callers branch on `code`, never on message text. Each boundary maps them once
+ * (HTTP status here, gRPC status in store-svc).
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
+  INVALID_JSON: { status: 400, message: 'The body is not valid JSON' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is not one this service issued' },
+  INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'Idempotency-Key must be 1-200 visible characters' },
+  UNAUTHENTICATED: { status: 401, message: 'Credentials are missing or invalid' },
+  FORBIDDEN: { status: 403, message: 'These credentials may not do this' },
+  NOT_FOUND: { status: 404, message: 'No such route' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The body must be application/json' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side' },
+  BAD_GATEWAY: { status: 502, message: 'The upstream answered with an error' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The data store is unavailable' },
+  UPSTREAM_UNAVAILABLE: { status: 503, message: 'No upstream is available' },
+  SHUTTING_DOWN: { status: 503, message: 'This instance is shutting down' },
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream did not answer in time' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface FieldViolation {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string = errorCatalogue[code].message,
+    readonly details?: { fields?: FieldViolation[]; retryAfterSeconds?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

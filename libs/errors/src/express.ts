@@ -1,0 +1,39 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError, isAppError } from './catalogue';
+import { errorBody } from './body';
+
+/** Errors raised by Express's body parser carry a `type`; map the ones clients cause. */
+function fromBodyParser(err: { type?: string; status?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('INVALID_JSON');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new AppError('VALIDATION_FAILED', 'The body was cut short');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const known = isAppError(err) ? err : fromBodyParser(err);
+    const error = known ?? new AppError('INTERNAL');
+    if (!known) {
+      logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+    }
+    if (error.details?.retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(error.details.retryAfterSeconds));
+    }
+    res.status(error.status).json(errorBody(error.code, error.message, error.details?.fields));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new AppError('NOT_FOUND'));

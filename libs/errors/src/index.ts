@@ -1,0 +1,3 @@
+export { AppError, errorCatalogue, isAppError, type ErrorCode, type FieldViolation } from './catalogue';
+export { errorBody, type ErrorBody } from './body';
+export { errorHandler, notFoundHandler } from './express';

@@ -1,0 +1,127 @@
+import express, { type Express, type Request, type Response, type Router } from 'express';
+import helmet from 'helmet';
+import { AppError, errorHandler, notFoundHandler } from '@fig/errors';
+import {
+  parsePageSize,
+  validateIdempotencyKey,
+  validateNewEntry,
+  validateSentimentRequest,
+  type GuestbookStore,
+} from '@fig/guestbook';
+import { httpMetrics, type Metrics } from '@fig/health';
+import { requestContext, type Logger, type RequestWithContext } from '@fig/logging';
+import type { Sentiment } from '@fig/sentiment';
+import { renderPage } from './page';
+import type { Scorer, ServiceInfo } from './ports';
+
+export interface GuestbookAppDeps {
+  store: GuestbookStore;
+  scorer: Scorer;
+  info: ServiceInfo;
+  logger: Logger;
+  metrics: Metrics;
+  isDraining: () => boolean;
+  /** Routes a service adds to the shared ones (e.g. the frontend's live updates). */
+  extraRoutes?: (router: Router) => void;
+  /** Markup appended to the page body (e.g. a script tag). */
+  pageScripts?: string;
+}
+
+const bodyLimit = '16kb';
+
+/** Bodies are JSON only; anything else is refused before it is read. */
+function requireJson(req: Request, _res: Response, next: (err?: unknown) => void) {
+  next(req.is('application/json') ? undefined : new AppError('UNSUPPORTED_MEDIA_TYPE'));
+}
+
+/**
+ * The guestbook over HTTP: the page, the form post and the JSON API, exactly
+ * the same in the monolith and the extracted frontend, which differ only in
+ * the store and scorer they pass in.
+ */
+export function createGuestbookApp(deps: GuestbookAppDeps): Express {
+  const { store, scorer, info, logger, metrics, isDraining } = deps;
+
+  /** The model is best-effort for writes: an entry is saved unscored rather than lost. */
+  async function scoreOrNull(req: Request, text: string): Promise<Sentiment | null> {
+    try {
+      return await scorer.score(text);
+    } catch (err) {
+      (req as RequestWithContext).log.warn({ err }, 'model unavailable; saving entry unscored');
+      return null;
+    }
+  }
+
+  async function renderHome(res: Response, status = 200, formError?: string) {
+    const [visits, page] = await Promise.all([store.incrementVisits(), store.listEntries({ limit: 20 })]);
+    const html = renderPage({
+      info,
+      visits,
+      entries: page.entries,
+      ...(formError ? { formError } : {}),
+      ...(deps.pageScripts ? { scripts: deps.pageScripts } : {}),
+    });
+    res.status(status).type('html').send(html);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(helmet());
+  app.use(requestContext(logger));
+  app.use(httpMetrics(metrics));
+  app.use((_req, res, next) => {
+    // Tell keep-alive clients to reconnect elsewhere while this instance drains.
+    if (isDraining()) res.setHeader('Connection', 'close');
+    next();
+  });
+
+  const router = express.Router();
+  const json = [requireJson, express.json({ limit: bodyLimit })];
+
+  router.get('/', async (_req, res) => renderHome(res));
+
+  router.post('/entries', express.urlencoded({ extended: false, limit: bodyLimit }), async (req, res) => {
+    let entry;
+    try {
+      entry = validateNewEntry(req.body);
+    } catch (err) {
+      if (err instanceof AppError) return renderHome(res, 400, err.message);
+      throw err;
+    }
+    await store.addEntry(entry, await scoreOrNull(req, entry.text));
+    res.redirect(303, '/');
+  });
+
+  router.get('/api/entries', async (req, res) => {
+    const limit = parsePageSize(req.query.limit);
+    const cursor = req.query.cursor;
+    if (cursor !== undefined && typeof cursor !== 'string') throw new AppError('INVALID_CURSOR');
+    res.json(await store.listEntries({ limit, ...(cursor ? { cursor } : {}) }));
+  });
+
+  router.post('/api/entries', ...json, async (req, res) => {
+    const entry = validateNewEntry(req.body);
+    const key = validateIdempotencyKey(req.get('idempotency-key'));
+    const result = await store.addEntry(entry, await scoreOrNull(req, entry.text), key);
+    res.status(result.created ? 201 : 200).json(result.entry);
+  });
+
+  router.get('/api/stats', async (_req, res) => {
+    res.json(await store.getStats());
+  });
+
+  router.post('/api/sentiment', ...json, async (req, res) => {
+    res.json(await scorer.score(validateSentimentRequest(req.body)));
+  });
+
+  router.get('/api/info', (_req, res) => {
+    res.json(info);
+  });
+
+  deps.extraRoutes?.(router);
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

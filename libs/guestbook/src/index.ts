@@ -1,0 +1,13 @@
+export type { Entry, NewEntry, Page, Stats } from './entry';
+export {
+  limits,
+  parsePageSize,
+  validateIdempotencyKey,
+  validateNewEntry,
+  validateSentimentRequest,
+} from './validation';
+export { decodeCursor, encodeCursor } from './cursor';
+export { keys } from './keys';
+export type { AddResult, GuestbookStore, ListOptions } from './store';
+export { RedisGuestbook } from './redis-guestbook';
+export { connectRedis, redisCheck, type RedisClient, type RedisConnectOptions } from './redis-client';

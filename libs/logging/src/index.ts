@@ -1,0 +1,3 @@
+export { createLogger, type LoggerOptions } from './logger';
+export { requestContext, type RequestWithContext } from './request';
+export type { Logger } from 'pino';

