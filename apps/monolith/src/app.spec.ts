@@ -1,0 +1,210 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
+import { createMetrics } from '@fig/health';
+import { createModel } from '@fig/sentiment';
+import { startRedis, type RedisServer } from '@fig/testing';
+import { createMonolith } from './app';
+
+const logger = pino({ level: 'silent' });
+
+describe('monolith HTTP API (real Redis, real sockets)', () => {
+  let redis: RedisServer;
+  let client: RedisClient;
+  let server: Server;
+  let base: string;
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = await connectRedis({ url: redis.url, logger, name: 'test' });
+    const app = createMonolith({
+      store: new RedisGuestbook(client),
+      model: createModel('v2'),
+      logger,
+      metrics: createMetrics({ service: 'monolith', version: 'v2' }),
+      version: 'v2',
+      pod: 'pod-7',
+      isDraining: () => false,
+    });
+    server = createServer(app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    client.destroy();
+    await redis.dispose();
+  });
+  beforeEach(() => client.flushAll());
+
+  it('creates an entry with its sentiment and returns 201', async () => {
+    const res = await post('/api/entries', { author: ' Ada ', text: 'What a wonderful, lovely day!' });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({
+      id: expect.any(String),
+      author: 'Ada',
+      text: 'What a wonderful, lovely day!',
+      sentiment: { label: 'positive', score: expect.any(Number), model: 'v2' },
+      createdAt: expect.any(String),
+    });
+  });
+
+  it('lists entries newest first across pages with an opaque cursor', async () => {
+    for (let i = 1; i <= 5; i++) await post('/api/entries', { author: 'A', text: `entry ${i}` });
+    const first = (await (await fetch(`${base}/api/entries?limit=2`)).json()) as {
+      entries: { text: string }[];
+      nextCursor: string;
+    };
+    expect(first.entries.map((e) => e.text)).toEqual(['entry 5', 'entry 4']);
+    const second = (await (await fetch(`${base}/api/entries?limit=2&cursor=${first.nextCursor}`)).json()) as {
+      entries: { text: string }[];
+      nextCursor: string;
+    };
+    expect(second.entries.map((e) => e.text)).toEqual(['entry 3', 'entry 2']);
+    const last = (await (await fetch(`${base}/api/entries?limit=2&cursor=${second.nextCursor}`)).json()) as {
+      entries: { text: string }[];
+      nextCursor: string | null;
+    };
+    expect(last).toMatchObject({ entries: [{ text: 'entry 1' }], nextCursor: null });
+  });
+
+  it('counts visits, entries and sentiment in /api/stats', async () => {
+    await post('/api/entries', { author: 'A', text: 'I love it, great work' });
+    await post('/api/entries', { author: 'B', text: 'This is terrible and awful' });
+    await fetch(`${base}/`);
+    expect(await (await fetch(`${base}/api/stats`)).json()).toEqual({
+      visits: 1,
+      entries: 2,
+      sentiment: { positive: 1, neutral: 0, negative: 1 },
+    });
+  });
+
+  it('scores text at /api/sentiment with the configured model', async () => {
+    const res = await post('/api/sentiment', { text: 'not good at all' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { label: string; score: number; model: string };
+    expect(body).toMatchObject({ label: 'negative', model: 'v2' });
+    expect(body.score).toBeGreaterThanOrEqual(-1);
+  });
+
+  it('names itself at /api/info', async () => {
+    expect(await (await fetch(`${base}/api/info`)).json()).toEqual({
+      service: 'monolith',
+      version: 'v2',
+      pod: 'pod-7',
+      model: 'v2',
+    });
+  });
+
+  it.each([
+    [{ author: '', text: 'hi' }, 'author', 'REQUIRED'],
+    [{ author: 'a'.repeat(41), text: 'hi' }, 'author', 'TOO_LONG'],
+    [{ author: 'Ada', text: 'x'.repeat(281) }, 'text', 'TOO_LONG'],
+    [{ author: 'Ada', text: 'tab\there' }, 'text', 'CONTROL_CHARACTERS'],
+    [{ author: 7, text: 'hi' }, 'author', 'NOT_A_STRING'],
+    [['not', 'an', 'object'], '(body)', 'NOT_AN_OBJECT'],
+  ])('rejects %j with 400 VALIDATION_FAILED naming %s (%s)', async (body, field, code) => {
+    const res = await post('/api/entries', body);
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { code: string; fields: { field: string; code: string }[] } };
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.fields).toContainEqual(expect.objectContaining({ field, code }));
+  });
+
+  it('rejects malformed JSON with 400 INVALID_JSON', async () => {
+    const res = await post('/api/entries', '{"author": "Ada",');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_JSON');
+  });
+
+  it('rejects a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await post('/api/entries', { author: 'Ada', text: 'x'.repeat(17 * 1024) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('rejects a non-JSON body with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const res = await fetch(`${base}/api/entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'author=Ada',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('rejects a bad limit and a forged cursor with coded 400s', async () => {
+    const limit = await fetch(`${base}/api/entries?limit=500`);
+    expect(limit.status).toBe(400);
+    expect(((await limit.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    const cursor = await fetch(`${base}/api/entries?cursor=forged`);
+    expect(cursor.status).toBe(400);
+    expect(((await cursor.json()) as { error: { code: string } }).error.code).toBe('INVALID_CURSOR');
+  });
+
+  it('answers unknown routes with a coded 404', async () => {
+    const res = await fetch(`${base}/nope`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('creates exactly one entry for 50 concurrent POSTs with one Idempotency-Key', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        post('/api/entries', { author: 'Ada', text: `attempt ${i}` }, { 'idempotency-key': 'same-key' }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(49);
+    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id)));
+    expect(ids.size).toBe(1);
+    expect(((await (await fetch(`${base}/api/stats`)).json()) as { entries: number }).entries).toBe(1);
+  });
+
+  it('renders the page with entries escaped, the counter and the footer', async () => {
+    await post('/api/entries', { author: '<b>Mallory</b>', text: '<script>alert("x")</script>' });
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toContain('&lt;b&gt;Mallory&lt;/b&gt;');
+    expect(html).toMatch(/<footer[^>]*>\[pod-7\] monolith v2<\/footer>/);
+    expect(html).toContain('--version:#1565c0');
+    expect(html).toMatch(/visited <strong id="visits">1<\/strong>/);
+  });
+
+  it('accepts a form post without JavaScript and redirects back to the page', async () => {
+    const res = await fetch(`${base}/entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ author: 'Form', text: 'posted without js' }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    const html = await (await fetch(`${base}/`)).text();
+    expect(html).toContain('posted without js');
+  });
+
+  it('re-renders the page with the reason when a form post is invalid', async () => {
+    const res = await fetch(`${base}/entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ author: '', text: 'no name' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/role="alert">author must not be blank/);
+  });
+});
