@@ -133,13 +133,12 @@ describe('monolith process', () => {
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const res = await fetch(`${monolith.base}/api/stats`, { headers: { traceparent } });
       expect(res.status).toBe(200);
-      const spans = await waitFor(
-        () => {
-          const mine = receiver.spans.filter((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736');
-          return mine.some((s) => s.attributes['db.system'] === 'redis' || /redis/i.test(s.name)) && mine;
-        },
-        { timeoutMs: 5_000, what: 'spans to be exported' },
-      );
+      const mine = () => receiver.spans.filter((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736');
+      await waitFor(() => mine().some((s) => s.attributes['db.system'] === 'redis' || /redis/i.test(s.name)), {
+        timeoutMs: 5_000,
+        what: 'a Redis span to be exported',
+      });
+      const spans = mine();
       const server = spans.find((s) => s.kind === 2);
       expect(server).toMatchObject({ service: 'monolith', parentSpanId: '00f067aa0ba902b7' });
       const ids = new Set(spans.map((s) => s.spanId));

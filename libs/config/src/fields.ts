@@ -45,5 +45,4 @@ export const baseEnv = {
   SHUTDOWN_TIMEOUT_MS: durationMs(10_000),
 };
 
-const baseSchema = z.object(baseEnv);
-export type BaseEnv = z.output<typeof baseSchema>;
+export type BaseEnv = z.output<z.ZodObject<typeof baseEnv>>;

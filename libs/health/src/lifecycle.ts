@@ -112,6 +112,8 @@ export function installSignalHandlers(
   exit: (code: number) => void = (code) => process.exit(code),
 ) {
   let received = false;
+  // Let buffered log lines reach stdout, in order, before the process ends.
+  const flushThenExit = (code: number) => logger.flush(() => exit(code));
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -119,10 +121,10 @@ export function installSignalHandlers(
     }
     received = true;
     lifecycle.shutdown(signal).then(
-      () => exit(0),
+      () => flushThenExit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        exit(1);
+        flushThenExit(1);
       },
     );
   };
