@@ -96,7 +96,9 @@ describe('liveEvents (server-sent events)', () => {
     await stream.next();
     expect(feed.listeners.size).toBe(1);
     stream.controller.abort();
-    await waitFor(() => feed.listeners.size === 0 && live.size() === 0, { what: 'the listener to be removed' });
+    await waitFor(() => feed.listeners.size === 0 && live.size() === 0, {
+      what: 'the listener to be removed',
+    });
   });
 
   it('ends every open stream on closeAll, as a draining instance must', async () => {

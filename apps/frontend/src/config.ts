@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { baseEnv, durationMs, port, url } from '@fig/config';
+
+/** Everything the frontend reads from its environment. */
+export const frontendConfigSchema = z.object({
+  ...baseEnv,
+  PORT: port(8082),
+  OPS_PORT: port(9082),
+  /** gRPC target of store-svc; `dns:///` lets grpc-js balance over every address a headless Service returns. */
+  STORE_ADDR: z
+    .string()
+    .regex(
+      /^(dns:\/\/\/|ipv4:|ipv6:|unix:)?[\w.:[\]-]+(:\d+)?$/,
+      'must be a gRPC target such as dns:///store-svc:50051',
+    )
+    .default('dns:///127.0.0.1:50051'),
+  /** Deadline of each store-svc call: a slow store becomes a coded 503, not a hung page. */
+  STORE_DEADLINE_MS: durationMs(1_000),
+  /** Where the not-yet-extracted sentiment model lives (the monolith's /api/sentiment). */
+  MONOLITH_URL: url(['http:', 'https:']).default('http://127.0.0.1:8081'),
+  MODEL_TIMEOUT_MS: durationMs(800),
+  /** Consecutive model failures that open the circuit. */
+  MODEL_BREAKER_FAILURES: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'must be a whole number from 1')
+    .transform(Number)
+    .default(3),
+  /** How long an open circuit waits before letting one trial call through. */
+  MODEL_BREAKER_COOLDOWN_MS: durationMs(5_000),
+});
+
+export type FrontendConfig = z.output<typeof frontendConfigSchema>;

@@ -1,0 +1,106 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '@fig/testing';
+import { CircuitBreaker } from './breaker';
+import { createModelClient, type ModelClient } from './model-client';
+
+type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
+
+const answer = { label: 'positive', score: 0.5, model: 'v2' };
+const json =
+  (body: unknown, status = 200): Behaviour =>
+  (_req, res) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+describe('model client (the monolith’s /api/sentiment behind a timeout and a breaker)', () => {
+  let server: Server;
+  let base: string;
+  let behaviour: Behaviour;
+  let seen: { method?: string; url?: string; body: string }[];
+  let client: ModelClient;
+  let breaker: CircuitBreaker;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, body });
+        behaviour(req, res);
+      });
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    seen = [];
+    behaviour = json(answer);
+    breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    client = createModelClient({ baseUrl: base, timeoutMs: 200, breaker });
+  });
+  afterEach(() => client.close());
+
+  it('posts the text as JSON and returns the model’s answer', async () => {
+    await expect(client.score('lovely')).resolves.toEqual(answer);
+    expect(seen).toEqual([{ method: 'POST', url: '/api/sentiment', body: '{"text":"lovely"}' }]);
+  });
+
+  it('gives up after the timeout with UPSTREAM_TIMEOUT', async () => {
+    behaviour = (_req, res) => setTimeout(() => json(answer)(_req, res), 1_000);
+    const started = Date.now();
+    await expect(client.score('slow')).rejects.toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      status: 504,
+    });
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+
+  it.each([
+    ['an error status', json({ error: { code: 'INTERNAL' } }, 500), 'BAD_GATEWAY'],
+    ['a 503', json({}, 503), 'UPSTREAM_UNAVAILABLE'],
+    ['an answer of the wrong shape', json({ label: 'ecstatic', score: 9 }), 'BAD_GATEWAY'],
+  ])('maps %s to %s', async (_what, failing, code) => {
+    behaviour = failing;
+    await expect(client.score('x')).rejects.toMatchObject({ code });
+  });
+
+  it('maps a refused connection to UPSTREAM_UNAVAILABLE', async () => {
+    const closed = createModelClient({
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      timeoutMs: 200,
+      breaker,
+    });
+    await expect(closed.score('x')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    await closed.close();
+  });
+
+  it('stops calling once the circuit opens, failing at once with a Retry-After hint', async () => {
+    behaviour = json({}, 500);
+    await expect(client.score('a')).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
+    await expect(client.score('b')).rejects.toMatchObject({ code: 'BAD_GATEWAY' });
+    await expect(client.score('c')).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      details: { retryAfterSeconds: 60 },
+    });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('reports readiness details while the model is up, and fails the check once the circuit is open', async () => {
+    behaviour = json({ service: 'monolith', model: 'v2' });
+    await expect(client.check.run(AbortSignal.timeout(500))).resolves.toEqual({
+      circuit: 'closed',
+      model: 'v2',
+    });
+    expect(client.check.critical).toBe(false);
+    behaviour = json({}, 500);
+    await Promise.allSettled([client.score('a'), client.score('b')]);
+    seen = [];
+    await expect(client.check.run(AbortSignal.timeout(500))).rejects.toThrow(/circuit open/);
+    expect(seen).toEqual([]);
+  });
+});
