@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { Logger } from 'pino';
 
 function buildClient(url: string, name: string, commandTimeoutMs: number) {
