@@ -1,0 +1,25 @@
+// `npm run bench`: every benchmark in turn, each printing its figures as
+// ratios against a baseline measured in the same run, and writing JSON under
+// test-output/bench/.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.resolve(here, '../../test-output/bench');
+const benches = [
+  ['startup.mjs', ['--json', path.join(out, 'startup.json')]],
+  ['store-list.mjs', ['--json', path.join(out, 'store-list.json')]],
+  ['gateway/run.mjs', ['--json', path.join(out, 'gateway.json')]],
+];
+
+let failed = 0;
+for (const [script, args] of benches) {
+  const file = path.join(here, script);
+  if (!existsSync(file)) continue;
+  process.stdout.write(`\n== ${script}\n`);
+  const run = spawnSync(process.execPath, [file, ...args], { stdio: 'inherit' });
+  if (run.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
