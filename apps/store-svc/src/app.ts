@@ -1,0 +1,73 @@
+import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { RedisGuestbook, type RedisClient } from '@fig/guestbook';
+import type { Logger } from '@fig/logging';
+import { descriptorSetBase64, storeServiceName, StoreServiceService } from '@fig/proto';
+import type { Registry } from 'prom-client';
+import { EntryFeed } from './feed';
+import { StoreHealth, watchRedis } from './health';
+import { rpcMetrics } from './metrics';
+import { createStoreService } from './service';
+
+export const serverOptions: ChannelOptions = {
+  // Ping idle connections so a vanished client (node gone, no FIN) is noticed.
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  // Recycle connections so clients re-resolve DNS and spread onto new replicas.
+  'grpc.max_connection_age_ms': 5 * 60_000,
+  'grpc.max_connection_age_grace_ms': 30_000,
+  // The largest valid request is a few KiB; a page of 100 entries ~200 KiB.
+  'grpc.max_receive_message_length': 64 * 1024,
+  'grpc.max_send_message_length': 1024 * 1024,
+};
+
+export interface StoreServerDeps {
+  redis: RedisClient;
+  /** A second connection for pub/sub (a subscribed connection runs no other commands). */
+  subscriber: RedisClient;
+  logger: Logger;
+  registry: Registry;
+  healthIntervalMs?: number;
+}
+
+/** store-svc without listening: StoreService, health and reflection on one gRPC server. */
+export function createStoreServer({ redis, subscriber, logger, registry, healthIntervalMs }: StoreServerDeps) {
+  const health = new StoreHealth();
+  const feed = new EntryFeed(subscriber, logger);
+  const server = new Server(serverOptions);
+  server.addService(
+    StoreServiceService,
+    createStoreService({ guestbook: new RedisGuestbook(redis), feed, logger, metrics: rpcMetrics(registry, storeServiceName) }),
+  );
+  health.service.addToServer(server);
+  const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
+  new ReflectionService(descriptors).addToServer(server);
+  const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up), healthIntervalMs);
+
+  return {
+    server,
+    health,
+    feed,
+    /** Binds and resolves with the port (the OS picks one for 0). */
+    listen(port: number, host = '0.0.0.0'): Promise<number> {
+      return new Promise((resolve, reject) =>
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        ),
+      );
+    },
+    /** Shutdown step 1: health NOT_SERVING, while calls are still served. */
+    drain: () => health.drain(),
+    /** Step 2: end watch streams, refuse new calls, resolve when in-flight calls are done. */
+    close(): Promise<void> {
+      stopWatching();
+      feed.close();
+      return new Promise((resolve) => server.tryShutdown(() => resolve()));
+    },
+    /** Step 3, once the budget is spent: cancel whatever is still running. */
+    force: () => server.forceShutdown(),
+  };
+}
+
+export type StoreServer = ReturnType<typeof createStoreServer>;

@@ -1,0 +1,61 @@
+import { once } from 'node:events';
+import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import { RedisGuestbook } from '@fig/guestbook';
+import type { StoreServiceClient, WatchEntriesResponse } from '@fig/proto';
+import { startRedis, type RedisServer } from '@fig/testing';
+import { call } from '../test/grpc';
+import { startStore, type RunningStore } from '../test/harness';
+
+/** Opens WatchEntries and resolves once the server has registered it (its headers arrive). */
+async function watch(client: StoreServiceClient) {
+  const stream: ClientReadableStream<WatchEntriesResponse> = client.watchEntries({});
+  const ended = new Promise<StatusObject>((resolve) => stream.on('status', resolve));
+  stream.on('error', () => undefined);
+  await once(stream, 'metadata');
+  const next = () => once(stream, 'data').then(([res]) => (res as WatchEntriesResponse).entry);
+  return { stream, ended, next };
+}
+
+describe('WatchEntries across replicas', () => {
+  let redis: RedisServer;
+  let replicas: RunningStore[];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    replicas = await Promise.all([startStore(redis.url), startStore(redis.url), startStore(redis.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await redis.dispose();
+  });
+
+  it('delivers an entry added through a third instance to subscribers of two others', async () => {
+    const [a, b, c] = replicas as [RunningStore, RunningStore, RunningStore];
+    const onA = await watch(a.client);
+    const onB = await watch(b.client);
+    const [fromA, fromB] = [onA.next(), onB.next()];
+    const { entry } = await call(c.client, c.client.addEntry, { author: 'Ada', text: 'live', idempotencyKey: '', sentiment: undefined });
+    expect(await fromA).toEqual(entry);
+    expect(await fromB).toEqual(entry);
+    onA.stream.cancel();
+    onB.stream.cancel();
+  });
+
+  it('delivers entries the monolith writes too', async () => {
+    const [a] = replicas as [RunningStore];
+    const watcher = await watch(a.client);
+    const next = watcher.next();
+    const { entry } = await new RedisGuestbook(a.redis).addEntry({ author: 'Mono', text: 'legacy write' }, null);
+    expect(await next).toMatchObject({ id: entry.id, text: 'legacy write', sentiment: undefined });
+    watcher.stream.cancel();
+  });
+
+  it('ends open streams with OK when the server shuts down', async () => {
+    const running = await startStore(redis.url);
+    const watcher = await watch(running.client);
+    running.store.drain();
+    await running.store.close();
+    expect((await watcher.ended).code).toBe(status.OK);
+    await running.stop();
+  });
+});

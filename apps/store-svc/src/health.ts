@@ -1,0 +1,56 @@
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { RedisClient } from '@fig/guestbook';
+import { storeServiceName } from '@fig/proto';
+
+/**
+ * grpc.health.v1.Health for the whole server ("") and for StoreService:
+ * SERVING only while Redis answers and the server is not draining.
+ */
+export class StoreHealth {
+  readonly service = new HealthImplementation({ '': 'NOT_SERVING', [storeServiceName]: 'NOT_SERVING' });
+  private redisUp = false;
+  private draining = false;
+
+  get status(): ServingStatus {
+    return this.redisUp && !this.draining ? 'SERVING' : 'NOT_SERVING';
+  }
+
+  setRedisUp(up: boolean): void {
+    this.redisUp = up;
+    this.publish();
+  }
+
+  drain(): void {
+    this.draining = true;
+    this.publish();
+  }
+
+  private publish() {
+    // setStatus notifies Watch streams only on change, so repeating it is cheap.
+    for (const name of ['', storeServiceName]) this.service.setStatus(name, this.status);
+  }
+}
+
+/**
+ * Follows whether Redis can serve: connection events flip the status at once,
+ * and a PING every `intervalMs` (bounded by the same time) catches a Redis
+ * that is connected but not answering. Returns a function that stops it.
+ */
+export function watchRedis(redis: RedisClient, onChange: (up: boolean) => void, intervalMs = 500): () => void {
+  const down = () => onChange(false);
+  const ping = () => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(reject, intervalMs, new Error('ping timed out')).unref());
+    Promise.race([redis.ping(), timeout]).then(() => onChange(true), down);
+  };
+  redis.on('error', down);
+  redis.on('end', down);
+  redis.on('ready', ping);
+  const timer = setInterval(ping, intervalMs).unref();
+  ping();
+  return () => {
+    clearInterval(timer);
+    redis.off('error', down);
+    redis.off('end', down);
+    redis.off('ready', ping);
+  };
+}

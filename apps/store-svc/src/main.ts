@@ -1,0 +1,42 @@
+import { loadConfig } from '@fig/config';
+import { connectRedis, redisCheck } from '@fig/guestbook';
+import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, runMain } from '@fig/health';
+import { createLogger } from '@fig/logging';
+import { flushTelemetry } from '@fig/telemetry';
+import { createStoreServer } from './app';
+import { storeConfigSchema } from './config';
+
+runMain(async () => {
+  const config = loadConfig(storeConfigSchema);
+  const service = 'store-svc';
+  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service, version: config.APP_VERSION });
+  const lifecycle = new Lifecycle({
+    logger,
+    delayMs: config.SHUTDOWN_DELAY_MS,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+
+  const redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}` });
+  const subscriber = redis.duplicate({ name: `${service}:${config.POD_NAME}:events` });
+  // Reconnects are the client's job; without a listener an error event would crash us.
+  subscriber.on('error', (err: Error) => logger.debug({ err }, 'redis subscriber connection error'));
+  const store = createStoreServer({ redis, subscriber, logger, registry: metrics.registry });
+  store.feed.start().catch((err: unknown) => logger.error({ err }, 'redis subscription failed; WatchEntries is silent'));
+
+  const ops = createOpsServer({
+    checks: [redisCheck(redis)],
+    registry: metrics.registry,
+    isDraining: () => lifecycle.draining,
+  });
+  const [port, opsPort] = await Promise.all([store.listen(config.PORT), ops.listen(config.OPS_PORT)]);
+
+  lifecycle
+    .onDrain('grpc health', store.drain)
+    .addServer({ name: 'grpc', close: store.close, force: store.force })
+    .addCleanup('telemetry', flushTelemetry)
+    .addCleanup('redis', () => Promise.all([redis.close(), subscriber.isOpen && subscriber.close()]))
+    .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
+  installSignalHandlers(lifecycle, logger);
+  logger.info({ port, opsPort }, 'store-svc listening');
+});

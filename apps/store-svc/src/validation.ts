@@ -1,0 +1,60 @@
+import { AppError, type FieldViolation } from '@fig/errors';
+import { limits, validateIdempotencyKey, validateNewEntry, type ListOptions, type NewEntry } from '@fig/guestbook';
+import { labelOf, sentimentFromProto, type AddEntryRequest, type ListEntriesRequest } from '@fig/proto';
+import type { Sentiment } from '@fig/sentiment';
+
+const models = new Set(['v1', 'v2']);
+
+function sentimentViolations(sentiment: AddEntryRequest['sentiment']): FieldViolation[] {
+  if (!sentiment) return [];
+  const violations: FieldViolation[] = [];
+  if (!labelOf(sentiment.label)) {
+    violations.push({ field: 'sentiment.label', code: 'REQUIRED', message: 'sentiment.label must be set' });
+  }
+  if (!Number.isFinite(sentiment.score) || sentiment.score < -1 || sentiment.score > 1) {
+    violations.push({ field: 'sentiment.score', code: 'OUT_OF_RANGE', message: 'sentiment.score must be from -1 to 1' });
+  }
+  if (!models.has(sentiment.model)) {
+    violations.push({ field: 'sentiment.model', code: 'UNKNOWN_MODEL', message: 'sentiment.model must be v1 or v2' });
+  }
+  return violations;
+}
+
+export interface ValidAddEntry {
+  entry: NewEntry;
+  sentiment: Sentiment | null;
+  idempotencyKey?: string;
+}
+
+/**
+ * The entry rules are the API's own (@fig/guestbook), so a request the
+ * monolith accepts is one this service accepts, with the same messages.
+ * Every bad field is reported at once.
+ */
+export function validateAddEntry(request: AddEntryRequest): ValidAddEntry {
+  const violations: FieldViolation[] = [];
+  let entry: NewEntry = { author: '', text: '' };
+  try {
+    entry = validateNewEntry({ author: request.author, text: request.text });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    violations.push(...(err.details?.fields ?? []));
+  }
+  violations.push(...sentimentViolations(request.sentiment));
+  if (violations.length) {
+    throw new AppError('VALIDATION_FAILED', violations.map((v) => v.message).join('; '), { fields: violations });
+  }
+  const idempotencyKey = validateIdempotencyKey(request.idempotencyKey || undefined);
+  return { entry, sentiment: sentimentFromProto(request.sentiment), ...(idempotencyKey ? { idempotencyKey } : {}) };
+}
+
+export function validateListEntries(request: ListEntriesRequest): ListOptions {
+  const { pageSize, pageToken } = request;
+  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > limits.pageSize.max) {
+    const message = `page_size must be 0-${limits.pageSize.max}`;
+    throw new AppError('VALIDATION_FAILED', message, {
+      fields: [{ field: 'page_size', code: 'OUT_OF_RANGE', message }],
+    });
+  }
+  return { limit: pageSize || limits.pageSize.default, ...(pageToken ? { cursor: pageToken } : {}) };
+}

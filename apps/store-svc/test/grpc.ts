@@ -1,0 +1,32 @@
+import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+
+type Unary<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** A unary call as a promise, with an explicit deadline (tests never wait on defaults). */
+export function call<Req, Res>(
+  client: object,
+  method: Unary<Req, Res>,
+  request: Req,
+  { deadlineMs = 2_000, metadata = new Metadata() }: { deadlineMs?: number; metadata?: Metadata } = {},
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
+}
+
+/** The failure of a call that must fail. */
+export async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}

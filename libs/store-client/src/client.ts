@@ -1,0 +1,68 @@
+import { credentials, type ChannelOptions } from '@grpc/grpc-js';
+import { storeServiceName, StoreServiceClient } from '@fig/proto';
+
+export interface StoreClientOptions {
+  /** gRPC target, e.g. `dns:///store-svc:50051` (STORE_ADDR). */
+  target: string;
+  /** Deadline of unary calls that do not set their own. */
+  deadlineMs?: number;
+  /** Attempts (first try included) of safe calls that fail UNAVAILABLE. */
+  maxAttempts?: number;
+  /** Extra channel options, for tests and tuning. */
+  channelOptions?: ChannelOptions;
+}
+
+const seconds = (ms: number) => `${ms / 1000}s`;
+
+/**
+ * The channel's service config: round robin over every address the name
+ * resolves to (one connection per store-svc pod, rather than pinning all
+ * traffic to the first), default deadlines, and transparent retries of
+ * UNAVAILABLE for calls that are safe to repeat. AddEntry and IncrementVisits
+ * are not retried here: a lost reply may hide a write that happened.
+ */
+export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {}) {
+  const safe = ['ListEntries', 'GetStats'].map((method) => ({ service: storeServiceName, method }));
+  return {
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig: [
+      {
+        name: [...safe, { service: 'grpc.health.v1.Health', method: 'Check' }],
+        timeout: seconds(deadlineMs),
+        retryPolicy: {
+          maxAttempts,
+          initialBackoff: '0.02s',
+          maxBackoff: '0.2s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+      {
+        name: ['AddEntry', 'IncrementVisits'].map((method) => ({ service: storeServiceName, method })),
+        timeout: seconds(deadlineMs),
+      },
+    ],
+    // Retries stop when more than half of recent calls failed, so an outage is
+    // not multiplied by the retry count.
+    retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
+  };
+}
+
+/**
+ * A StoreService client for frontend and gateway. Trace context travels in
+ * metadata through the OpenTelemetry gRPC instrumentation loaded at start-up.
+ */
+export function createStoreClient({ target, deadlineMs, maxAttempts, channelOptions }: StoreClientOptions): StoreServiceClient {
+  return new StoreServiceClient(target, credentials.createInsecure(), {
+    'grpc.service_config': JSON.stringify(storeServiceConfig({ deadlineMs, maxAttempts })),
+    // The config above is the whole policy; do not look for one in DNS TXT records.
+    'grpc.service_config_disable_resolution': 1,
+    // Keepalive finds a dead store-svc (pod gone without a FIN) in ~40 s.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    // Re-resolve often enough to pick up new replicas after a scale-out.
+    'grpc.dns_min_time_between_resolutions_ms': 5_000,
+    'grpc.max_receive_message_length': 1024 * 1024,
+    ...channelOptions,
+  });
+}

@@ -1,0 +1,83 @@
+import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import type { AddResult, Entry, GuestbookStore, ListOptions, NewEntry, Page, Stats } from '@fig/guestbook';
+import {
+  entryFromProto,
+  fromGrpcError,
+  pageFromProto,
+  sentimentToProto,
+  statsFromProto,
+  type StoreServiceClient,
+} from '@fig/proto';
+import type { Sentiment } from '@fig/sentiment';
+
+type Unary<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+export interface GrpcGuestbookOptions {
+  /** Per-call deadline; defaults to the channel's service config (2 s). */
+  deadlineMs?: number;
+}
+
+/**
+ * The guestbook over gRPC: what the frontend passes to createGuestbookApp in
+ * place of the monolith's RedisGuestbook. Failures come back as the same
+ * AppErrors (code, message, fields) RedisGuestbook raises, so the HTTP
+ * answers are identical.
+ */
+export class GrpcGuestbook implements GuestbookStore {
+  constructor(
+    private readonly client: StoreServiceClient,
+    private readonly options: GrpcGuestbookOptions = {},
+  ) {}
+
+  async addEntry(entry: NewEntry, sentiment: Sentiment | null, idempotencyKey?: string): Promise<AddResult> {
+    const response = await this.call(this.client.addEntry, {
+      author: entry.author,
+      text: entry.text,
+      sentiment: sentimentToProto(sentiment),
+      idempotencyKey: idempotencyKey ?? '',
+    });
+    return { entry: entryFromProto(response.entry), created: response.created };
+  }
+
+  async listEntries({ limit, cursor }: ListOptions): Promise<Page> {
+    return pageFromProto(await this.call(this.client.listEntries, { pageSize: limit, pageToken: cursor ?? '' }));
+  }
+
+  async getStats(): Promise<Stats> {
+    return statsFromProto(await this.call(this.client.getStats, {}));
+  }
+
+  async incrementVisits(): Promise<number> {
+    return (await this.call(this.client.incrementVisits, {})).visits;
+  }
+
+  /** New entries as they are written, until `signal` aborts or the server ends the stream. */
+  async *watchEntries(signal?: AbortSignal): AsyncGenerator<Entry> {
+    const stream = this.client.watchEntries({});
+    const cancel = () => stream.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const response of stream) yield entryFromProto(response.entry);
+    } catch (err) {
+      if (!signal?.aborted) throw fromGrpcError(err as ServiceError);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      stream.cancel();
+    }
+  }
+
+  private call<Req, Res>(method: Unary<Req, Res>, request: Req): Promise<Res> {
+    const { deadlineMs } = this.options;
+    const options: Partial<CallOptions> = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
+    return new Promise((resolve, reject) => {
+      method.call(this.client, request, new Metadata(), options, (err, response) =>
+        err ? reject(fromGrpcError(err)) : resolve(response),
+      );
+    });
+  }
+}

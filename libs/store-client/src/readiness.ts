@@ -1,0 +1,38 @@
+import { makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import type { Check } from '@fig/health';
+import { storeServiceName } from '@fig/proto';
+import { service as healthService } from 'grpc-health-check';
+
+type HealthClient = Client & {
+  check(
+    request: { service: string },
+    options: { deadline: number },
+    callback: (error: ServiceError | null, response?: { status: string }) => void,
+  ): void;
+};
+
+const HealthClientConstructor = makeClientConstructor(
+  healthService as unknown as Parameters<typeof makeClientConstructor>[0],
+  'grpc.health.v1.Health',
+) as unknown as new (...args: ConstructorParameters<typeof Client>) => HealthClient;
+
+/**
+ * A readiness check (for @fig/health's /readyz) that asks store-svc's standard
+ * health service whether StoreService is SERVING, over the store client's own
+ * channel so it tests the connections real calls use.
+ */
+export function storeCheck(store: Client, { name = 'store', timeoutMs = 1_000 } = {}): Check {
+  const channel = store.getChannel();
+  const health = new HealthClientConstructor('unused', null as never, { channelOverride: channel });
+  return {
+    name,
+    run: () =>
+      new Promise((resolve, reject) =>
+        health.check({ service: storeServiceName }, { deadline: Date.now() + timeoutMs }, (err, response) => {
+          if (err) return reject(new Error(`store health check failed: ${err.details || err.message}`));
+          if (response?.status !== 'SERVING') return reject(new Error(`store is ${response?.status ?? 'UNKNOWN'}`));
+          resolve(response.status);
+        }),
+      ),
+  };
+}
