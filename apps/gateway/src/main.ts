@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { propagation } from '@opentelemetry/api';
+import { ConfigError, loadConfig } from '@fig/config';
+import { connectRedis, redisCheck, type RedisClient } from '@fig/guestbook';
+import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, listen, runMain, type Check } from '@fig/health';
+import { createLogger } from '@fig/logging';
+import { createStoreClient, GrpcGuestbook, storeCheck } from '@fig/store-client';
+import { flushTelemetry } from '@fig/telemetry';
+import { Gateway } from './app';
+import { gatewayConfigSchema } from './config';
+import { opsRoutes, upstreamsCheck } from './ops';
+import { RouteFileError } from './routes/load';
+import { RouteWatcher } from './routes/watch';
+
+runMain(async () => {
+  const config = loadConfig(gatewayConfigSchema);
+  const service = 'gateway';
+  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service, version: config.APP_VERSION });
+  const lifecycle = new Lifecycle({ logger, delayMs: config.SHUTDOWN_DELAY_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+
+  // The route file may reference any variable (${MONOLITH_URL}, secrets), so it sees the whole environment.
+  const watcher = new RouteWatcher(config.GATEWAY_ROUTES, process.env);
+  const routes = await watcher.load().catch((err: unknown) => {
+    throw err instanceof RouteFileError ? new ConfigError([`${err.file}:`, ...err.problems]) : err;
+  });
+
+  let redis: RedisClient | undefined;
+  if (config.REDIS_URL) {
+    redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}`, connectWaitMs: 1_000 });
+  } else {
+    logger.warn('REDIS_URL not set: rate limits are counted per replica');
+  }
+  // grpc-js connects lazily, so a stage without store-svc never dials it.
+  const storeClient = createStoreClient({ target: config.STORE_ADDR });
+
+  const gateway = new Gateway({
+    routes,
+    logger,
+    registry: metrics.registry,
+    store: new GrpcGuestbook(storeClient),
+    ...(redis ? { redis } : {}),
+    tls: Boolean(config.TLS_CERT_FILE),
+    accessLog: config.ACCESS_LOG,
+    servedBy: config.SERVED_BY_HEADER,
+    // With tracing on, the SDK injects traceparent for the gateway's own span; the
+    // caller's copy must go, or upstreams would see two. With tracing off, fields()
+    // is empty and the caller's context passes through untouched.
+    stripTrace: new Set(propagation.fields()),
+  });
+  await gateway.apply(routes);
+  watcher.on('loaded', (next) => {
+    gateway.apply(next).catch((err: unknown) => {
+      if (err instanceof RouteFileError) gateway.reject(err);
+      else throw err;
+    });
+  });
+  watcher.on('rejected', (err) => gateway.reject(err));
+  watcher.start();
+
+  const server: Server = config.TLS_CERT_FILE
+    ? createHttpsServer({ cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE!) }, gateway.handle)
+    : createHttpServer(gateway.handle);
+  // Longer than the idle timeout of the load balancers in front, so they close first.
+  server.keepAliveTimeout = 65_000;
+
+  const store = storeCheck(storeClient);
+  const checks: Check[] = [
+    upstreamsCheck(gateway),
+    {
+      name: 'store',
+      // Only a table with transcoded routes depends on store-svc.
+      run: (signal) =>
+        gateway.routes.routes.some((r) => r.spec.transcode || r.spec.mirror?.transcode) ? store.run(signal) : Promise.resolve('unused'),
+    },
+    ...(redis ? [{ ...redisCheck(redis), critical: false }] : []),
+  ];
+  const ops = createOpsServer({
+    checks,
+    registry: metrics.registry,
+    isDraining: () => lifecycle.draining,
+    routes: opsRoutes(gateway, config.GATEWAY_ROUTES),
+  });
+  const [port, opsPort] = await Promise.all([listen(server, config.PORT), ops.listen(config.OPS_PORT)]);
+
+  lifecycle
+    .addHttpServer('http', server)
+    .addCleanup('routes', () => watcher.stop())
+    .addCleanup('upstreams', () => gateway.close())
+    .addCleanup('telemetry', flushTelemetry)
+    .addCleanup('store', () => storeClient.close())
+    .addCleanup('redis', () => redis?.close())
+    .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
+  installSignalHandlers(lifecycle, logger);
+  logger.info({ port, opsPort, routes: config.GATEWAY_ROUTES, version: routes.version, tls: Boolean(config.TLS_CERT_FILE) }, 'gateway listening');
+});

@@ -1,0 +1,118 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { latencyBuckets } from '@fig/health';
+import type { BreakerState } from './upstreams/breaker';
+
+const breakerValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+type RedChildren = {
+  duration: ReturnType<Histogram<string>['labels']>;
+  byStatus: Map<number, ReturnType<Counter<string>['labels']>>;
+};
+
+/**
+ * The gateway's metrics, on the service registry. Every label comes from the
+ * route file (route, upstream, version) or a small fixed set, so series stay
+ * bounded whatever clients send. Label children are cached: looking them up
+ * on every request would cost more than the proxying itself.
+ */
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'Requests answered, by route, upstream, upstream version and status',
+    labelNames: ['route', 'upstream', 'version', 'status_code'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'Time from request to the end of the response, by route, upstream and version',
+    labelNames: ['route', 'upstream', 'version'],
+    buckets: latencyBuckets,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'gateway_upstream_errors_total',
+    help: 'Failed upstream attempts, by route, upstream and kind (connect, timeout, status, breaker_open, no_endpoint)',
+    labelNames: ['route', 'upstream', 'kind'],
+    registers,
+  });
+  const cache = new Map<string, RedChildren>();
+
+  return {
+    /** Counts one answered request and its latency. */
+    observe(route: string, upstream: string, version: string, status: number, seconds: number) {
+      const key = `${route}\u0000${upstream}\u0000${version}`;
+      let children = cache.get(key);
+      if (!children) {
+        children = { duration: duration.labels(route, upstream, version), byStatus: new Map() };
+        cache.set(key, children);
+      }
+      let counter = children.byStatus.get(status);
+      if (!counter) {
+        counter = requests.labels(route, upstream, version, String(status));
+        children.byStatus.set(status, counter);
+      }
+      counter.inc();
+      children.duration.observe(seconds);
+    },
+    upstreamError: (route: string, upstream: string, kind: string) => errors.labels(route, upstream, kind).inc(),
+    retries: new Counter({
+      name: 'gateway_retries_total',
+      help: 'Retried upstream attempts, by route and upstream',
+      labelNames: ['route', 'upstream'],
+      registers,
+    }),
+    breakerState: (() => {
+      const gauge = new Gauge({
+        name: 'gateway_breaker_state',
+        help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+        labelNames: ['upstream'],
+        registers,
+      });
+      return (upstream: string, state: BreakerState) => gauge.set({ upstream }, breakerValue[state]);
+    })(),
+    ejections: new Counter({
+      name: 'gateway_endpoint_ejections_total',
+      help: 'Endpoints taken out of rotation by passive outlier detection, by upstream',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    shadow: new Counter({
+      name: 'gateway_shadow_total',
+      help: "Mirrored requests by route and result: match, mismatch, or error (the candidate failed)",
+      labelNames: ['route', 'result'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused with 429, by route',
+      labelNames: ['route'],
+      registers,
+    }),
+    rateLimitFallback: new Counter({
+      name: 'gateway_rate_limit_fallback_total',
+      help: 'Rate-limit decisions taken locally because Redis could not be reached',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'gateway_auth_failures_total',
+      help: 'Requests refused by access control, by route and code',
+      labelNames: ['route', 'code'],
+      registers,
+    }),
+    reloads: new Counter({
+      name: 'gateway_route_reloads_total',
+      help: 'Route file reloads, by result (loaded, rejected)',
+      labelNames: ['result'],
+      registers,
+    }),
+    tableInfo: new Gauge({
+      name: 'gateway_route_table_info',
+      help: 'Constant 1, labelled with the live route table version',
+      labelNames: ['version'],
+      registers,
+    }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -1,0 +1,50 @@
+import type { Check, OpsRoute } from '@fig/health';
+import type { Gateway } from './app';
+
+/** The live table as operators need to see it, with secrets left out. */
+function routesView(gateway: Gateway, path: string) {
+  const table = gateway.routes;
+  const { auth, upstreams, retryBudget, routes } = table.file;
+  return {
+    file: path,
+    version: table.version,
+    loadedAt: table.loadedAt,
+    lastRejected: gateway.lastRejected ?? null,
+    auth: {
+      apiKeys: auth.apiKeys.map((k) => ({ id: k.id, scopes: k.scopes })),
+      jwt: auth.jwt ? { issuer: auth.jwt.issuer, audience: auth.jwt.audience, jwks: Boolean(auth.jwt.jwksUrl) } : null,
+    },
+    upstreams,
+    retryBudget,
+    routes,
+  };
+}
+
+/** The gateway's own endpoints on the ops port. */
+export function opsRoutes(gateway: Gateway, routeFile: string): Record<string, OpsRoute> {
+  return {
+    '/gateway/routes': () => routesView(gateway, routeFile),
+    '/gateway/upstreams': () => ({ upstreams: gateway.upstreamList.map((u) => u.snapshot()) }),
+  };
+}
+
+/**
+ * Readiness names every upstream; one with no usable endpoint degrades the
+ * gateway without failing it, since other routes still work (and failing
+ * every replica at once would take the whole site out of the load balancer).
+ */
+export function upstreamsCheck(gateway: Gateway): Check {
+  return {
+    name: 'upstreams',
+    critical: false,
+    run: async () => {
+      const now = Date.now();
+      const usable = Object.fromEntries(
+        gateway.upstreamList.map((u) => [u.name, u.endpoints.filter((e) => e.available(now)).length]),
+      );
+      const empty = Object.entries(usable).filter(([, n]) => n === 0).map(([name]) => name);
+      if (empty.length) throw new Error(`no usable endpoint: ${empty.join(', ')}`);
+      return usable;
+    },
+  };
+}

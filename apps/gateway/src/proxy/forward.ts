@@ -1,0 +1,195 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '@fig/errors';
+import type { RetryBudget } from '../upstreams/retry-budget';
+import type { Endpoint } from '../upstreams/endpoint';
+import type { Upstream } from '../upstreams/upstream';
+import type { Exchange } from './exchange';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers';
+
+/** Sees the primary answer as it streams past (the mirror compares it with the candidate's). */
+export interface ResponseTap {
+  start(status: number, headers: IncomingHttpHeaders): void;
+  data(chunk: Buffer): void;
+  end(): void;
+  error(): void;
+}
+
+export interface ForwardOptions {
+  timeoutMs: number;
+  maxRetries: number;
+  budget: RetryBudget;
+  tap?: ResponseTap | undefined;
+}
+
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Bodies are streamed, never buffered, so only a request without one can be replayed. */
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+class RetryableStatus extends Error {}
+
+function errorKind(err: Error): { kind: string; code: ErrorCode } {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout', code: 'UPSTREAM_TIMEOUT' };
+  if (err instanceof RetryableStatus) return { kind: 'status', code: 'BAD_GATEWAY' };
+  return { kind: 'connect', code: 'BAD_GATEWAY' };
+}
+
+/**
+ * One proxied request, as an undici dispatch handler: the response is written
+ * to the client chunk by chunk as it arrives, with back-pressure both ways
+ * (the request body is piped by undici, the response pauses the upstream when
+ * the client is slow). A failure before anything reached the client is retried
+ * on another endpoint when the request is idempotent, bodiless and the retry
+ * budget allows; the breaker and outlier detector hear about every attempt.
+ */
+export class ProxyCall implements Dispatcher.DispatchHandler {
+  private endpoint?: Endpoint;
+  private controller?: Dispatcher.DispatchController;
+  private attempt = 0;
+  private settled = true;
+  private readonly headers: string[];
+  private readonly replayable: boolean;
+  private clientGone = false;
+  /** A retry already taken from the budget when a 502-504 arrived. */
+  private retryGranted = false;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly upstream: Upstream,
+    private readonly options: ForwardOptions,
+  ) {
+    const { req, ctx } = ex;
+    this.headers = upstreamRequestHeaders(req, ex.id, ctx.tls ? 'https' : 'http', ctx.stripTrace);
+    this.replayable = idempotent.has(req.method!) && !hasBody(req.headers);
+    ex.upstream = upstream.name;
+    ex.version = upstream.label;
+    options.budget.onRequest();
+  }
+
+  /** Called when the client's response closes, finished or not. */
+  onClientClose() {
+    if (this.ex.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort(new Error('client closed the connection'));
+  }
+
+  start(tried?: Endpoint) {
+    const { ex, upstream } = this;
+    if (!upstream.breaker.allow()) {
+      ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'breaker_open');
+      return this.give('UPSTREAM_UNAVAILABLE', `The circuit to ${upstream.name} is open`);
+    }
+    const endpoint = upstream.pick(tried);
+    if (!endpoint) {
+      upstream.breaker.record(undefined);
+      ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'no_endpoint');
+      return this.give('UPSTREAM_UNAVAILABLE', `No endpoint of ${upstream.name} is available`);
+    }
+    this.endpoint = endpoint;
+    this.settled = false;
+    endpoint.pending++;
+    const { req } = ex;
+    const { timeoutMs } = this.options;
+    endpoint.pool.dispatch(
+      {
+        path: req.url!,
+        method: req.method!,
+        headers: this.headers,
+        body: this.replayable ? null : req,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController) {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders) {
+    if (status >= 502 && status <= 504 && this.canRetry()) {
+      this.retryGranted = true;
+      controller.abort(new RetryableStatus(`upstream answered ${status}`));
+      return;
+    }
+    this.settle(status < 500);
+    const { ex } = this;
+    const own: [string, string][] = [['x-request-id', ex.id]];
+    if (ex.ctx.servedBy) own.push(['x-fig-served-by', `${ex.upstream}/${ex.version}`]);
+    const out = clientResponseHeaders(headers, own, ex.ctx.defaultHeaders);
+    // A cookie the gateway set (a new sticky id) must survive the upstream's own.
+    const ours = ex.res.getHeader('set-cookie');
+    if (ours !== undefined) out['set-cookie'] = [...[ours].flat().map(String), ...[out['set-cookie'] ?? []].flat().map(String)];
+    ex.res.writeHead(status, out);
+    this.options.tap?.start(status, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
+    this.options.tap?.data(chunk);
+    if (!this.ex.res.write(chunk)) {
+      controller.pause();
+      this.ex.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd() {
+    this.ex.res.end();
+    this.options.tap?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error) {
+    const { ex, upstream } = this;
+    if (this.clientGone) {
+      this.settle(undefined);
+      this.options.tap?.error();
+      return;
+    }
+    const { kind, code } = errorKind(err);
+    if (!this.settled) {
+      this.settle(false);
+      ex.ctx.metrics.upstreamError(ex.route, upstream.name, kind);
+      const retry = this.retryGranted || (!ex.res.headersSent && this.canRetry());
+      this.retryGranted = false;
+      if (retry) {
+        ex.ctx.metrics.retries.labels(ex.route, upstream.name).inc();
+        this.attempt++;
+        return this.start(this.endpoint);
+      }
+    }
+    this.options.tap?.error();
+    if (ex.res.headersSent) {
+      // Mid-body failure: cutting the connection is the only honest signal left.
+      ex.res.destroy(err);
+      return;
+    }
+    ex.ctx.logger.warn({ err, req_id: ex.id, route: ex.route, upstream: upstream.name }, 'upstream request failed');
+    ex.fail(code);
+  }
+
+  private canRetry(): boolean {
+    return this.replayable && this.attempt < this.options.maxRetries && this.options.budget.tryRetry();
+  }
+
+  /** Reports the attempt's outcome once: pending count, outlier detector, breaker. */
+  private settle(success: boolean | undefined) {
+    if (this.settled) return;
+    this.settled = true;
+    const endpoint = this.endpoint!;
+    endpoint.pending--;
+    if (success === true) this.upstream.reportSuccess(endpoint);
+    else if (success === false) this.upstream.reportFailure(endpoint);
+    this.upstream.breaker.record(success);
+  }
+
+  private give(code: ErrorCode, message: string) {
+    this.options.tap?.error();
+    this.ex.fail(code, message);
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { routeFileSchema, type RouteFile } from './schema';
+
+/** A route file that could not be used, with every problem and its line. */
+export class RouteFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file} is not a valid route file:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'RouteFileError';
+  }
+}
+
+export interface LoadedRoutes {
+  file: RouteFile;
+  /** Short content hash: tells which table is live, in /gateway/routes and metrics. */
+  version: string;
+}
+
+type Path = readonly PropertyKey[];
+
+/** The line of the deepest node along `path` that exists (a missing key reports its parent). */
+function lineOf(doc: Document, lines: LineCounter, path: Path): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+const reference = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces ${NAME} and ${NAME:-fallback} in every string, so one preset serves
+ * both a laptop and a cluster. An unset variable without a fallback is an error
+ * at its line rather than an empty URL discovered at the first request.
+ */
+function substitute(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], missing: [Path, string][]): unknown {
+  if (typeof value === 'string') {
+    const replaced = value.replace(reference, (_, key: string, fallback?: string) => {
+      const found = env[key];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      missing.push([[...path], key]);
+      return '';
+    });
+    // A whole-value reference to a number or boolean becomes one (a port, a switch).
+    if (replaced === value || !/^\$\{[^}]+\}$/.test(value)) return replaced;
+    if (/^-?\d+$/.test(replaced)) return Number(replaced);
+    return replaced === 'true' ? true : replaced === 'false' ? false : replaced;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, [...path, i], missing));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substitute(v, env, [...path, k], missing)]),
+    );
+  }
+  return value;
+}
+
+/** Parses and validates route file text; throws RouteFileError naming each problem's line. */
+export function parseRoutes(text: string, file: string, env: Record<string, string | undefined>): LoadedRoutes {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new RouteFileError(
+      file,
+      doc.errors.map((e) => `line ${e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const missing: [Path, string][] = [];
+  const raw = substitute(doc.toJS(), env, [], missing);
+  const problems = missing.map(([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`);
+  const result = routeFileSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = issue.path.length ? issue.path.join('.') : '(file)';
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      // An unknown key is reported at its own line, where the typo is.
+      const path = keys.length ? [...issue.path, keys[0]!] : issue.path;
+      problems.push(`line ${lineOf(doc, lines, path)}: ${where}: ${issue.message}`);
+    }
+  }
+  if (problems.length || !result.success) throw new RouteFileError(file, problems);
+  return { file: result.data, version: createHash('sha256').update(text).digest('hex').slice(0, 12) };
+}

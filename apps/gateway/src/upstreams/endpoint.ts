@@ -1,0 +1,96 @@
+import { Pool, request } from 'undici';
+
+export interface HealthCheckOptions {
+  enabled: boolean;
+  path: string;
+  portOffset: number;
+  intervalMs: number;
+  timeoutMs: number;
+  unhealthyAfter: number;
+  healthyAfter: number;
+}
+
+/**
+ * One address of an upstream: a kept-alive connection pool plus what the
+ * gateway has learnt about it (active health, passive failures, ejection).
+ */
+export class Endpoint {
+  readonly pool: Pool;
+  readonly origin: string;
+  /** Requests dispatched and not yet finished: the least-pending balancer reads it. */
+  pending = 0;
+  healthy = true;
+  lastHealthError: string | undefined;
+  consecutiveFailures = 0;
+  ejectedUntil = 0;
+  ejections = 0;
+  private healthStreak = 0;
+  private healthTimer?: NodeJS.Timeout;
+
+  constructor(
+    url: string,
+    connections: number,
+    private readonly health?: HealthCheckOptions,
+  ) {
+    const parsed = new URL(url);
+    this.origin = parsed.origin;
+    this.pool = new Pool(this.origin, { connections, keepAliveTimeout: 30_000 });
+  }
+
+  available(now: number): boolean {
+    return this.healthy && this.ejectedUntil <= now;
+  }
+
+  /** Active checks: GET the endpoint's readiness URL; a few failures in a row take it out. */
+  startHealthChecks(onChange: () => void) {
+    const health = this.health;
+    if (!health?.enabled) return;
+    const url = new URL(health.path, this.origin);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    url.port = String(port + health.portOffset);
+    const probe = async () => {
+      let ok = false;
+      try {
+        const res = await request(url, { signal: AbortSignal.timeout(health.timeoutMs) });
+        await res.body.dump();
+        ok = res.statusCode >= 200 && res.statusCode < 300;
+        this.lastHealthError = ok ? undefined : `status ${res.statusCode}`;
+      } catch (err) {
+        this.lastHealthError = err instanceof Error ? err.message : String(err);
+      }
+      // The streak counts consecutive results of the kind that would flip the state.
+      this.healthStreak = ok === this.healthy ? 0 : this.healthStreak + 1;
+      const needed = this.healthy ? health.unhealthyAfter : health.healthyAfter;
+      if (this.healthStreak >= needed) {
+        this.healthy = ok;
+        this.healthStreak = 0;
+        onChange();
+      }
+    };
+    const loop = () => {
+      this.healthTimer = setTimeout(() => void probe().finally(() => this.healthTimer && loop()), health.intervalMs);
+      this.healthTimer.unref();
+    };
+    void probe();
+    loop();
+  }
+
+  /** Closes the pool once its in-flight requests finish (a reload never cuts one). */
+  async close() {
+    clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
+    await this.pool.close();
+  }
+
+  snapshot(now: number) {
+    return {
+      url: this.origin,
+      healthy: this.healthy,
+      ejected: this.ejectedUntil > now,
+      ...(this.lastHealthError ? { lastHealthError: this.lastHealthError } : {}),
+      pending: this.pending,
+      consecutiveFailures: this.consecutiveFailures,
+      ejections: this.ejections,
+    };
+  }
+}
