@@ -6,11 +6,14 @@ export const frontendConfigSchema = z.object({
   ...baseEnv,
   PORT: port(8082),
   OPS_PORT: port(9082),
-  /** gRPC target of store-svc; `dns:///` lets grpc-js balance over every address a headless Service returns. */
+  /**
+   * gRPC target of store-svc: `dns:///store-svc:50051` balances over every address a headless
+   * Service returns; `ipv4:127.0.0.1:50051,127.0.0.1:50052` lists replicas (the local runner).
+   */
   STORE_ADDR: z
     .string()
     .regex(
-      /^(dns:\/\/\/|ipv4:|ipv6:|unix:)?[\w.:[\]-]+(:\d+)?$/,
+      /^(?:(?:dns|ipv4|ipv6|unix|unix-abstract):\S+|[\w.-]+:\d+)$/,
       'must be a gRPC target such as dns:///store-svc:50051',
     )
     .default('dns:///127.0.0.1:50051'),

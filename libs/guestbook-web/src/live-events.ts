@@ -56,6 +56,10 @@ export function liveEvents({
       'Cache-Control': 'no-cache, no-transform',
       // Stops nginx-style proxies from buffering the stream.
       'X-Accel-Buffering': 'no',
+      // A stream holds its connection for its whole life anyway; closing it
+      // when the stream ends lets a draining server finish without waiting
+      // for the keep-alive timeout.
+      Connection: 'close',
     });
     res.flushHeaders();
     res.write(`retry: ${retryMs}\n: connected\n\n`);

@@ -1,0 +1,98 @@
+import { createServer } from 'node:http';
+import { loadConfig } from '@fig/config';
+import { liveEvents } from '@fig/guestbook-web';
+import {
+  Lifecycle,
+  createMetrics,
+  createOpsServer,
+  installSignalHandlers,
+  listen,
+  runMain,
+} from '@fig/health';
+import { createLogger } from '@fig/logging';
+import { GrpcGuestbook, createStoreClient, storeCheck } from '@fig/store-client';
+import { flushTelemetry } from '@fig/telemetry';
+import { createFrontend } from './app';
+import { CircuitBreaker } from './breaker';
+import { frontendConfigSchema } from './config';
+import { createModelClient } from './model-client';
+import { StoreFeed } from './store-feed';
+
+runMain(async () => {
+  const config = loadConfig(frontendConfigSchema);
+  const service = 'frontend';
+  const logger = createLogger({
+    service,
+    version: config.APP_VERSION,
+    pod: config.POD_NAME,
+    level: config.LOG_LEVEL,
+  });
+  const metrics = createMetrics({ service, version: config.APP_VERSION });
+  const lifecycle = new Lifecycle({
+    logger,
+    delayMs: config.SHUTDOWN_DELAY_MS,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+
+  const storeClient = createStoreClient({
+    target: config.STORE_ADDR,
+    deadlineMs: config.STORE_DEADLINE_MS,
+  });
+  const store = new GrpcGuestbook(storeClient, { deadlineMs: config.STORE_DEADLINE_MS });
+  const breaker = new CircuitBreaker({
+    failureThreshold: config.MODEL_BREAKER_FAILURES,
+    cooldownMs: config.MODEL_BREAKER_COOLDOWN_MS,
+    onStateChange: (to, from) =>
+      logger[to === 'open' ? 'warn' : 'info'](
+        { from, to, monolith: config.MONOLITH_URL },
+        'model circuit changed',
+      ),
+  });
+  const model = createModelClient({
+    baseUrl: config.MONOLITH_URL,
+    timeoutMs: config.MODEL_TIMEOUT_MS,
+    breaker,
+  });
+  const feed = new StoreFeed({ watch: (signal) => store.watchEntries(signal), logger });
+  const live = liveEvents({ feed });
+
+  const app = createFrontend({
+    store,
+    scorer: model,
+    live,
+    logger,
+    metrics,
+    version: config.APP_VERSION,
+    pod: config.POD_NAME,
+    isDraining: () => lifecycle.draining,
+  });
+
+  const server = createServer(app);
+  const ops = createOpsServer({
+    checks: [storeCheck(storeClient), model.check],
+    registry: metrics.registry,
+    isDraining: () => lifecycle.draining,
+  });
+  const [port, opsPort] = await Promise.all([
+    listen(server, config.PORT),
+    ops.listen(config.OPS_PORT),
+  ]);
+
+  lifecycle
+    .addHttpServer('http', server)
+    // Open event streams never finish on their own: end them when the server
+    // stops accepting, so browsers reconnect to an instance that is staying.
+    .addServer({ name: 'live', close: async () => live.closeAll(), force: () => live.closeAll() })
+    .addCleanup('telemetry', flushTelemetry)
+    .addCleanup('store', () => {
+      feed.close();
+      storeClient.close();
+    })
+    .addCleanup('model', () => model.close())
+    .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
+  installSignalHandlers(lifecycle, logger);
+  logger.info(
+    { port, opsPort, store: config.STORE_ADDR, monolith: config.MONOLITH_URL },
+    'frontend listening',
+  );
+});
