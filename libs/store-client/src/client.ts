@@ -12,7 +12,9 @@ export interface StoreClientOptions {
   channelOptions?: ChannelOptions;
 }
 
-const seconds = (ms: number) => `${ms / 1000}s`;
+// grpc-js 1.14 misreads a string timeout such as "0.5s" as 5 ns (it does not
+// pad the fraction), so the deadline is given in the object form it also takes.
+const duration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 
 /**
  * The channel's service config: round robin over every address the name
@@ -28,7 +30,7 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
     methodConfig: [
       {
         name: [...safe, { service: 'grpc.health.v1.Health', method: 'Check' }],
-        timeout: seconds(deadlineMs),
+        timeout: duration(deadlineMs),
         retryPolicy: {
           maxAttempts,
           initialBackoff: '0.02s',
@@ -39,7 +41,7 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
       },
       {
         name: ['AddEntry', 'IncrementVisits'].map((method) => ({ service: storeServiceName, method })),
-        timeout: seconds(deadlineMs),
+        timeout: duration(deadlineMs),
       },
     ],
     // Retries stop when more than half of recent calls failed, so an outage is

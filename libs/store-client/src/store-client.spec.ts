@@ -1,0 +1,172 @@
+import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { AppError, errorBody } from '@fig/errors';
+import type { Entry } from '@fig/guestbook';
+import {
+  entryToProto,
+  storeServiceName,
+  StoreServiceService,
+  toGrpcStatus,
+  type AddEntryRequest,
+  type StoreServiceServer,
+  type WatchEntriesRequest,
+  type WatchEntriesResponse,
+} from '@fig/proto';
+import { freePort } from '@fig/testing';
+import { createStoreClient } from './client';
+import { GrpcGuestbook } from './guestbook';
+import { storeCheck } from './readiness';
+
+const stored: Entry = {
+  id: '3',
+  author: 'Ada',
+  text: 'Loved it',
+  sentiment: { label: 'positive', score: 0.6369, model: 'v2' },
+  createdAt: '2026-11-24T02:05:34.123Z',
+};
+
+type Fail = () => ReturnType<typeof toGrpcStatus> | undefined;
+
+/** A stand-in store-svc on a real socket, scripted per test. */
+async function startFake() {
+  const seen = { add: [] as AddEntryRequest[], listAttempts: 0, addAttempts: 0 };
+  const script: { failList?: Fail; failAdd?: Fail; hang?: boolean } = {};
+  const watchers: ServerWritableStream<WatchEntriesRequest, WatchEntriesResponse>[] = [];
+  const impl: StoreServiceServer = {
+    addEntry: (call, callback) => {
+      seen.addAttempts++;
+      seen.add.push(call.request);
+      const failure = script.failAdd?.();
+      if (failure) return callback(failure);
+      callback(null, { entry: entryToProto(stored), created: true });
+    },
+    listEntries: (call, callback) => {
+      seen.listAttempts++;
+      if (script.hang) return;
+      const failure = script.failList?.();
+      if (failure) return callback(failure);
+      callback(null, { entries: [entryToProto(stored), entryToProto({ ...stored, id: '2', sentiment: null })], nextPageToken: 'abc' });
+    },
+    getStats: (_call, callback) =>
+      callback(null, { visits: 9, entries: 2, sentiment: { positive: 1, neutral: 0, negative: 0 } }),
+    incrementVisits: (_call, callback) => callback(null, { visits: 10 }),
+    watchEntries: (call) => {
+      watchers.push(call);
+      call.sendMetadata(call.metadata.clone());
+    },
+  };
+  const server = new Server();
+  server.addService(StoreServiceService, impl);
+  const health = new HealthImplementation({ [storeServiceName]: 'SERVING' });
+  health.addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { port, seen, script, health, watchers, stop: () => server.forceShutdown() };
+}
+
+describe('store client', () => {
+  let fake: Awaited<ReturnType<typeof startFake>>;
+  let client: ReturnType<typeof createStoreClient>;
+  let guestbook: GrpcGuestbook;
+
+  beforeEach(async () => {
+    fake = await startFake();
+    client = createStoreClient({ target: `dns:///127.0.0.1:${fake.port}`, deadlineMs: 500 });
+    guestbook = new GrpcGuestbook(client);
+  });
+  afterEach(() => {
+    client.close();
+    fake.stop();
+  });
+
+  it('returns pages, stats and visits in the API JSON shape', async () => {
+    const page = await guestbook.listEntries({ limit: 2 });
+    expect(JSON.stringify(page)).toBe(
+      JSON.stringify({ entries: [stored, { ...stored, id: '2', sentiment: null }], nextCursor: 'abc' }),
+    );
+    expect(await guestbook.getStats()).toEqual({ visits: 9, entries: 2, sentiment: { positive: 1, neutral: 0, negative: 0 } });
+    expect(await guestbook.incrementVisits()).toBe(10);
+  });
+
+  it('sends the sentiment and the idempotency key with a new entry', async () => {
+    const result = await guestbook.addEntry({ author: 'Ada', text: 'Loved it' }, stored.sentiment, 'key-7');
+    expect(result).toEqual({ entry: stored, created: true });
+    expect(fake.seen.add[0]).toEqual({
+      author: 'Ada',
+      text: 'Loved it',
+      sentiment: { label: 1, score: 0.6369, model: 'v2' },
+      idempotencyKey: 'key-7',
+    });
+  });
+
+  it('rebuilds the AppError the store raised, so HTTP bodies match the monolith', async () => {
+    const fields = [{ field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' }];
+    const raised = new AppError('VALIDATION_FAILED', fields[0]!.message, { fields });
+    fake.script.failAdd = () => toGrpcStatus(raised);
+    const error = (await guestbook.addEntry({ author: 'A', text: 'x' }, null).catch((e: unknown) => e)) as AppError;
+    expect(errorBody(error.code, error.message, error.details?.fields)).toEqual(
+      errorBody(raised.code, raised.message, fields),
+    );
+
+    fake.script.failList = () => toGrpcStatus(new AppError('INVALID_CURSOR'), 'page_token');
+    await expect(guestbook.listEntries({ limit: 5, cursor: 'zzz' })).rejects.toMatchObject({
+      code: 'INVALID_CURSOR',
+      message: 'The cursor is not one this service issued',
+      details: undefined,
+    });
+  });
+
+  it('retries ListEntries on UNAVAILABLE but never AddEntry', async () => {
+    let listFailures = 1;
+    fake.script.failList = () => (listFailures-- > 0 ? { code: status.UNAVAILABLE, details: 'blip' } : undefined);
+    await expect(guestbook.listEntries({ limit: 5 })).resolves.toMatchObject({ nextCursor: 'abc' });
+    expect(fake.seen.listAttempts).toBe(2);
+
+    fake.script.failAdd = () => ({ code: status.UNAVAILABLE, details: 'blip' });
+    await expect(guestbook.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(fake.seen.addAttempts).toBe(1);
+  });
+
+  it('gives up at the deadline with STORE_UNAVAILABLE when the store does not answer', async () => {
+    fake.script.hang = true;
+    const started = Date.now();
+    await expect(guestbook.listEntries({ limit: 5 })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('reports STORE_UNAVAILABLE when nothing listens at the target', async () => {
+    const nowhere = createStoreClient({ target: `127.0.0.1:${await freePort()}` });
+    await expect(new GrpcGuestbook(nowhere).getStats()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    nowhere.close();
+  });
+
+  it('is ready only while the store reports SERVING', async () => {
+    const check = storeCheck(client);
+    await expect(check.run(AbortSignal.timeout(1_000))).resolves.toBe('SERVING');
+    fake.health.setStatus(storeServiceName, 'NOT_SERVING');
+    await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(/store is NOT_SERVING/);
+    fake.stop();
+    await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(/store health check failed/);
+  });
+
+  it('streams new entries until the caller aborts', async () => {
+    const abort = new AbortController();
+    const received: Entry[] = [];
+    const watching = (async () => {
+      for await (const entry of guestbook.watchEntries(abort.signal)) {
+        received.push(entry);
+        if (received.length === 2) abort.abort();
+      }
+    })();
+    const watcher = await (async () => {
+      while (!fake.watchers[0]) await new Promise((r) => setImmediate(r));
+      return fake.watchers[0];
+    })();
+    watcher.write({ entry: entryToProto(stored) });
+    watcher.write({ entry: entryToProto({ ...stored, id: '4' }) });
+    await watching;
+    expect(received.map((e) => e.id)).toEqual(['3', '4']);
+  });
+});
