@@ -65,10 +65,13 @@ export function parseRoutes(text: string, file: string, env: Record<string, stri
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new RouteFileError(
-      file,
-      doc.errors.map((e) => `line ${e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`),
-    );
+    // One mistake derails the parser for the rest of its line: report the first per line.
+    const byLine = new Map<number, string>();
+    for (const e of doc.errors) {
+      const line = e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line;
+      if (!byLine.has(line)) byLine.set(line, `line ${line}: ${e.message.split('\n')[0]}`);
+    }
+    throw new RouteFileError(file, [...byLine.values()]);
   }
   const missing: [Path, string][] = [];
   const raw = substitute(doc.toJS(), env, [], missing);

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { connectRedis, type RedisClient } from '@fig/guestbook';
+import { startRedis, type RedisServer } from '@fig/testing';
+import { get, metricValue, namedUpstream, send, silentLogger, startGateway, type TestGateway, type TestServer } from '../test-support';
+
+const secret = 'a-test-secret-that-is-long-enough-for-hs256';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const token = (claims: Record<string, unknown>, key = secret) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('fig').setSubject('user-1').setExpirationTime('5m').sign(new TextEncoder().encode(key));
+
+describe('access control', () => {
+  let up: TestServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    up = await namedUpstream('up');
+    gw = await startGateway(`
+version: 1
+auth:
+  apiKeys:
+    - { id: writer, sha256: ${sha256('writer-key')}, scopes: [entries:write] }
+    - { id: reader, sha256: ${sha256('reader-key')}, scopes: [] }
+  jwt: { secret: "\${JWT_SECRET}", issuer: fig }
+upstreams:
+  up: { endpoints: ["${up.url}"] }
+routes:
+  - name: write
+    match: { methods: [POST], path: /api/entries }
+    proxy: { upstream: up }
+    auth: { accept: [apiKey, jwt], scopes: [entries:write] }
+  - name: open
+    match: { prefix: / }
+    proxy: { upstream: up }
+`, { env: { JWT_SECRET: secret } });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  const post = (headers: Record<string, string>) => send(`${gw.url}/api/entries`, 'POST', '{}', headers);
+
+  it('answers 401 with a coded body and a challenge when no credential is sent', async () => {
+    const res = await post({});
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('answers 401 for an unknown API key or a token signed with another key', async () => {
+    expect((await post({ 'x-api-key': 'guess' })).status).toBe(401);
+    expect((await post({ authorization: `Bearer ${await token({ scope: 'entries:write' }, 'x'.repeat(40))}` })).status).toBe(401);
+  });
+
+  it('answers 403 with a coded body when the credential lacks the scope', async () => {
+    const byKey = await post({ 'x-api-key': 'reader-key' });
+    expect(byKey.status).toBe(403);
+    expect(JSON.parse(byKey.text)).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect((await post({ authorization: `Bearer ${await token({ scope: 'other' })}` })).status).toBe(403);
+  });
+
+  it('lets a key or a token with the scope through, and leaves open routes open', async () => {
+    expect((await post({ 'x-api-key': 'writer-key' })).status).toBe(200);
+    expect((await post({ authorization: `Bearer ${await token({ scope: 'entries:read entries:write' })}` })).status).toBe(200);
+    expect((await get(`${gw.url}/api/entries`)).status).toBe(200);
+    expect(await metricValue(gw.registry, 'gateway_auth_failures_total', { route: 'write', code: 'FORBIDDEN' })).toBe(2);
+  });
+});
+
+describe('rate limiting', () => {
+  let redis: RedisServer;
+  let client: RedisClient;
+  let up: TestServer;
+  const routes = (url: string) => `
+version: 1
+upstreams:
+  up: { endpoints: ["${url}"] }
+routes:
+  - { name: limited, match: { prefix: / }, proxy: { upstream: up }, rateLimit: { requests: 5, windowSeconds: 3600 } }
+`;
+
+  beforeAll(async () => {
+    [redis, up] = await Promise.all([startRedis(), namedUpstream('up')]);
+    client = await connectRedis({ url: redis.url, logger: silentLogger, name: 'gateway-test' });
+  });
+
+  afterAll(async () => {
+    await client.close().catch(() => undefined);
+    await redis.dispose();
+    await up.close();
+  });
+
+  // An hour-long window, so that a test never straddles a window boundary.
+  it('shares one budget across replicas through Redis and answers 429 with Retry-After', async () => {
+    const [one, two] = await Promise.all([startGateway(routes(up.url), { redis: client }), startGateway(routes(up.url), { redis: client })]);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await get(i % 2 ? one.url : two.url)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const refused = await get(one.url);
+      expect(refused.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(3600);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('keeps serving with local counts when Redis is unreachable, and counts the fallback', async () => {
+    const gw = await startGateway(routes(up.url), { redis: client });
+    await redis.stop();
+    try {
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await get(gw.url)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      expect(await metricValue(gw.registry, 'gateway_rate_limit_fallback_total', {})).toBe(6);
+    } finally {
+      await gw.close();
+      await redis.start();
+    }
+  });
+});

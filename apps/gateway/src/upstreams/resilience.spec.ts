@@ -1,0 +1,207 @@
+import { freePort, startProcess, waitFor, type ManagedProcess } from '@fig/testing';
+import { get, load, metricValue, send, serve, startGateway, type TestServer } from '../test-support';
+
+/** An upstream whose behaviour a test can change, counting what it receives. */
+async function controllable(name: string) {
+  const state = { mode: 'ok' as 'ok' | 'reset' | '503' | '500' | 'hold', received: 0, held: [] as (() => void)[] };
+  let waiters: (() => void)[] = [];
+  const server = await serve((req, res) => {
+    state.received++;
+    waiters.forEach((resolve) => resolve());
+    waiters = [];
+    req.resume();
+    if (state.mode === 'reset') return req.socket.destroy();
+    if (state.mode === 'hold') return state.held.push(() => res.end(name));
+    if (state.mode !== 'ok') res.statusCode = Number(state.mode);
+    res.end(name);
+  });
+  const nextRequest = () => new Promise<void>((resolve) => waiters.push(resolve));
+  return { ...server, state, nextRequest };
+}
+
+describe('retries', () => {
+  it('retries idempotent requests on another endpoint, and never a request with a body', async () => {
+    const flaky = await controllable('flaky');
+    const good = await controllable('good');
+    flaky.state.mode = 'reset';
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u: { endpoints: ["${flaky.url}", "${good.url}"], outlier: { consecutiveFailures: 1000 } }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u }, retry: { attempts: 2 } }
+`);
+    try {
+      const gets = await Promise.all(Array.from({ length: 20 }, () => get(gw.url)));
+      expect(gets.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBeGreaterThan(0);
+
+      flaky.state.received = 0;
+      good.state.received = 0;
+      const posts = [];
+      for (let i = 0; i < 10; i++) posts.push(await send(gw.url, 'POST', '{"a":1}'));
+      const failed = posts.filter((r) => r.status === 502).length;
+      expect(failed).toBe(5);
+      // Each POST reached exactly one endpoint once: none was replayed.
+      expect(flaky.state.received + good.state.received).toBe(10);
+    } finally {
+      await gw.close();
+      await Promise.all([flaky.close(), good.close()]);
+    }
+  });
+
+  it('retries a 502-504 answer, within the retry budget', async () => {
+    const flaky = await controllable('flaky');
+    const good = await controllable('good');
+    flaky.state.mode = '503';
+    const gw = await startGateway(`
+version: 1
+retryBudget: { percent: 0, minPerWindow: 3, windowMs: 60000 }
+upstreams:
+  u: { endpoints: ["${flaky.url}", "${good.url}"], outlier: { consecutiveFailures: 1000 }, breaker: { minFailures: 1000 } }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u }, retry: { attempts: 1 } }
+`);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 12; i++) statuses.push((await get(gw.url)).status);
+      // Every request that met the failing endpoint failed, except the three the budget allowed to retry.
+      expect(flaky.state.received).toBeGreaterThan(3);
+      expect(statuses.filter((s) => s === 503)).toHaveLength(flaky.state.received - 3);
+      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBe(3);
+    } finally {
+      await gw.close();
+      await Promise.all([flaky.close(), good.close()]);
+    }
+  });
+});
+
+describe('circuit breaker', () => {
+  let up: Awaited<ReturnType<typeof controllable>>;
+  afterEach(() => up.close());
+
+  it('opens after failures, refuses at once while open, half-opens for one trial, then closes', async () => {
+    up = await controllable('up');
+    up.state.mode = '500';
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u: { endpoints: ["${up.url}"], breaker: { minFailures: 3, failureRatio: 0.5, openMs: 300 } }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u } }
+`);
+    const state = () => metricValue(gw.registry, 'gateway_breaker_state', { upstream: 'u' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await get(gw.url)).status).toBe(500);
+      expect(await state()).toBe(2);
+      const refused = await get(gw.url);
+      expect(refused.status).toBe(503);
+      expect(refused.json()).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
+      expect(up.state.received).toBe(3);
+
+      // After openMs one trial goes through; while it is in flight, others are still refused.
+      up.state.mode = 'hold';
+      let trial: ReturnType<typeof get> | undefined;
+      await waitFor(
+        async () => {
+          const pending = get(gw.url);
+          const outcome = await Promise.race([pending.then(() => 'refused'), up.nextRequest().then(() => 'reached')]);
+          if (outcome === 'reached') trial = pending;
+          return outcome === 'reached';
+        },
+        { timeoutMs: 3_000, intervalMs: 50, what: 'the breaker to let a trial through' },
+      );
+      expect(await state()).toBe(1);
+      expect((await get(gw.url)).status).toBe(503);
+      up.state.mode = 'ok';
+      up.state.held.forEach((release) => release());
+      expect((await trial!).status).toBe(200);
+      expect(await state()).toBe(0);
+      expect((await get(gw.url)).status).toBe(200);
+      const view = gw.gateway.upstreamList[0]!.snapshot();
+      expect(view.breaker).toBe('closed');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('outlier ejection and health checks', () => {
+  const script = `require('http').createServer((q, s) => s.end(process.env.NAME)).listen(Number(process.env.PORT), '127.0.0.1')`;
+  let procs: ManagedProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    procs = [];
+  });
+
+  it('ejects an endpoint killed mid-run, with under 1% failed requests', async () => {
+    const ports = await Promise.all([freePort(), freePort()]);
+    procs = await Promise.all(
+      ports.map((port, i) =>
+        startProcess({ args: ['-e', script], env: { PORT: String(port), NAME: `e${i}` }, readyUrl: `http://127.0.0.1:${port}/` }),
+      ),
+    );
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u:
+    endpoints: ["http://127.0.0.1:${ports[0]}", "http://127.0.0.1:${ports[1]}"]
+    outlier: { consecutiveFailures: 2, ejectMs: 30000 }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u } }
+`);
+    try {
+      let done = 0;
+      const statuses = await load(1_000, 8, async () => {
+        if (++done === 200) await procs[1]!.kill();
+        return (await get(gw.url)).status;
+      });
+      const failed = statuses.filter((s) => s !== 200).length;
+      expect(failed / statuses.length).toBeLessThan(0.01);
+      const endpoints = gw.gateway.upstreamList[0]!.snapshot().endpoints;
+      expect(endpoints.find((e) => e.url.endsWith(String(ports[1])))).toMatchObject({ ejected: true });
+      expect(await metricValue(gw.registry, 'gateway_endpoint_ejections_total', { upstream: 'u' })).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('takes an endpoint out while its /readyz fails and brings it back when it passes', async () => {
+    let ready = true;
+    const [a, b, ops] = await Promise.all([
+      serve((_q, s) => s.end('a')),
+      serve((_q, s) => s.end('b')),
+      serve((_q, s) => {
+        s.statusCode = ready ? 200 : 503;
+        s.end();
+      }),
+    ]);
+    const servers: TestServer[] = [a, b, ops];
+    // Only endpoint a has its ops port where the offset points.
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u:
+    endpoints: ["${a.url}"]
+    healthCheck: { path: /readyz, portOffset: ${ops.port - a.port}, intervalMs: 30, unhealthyAfter: 1, healthyAfter: 1 }
+  v: { endpoints: ["${b.url}"] }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u } }
+`);
+    const endpoint = () => gw.gateway.upstreamList.find((u) => u.name === 'u')!.snapshot().endpoints[0]!;
+    try {
+      expect((await get(gw.url)).text).toBe('a');
+      ready = false;
+      await waitFor(() => !endpoint().healthy, { what: 'endpoint to turn unhealthy' });
+      const refused = await get(gw.url);
+      expect(refused.status).toBe(503);
+      expect(endpoint().lastHealthError).toBe('status 503');
+      ready = true;
+      await waitFor(() => endpoint().healthy, { what: 'endpoint to turn healthy' });
+      expect((await get(gw.url)).text).toBe('a');
+    } finally {
+      await gw.close();
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
