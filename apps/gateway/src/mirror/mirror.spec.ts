@@ -1,0 +1,92 @@
+import { waitFor } from '@fig/testing';
+import { get, metricValue, serve, startGateway, type TestGateway, type TestServer } from '../test-support';
+
+describe('mirroring (the parallel run)', () => {
+  let primary: TestServer;
+  let candidate: TestServer;
+  let gw: TestGateway;
+  let candidateCalls = 0;
+  const shadow = (route: string, result: string) => metricValue(gw.registry, 'gateway_shadow_total', { route, result });
+
+  beforeAll(async () => {
+    primary = await serve((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ items: [1, 2], at: 'primary-time', path: req.url }));
+    });
+    candidate = await serve((req, res) => {
+      candidateCalls++;
+      res.setHeader('content-type', 'application/json');
+      const answer = () => res.end(JSON.stringify({ items: [1, 2], at: 'candidate-time', path: req.url, shadow: req.headers['x-fig-shadow'] === '1' ? undefined : 'missing' }));
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 2_000).unref();
+      else if (req.url?.startsWith('/differs')) res.end(JSON.stringify({ items: [1, 3], at: 'x', path: req.url }));
+      else if (req.url?.startsWith('/broken')) req.socket.destroy();
+      else answer();
+    });
+    gw = await startGateway(`
+version: 1
+upstreams:
+  primary: { endpoints: ["${primary.url}"] }
+  candidate: { endpoints: ["${candidate.url}"] }
+routes:
+  - name: slow
+    match: { methods: [GET], prefix: /slow }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate, ignore: [at], timeoutMs: 5000 }
+  - name: same
+    match: { methods: [GET], prefix: /same }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate, ignore: [at] }
+  - name: differs
+    match: { methods: [GET], prefix: /differs }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate, ignore: [at] }
+  - name: broken
+    match: { methods: [GET], prefix: /broken }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate }
+  - name: sampled
+    match: { methods: [GET], prefix: /sampled }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate, percent: 0 }
+`);
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await Promise.all([primary.close(), candidate.close()]);
+  });
+
+  it('never delays the primary answer: a candidate sleeping 2 s leaves the client unaffected', async () => {
+    const started = performance.now();
+    const res = await get(`${gw.url}/slow`);
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ at: 'primary-time' });
+    // Behaviour, not speed: the answer came long before the candidate could have.
+    expect(elapsed).toBeLessThan(1_000);
+    await waitFor(async () => (await shadow('slow', 'match')) === 1, { timeoutMs: 5_000, what: 'the slow comparison' });
+  });
+
+  it('counts a match when only ignored fields differ', async () => {
+    await get(`${gw.url}/same`);
+    await waitFor(async () => (await shadow('same', 'match')) === 1, { what: 'a match' });
+    expect(await shadow('same', 'mismatch')).toBe(0);
+  });
+
+  it('counts a planted mismatch', async () => {
+    const res = await get(`${gw.url}/differs`);
+    expect(res.json()).toMatchObject({ items: [1, 2] });
+    await waitFor(async () => (await shadow('differs', 'mismatch')) === 1, { what: 'a mismatch' });
+  });
+
+  it('counts a failing candidate as an error and still answers from the primary', async () => {
+    expect((await get(`${gw.url}/broken`)).status).toBe(200);
+    await waitFor(async () => (await shadow('broken', 'error')) === 1, { what: 'a candidate error' });
+  });
+
+  it('mirrors only the sampled share', async () => {
+    const before = candidateCalls;
+    for (let i = 0; i < 5; i++) await get(`${gw.url}/sampled`);
+    expect(candidateCalls).toBe(before);
+  });
+});
