@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# One recipe for every Fig service (ADR 0101):
+#   docker build --build-arg APP=gateway -t fig-gateway .
+# Builds with the whole workspace, ships only the service's bundle and its
+# production dependencies on a distroless Node runtime: no shell, no package
+# manager, non-root.
+ARG NODE_VERSION=24
+
+# Only the package manifests and the lockfile, so that the `npm ci` layer below
+# is rebuilt when dependencies change, not on every source edit.
+FROM node:${NODE_VERSION}-bookworm-slim AS manifests
+WORKDIR /src
+COPY . .
+RUN find . -type f ! -name package.json ! -name package-lock.json -delete \
+ && find . -type d -empty -delete
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+ARG APP
+RUN test -n "$APP" || { echo 'build with --build-arg APP=<service>' >&2; exit 1; }
+WORKDIR /workspace
+ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
+COPY --from=manifests /src ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY . .
+# The app's own build target (dist/apps/$APP: main.js, instrument.js, package.json).
+RUN npx nx run "$APP:build" --outputStyle=static
+
+# Production dependencies of the bundle only. The workspace lockfile is the
+# starting point, so every transitive version is the one the tests ran with;
+# npm prunes whatever the bundle's package.json does not need. Type
+# declarations, TypeScript sources, source maps and docs are then deleted: about
+# half of node_modules, and dead weight at run time.
+FROM build AS runtime-deps
+ARG APP
+WORKDIR /app
+RUN cp -r "/workspace/dist/apps/$APP/." . \
+ && cp /workspace/package-lock.json . \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm package-lock.json \
+ && find node_modules -type f \( -name '*.map' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.md' \) -delete
+
+FROM gcr.io/distroless/nodejs${NODE_VERSION}-debian12:nonroot
+ARG APP
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="fig-${APP}" \
+      org.opencontainers.image.description="Fig ${APP}: a strangler-fig migration from monolith to microservices" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.base.name="gcr.io/distroless/nodejs${NODE_VERSION}-debian12:nonroot"
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and only readable by the service: it cannot rewrite its own code.
+COPY --from=runtime-deps /app ./
+# The distroless image's own non-root user (65532); Kubernetes enforces it too.
+USER 65532:65532
+# The image's ENTRYPOINT is node. The OpenTelemetry bootstrap must load before
+# the app; source maps turn stack traces back into TypeScript lines.
+CMD ["--enable-source-maps", "--import", "./instrument.js", "main.js"]

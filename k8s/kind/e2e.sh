@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Deploys one Fig profile to a fresh kind cluster and runs the end-to-end suite
+# against it: create the cluster, install Istio when the profile needs it,
+# build and load the images, deploy, wait for every rollout, test through the
+# front door's NodePort, dump logs and events on failure, delete the cluster.
+#
+#   npm run e2e:kind -w k8s -- [--profile stage-3] [--stage stage-1-facade] [--keep]
+#
+# --profile  a skaffold profile: stage-0 … stage-3, istio, observability,
+#            istio-observability (default stage-3)
+# --stage    FIG_STAGE for the add-on profiles (default stage-3-frontend)
+# --keep     leave the cluster running afterwards (to look around, or to rerun)
+set -euo pipefail
+
+cluster=fig
+profile=stage-3
+keep=false
+while (($#)); do
+  case $1 in
+    --profile) profile=${2:?--profile needs a value}; shift 2 ;;
+    --stage) export FIG_STAGE=${2:?--stage needs a value}; shift 2 ;;
+    --keep) keep=true; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+context=kind-$cluster
+namespace=fig
+# k8s/kind/cluster.yaml maps the front door's NodePort here.
+base_url=http://127.0.0.1:30080
+
+for tool in kind kubectl skaffold docker; do
+  command -v "$tool" >/dev/null || { echo "$tool is required (see docs/kubernetes.md)" >&2; exit 1; }
+done
+if [[ $profile == *istio* ]] && ! command -v istioctl >/dev/null; then
+  echo "profile $profile needs istioctl on the PATH" >&2
+  exit 1
+fi
+
+dump() {
+  echo "--- pods, events and logs in $namespace ---" >&2
+  kubectl --context "$context" -n "$namespace" get pods -o wide >&2 || true
+  kubectl --context "$context" -n "$namespace" get events --sort-by=.lastTimestamp >&2 || true
+  local pod
+  for pod in $(kubectl --context "$context" -n "$namespace" get pods -o name 2>/dev/null); do
+    echo "--- $pod ---" >&2
+    kubectl --context "$context" -n "$namespace" describe "$pod" | tail -n 25 >&2 || true
+    kubectl --context "$context" -n "$namespace" logs "$pod" --all-containers --prefix --tail=200 >&2 || true
+    kubectl --context "$context" -n "$namespace" logs "$pod" --all-containers --prefix --previous --tail=50 >&2 2>/dev/null || true
+  done
+}
+
+finish() {
+  local status=$?
+  ((status == 0)) || dump
+  if [[ $keep == true ]]; then
+    echo "cluster kept: kubectl --context $context -n $namespace get pods; delete with: kind delete cluster --name $cluster"
+  else
+    kind delete cluster --name "$cluster" || true
+  fi
+  exit "$status"
+}
+trap finish EXIT
+
+if ! kind get clusters | grep -qx "$cluster"; then
+  kind create cluster --config k8s/kind/cluster.yaml --wait 120s
+fi
+
+if [[ $profile == *istio* ]]; then
+  # The CNI node agent replaces istio-init, so the fig namespace can stay on
+  # the "baseline" Pod Security level (istio/mesh/namespace-injection.yaml).
+  istioctl --context "$context" install -y --set profile=default --set components.cni.enabled=true
+fi
+
+# Builds every artifact, loads the images into kind (no registry), applies the
+# overlay and waits until each Deployment and StatefulSet is rolled out.
+skaffold run --kube-context "$context" -p "$profile" --status-check=true
+
+kubectl --context "$context" -n "$namespace" wait --for=condition=Available deployment --all --timeout=180s
+kubectl --context "$context" -n "$namespace" rollout status statefulset/redis --timeout=180s
+
+E2E_BASE_URL=$base_url npm run e2e:deployed -w e2e

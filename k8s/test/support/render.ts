@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { K8sObject } from './objects';
+import { fromRoot } from './paths';
+
+export const stages = ['stage-0-monolith', 'stage-1-facade', 'stage-2-store', 'stage-3-frontend'] as const;
+export type Stage = (typeof stages)[number];
+export const addons = ['istio', 'observability', 'istio-observability'] as const;
+
+export interface Target {
+  /** How test names refer to it, e.g. "stage-2-store + istio". */
+  name: string;
+  stage: Stage;
+  istio: boolean;
+  observability: boolean;
+  /** A kustomization directory in the repository, or components layered on one. */
+  dir?: string;
+  base?: string;
+  components?: string[];
+}
+
+/** Every overlay with and without the add-ons: what skaffold's profiles deploy. */
+export const overlayTargets: Target[] = stages.flatMap((stage) => [
+  { name: stage, stage, istio: false, observability: false, dir: `k8s/overlays/${stage}` },
+  ...addons.map((addon) => ({
+    name: `${stage} + ${addon}`,
+    stage,
+    istio: addon.includes('istio'),
+    observability: addon.includes('observability'),
+    dir: `k8s/variants/${addon}/${stage}`,
+  })),
+]);
+
+/** The exercise variants, each on the stage it is written for. */
+export const variantTargets: Target[] = [
+  ...['recreate', 'ramped', 'blue-green', 'canary', 'ab-test'].map((s) => ({
+    name: `stage-1-facade + strategies/${s}`,
+    stage: 'stage-1-facade' as const,
+    istio: false,
+    observability: false,
+    base: 'k8s/overlays/stage-1-facade',
+    components: [`k8s/components/strategies/${s}`],
+  })),
+  {
+    name: 'stage-2-store + routes/stage-2a-mirror-reads',
+    stage: 'stage-2-store',
+    istio: false,
+    observability: false,
+    base: 'k8s/overlays/stage-2-store',
+    components: ['k8s/base/gateway/routes/stage-2a-mirror-reads'],
+  },
+  ...['canary-model-v2', 'ab-model-v2', 'fault-injection', 'mirroring'].map((v) => ({
+    name: `stage-3-frontend + istio/variants/${v}`,
+    stage: 'stage-3-frontend' as const,
+    istio: true,
+    observability: false,
+    base: 'k8s/overlays/stage-3-frontend',
+    components: ['istio', `istio/variants/${v}`],
+  })),
+  ...(['stage-0-monolith', 'stage-3-frontend'] as const).flatMap((stage) =>
+    ['ingress', 'ingress-classic'].map((c) => ({
+      name: `${stage} + ${c}`,
+      stage,
+      istio: false,
+      observability: false,
+      base: `k8s/overlays/${stage}`,
+      components: [`k8s/components/${c}`],
+    })),
+  ),
+];
+
+export const allTargets = [...overlayTargets, ...variantTargets];
+
+function kustomize(dir: string): string {
+  try {
+    return execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('kubectl is not installed: the manifest tests render with `kubectl kustomize`');
+    throw new Error(`kubectl kustomize ${dir} failed:\n${e.stderr ?? String(err)}`);
+  }
+}
+
+/** Layers components on a base in a throw-away kustomization (kustomize takes relative paths only). */
+function composed(target: Target, scratch: string): string {
+  const dir = mkdtempSync(path.join(scratch, 'variant-'));
+  const rel = (p: string) => path.relative(dir, fromRoot(p));
+  writeFileSync(
+    path.join(dir, 'kustomization.yaml'),
+    `resources: [${rel(target.base as string)}]\ncomponents: [${(target.components ?? []).map(rel).join(', ')}]\n`,
+  );
+  return dir;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+/** Changes whenever a manifest changes, so a stale render is never reused. */
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of [...filesUnder(fromRoot('k8s')), ...filesUnder(fromRoot('istio'))].sort()) {
+    if (file.includes(`${path.sep}test${path.sep}`) || file.includes('node_modules')) continue;
+    hash.update(file).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+let memo: Map<string, K8sObject[] | Error> | undefined;
+
+/**
+ * Every target rendered once per change of the manifests. Jest gives each spec
+ * file its own module registry, so the renders are shared through a file in
+ * the temp folder rather than a variable; kustomize runs ~30 times, not ~200.
+ */
+export function renders(): Map<string, K8sObject[] | Error> {
+  if (memo) return memo;
+  const scratch = path.join(tmpdir(), 'fig-k8s-renders');
+  mkdirSync(scratch, { recursive: true });
+  const cache = path.join(scratch, `${inputsHash()}.json`);
+  let text: string;
+  try {
+    text = readFileSync(cache, 'utf8');
+  } catch {
+    // A broken target fails its own tests, not every other target's.
+    const rendered = allTargets.map((t) => {
+      try {
+        return [t.name, kustomize(t.dir ? fromRoot(t.dir) : composed(t, scratch))];
+      } catch (err) {
+        return [t.name, { error: (err as Error).message }];
+      }
+    });
+    text = JSON.stringify(Object.fromEntries(rendered));
+    const partial = `${cache}.${process.pid}`;
+    writeFileSync(partial, text);
+    renameSync(partial, cache);
+  }
+  const raw = JSON.parse(text) as Record<string, string | { error: string }>;
+  memo = new Map(
+    Object.entries(raw).map(([name, yaml]) => [
+      name,
+      typeof yaml === 'string' ? parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject) : new Error(yaml.error),
+    ]),
+  );
+  return memo;
+}
+
+export function rendered(target: Target | string): K8sObject[] {
+  const name = typeof target === 'string' ? target : target.name;
+  const objects = renders().get(name);
+  if (!objects) throw new Error(`no render named ${name}`);
+  if (objects instanceof Error) throw objects;
+  return objects;
+}
+
+export { kustomize };
