@@ -1,0 +1,124 @@
+import path from 'node:path';
+import {
+  freePort,
+  startOtlpReceiver,
+  startProcess,
+  startRedis,
+  waitFor,
+  type ManagedProcess,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  type RedisServer,
+} from '@fig/testing';
+
+/**
+ * One POST /api/entries through the stage-3 system — gateway → frontend →
+ * store-svc → Redis, and frontend → monolith for the model — is one trace:
+ * every process exports its spans to a receiver started here, and the spans
+ * link up parent to child across the four processes.
+ */
+
+const root = path.resolve(__dirname, '../..');
+const bundle = (app: string, file = 'main.js') => path.join(root, 'dist/apps', app, file);
+const SERVER = 2;
+const CLIENT = 3;
+
+describe('tracing across the stage-3 system', () => {
+  let redis: RedisServer;
+  let receiver: OtlpReceiver;
+  const procs: ManagedProcess[] = [];
+  let gatewayUrl: string;
+
+  async function start(app: string, env: Record<string, string>, port?: number) {
+    const [p, ops] = await Promise.all([port ?? freePort(), freePort()]);
+    const proc = await startProcess({
+      args: ['--import', bundle(app, 'instrument.js'), bundle(app)],
+      env: {
+        PORT: String(p),
+        OPS_PORT: String(ops),
+        OTEL_SERVICE_NAME: app,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        LOG_LEVEL: 'warn',
+        SHUTDOWN_DELAY_MS: '0',
+        ...env,
+      },
+      readyUrl: `http://127.0.0.1:${ops}/readyz`,
+      readyTimeoutMs: 15_000,
+    });
+    procs.push(proc);
+    return `http://127.0.0.1:${p}`;
+  }
+
+  beforeAll(async () => {
+    [redis, receiver] = await Promise.all([startRedis(), startOtlpReceiver()]);
+    const storePort = await freePort();
+    const [monolith] = await Promise.all([
+      start('monolith', { REDIS_URL: redis.url, MODEL_VERSION: 'v1' }),
+      start('store-svc', { REDIS_URL: redis.url }, storePort),
+    ]);
+    const storeAddr = `ipv4:127.0.0.1:${storePort}`;
+    const frontend = await start('frontend', { STORE_ADDR: storeAddr, MONOLITH_URL: monolith! });
+    gatewayUrl = await start('gateway', {
+      GATEWAY_ROUTES: path.join(root, 'apps/gateway/routes/stage-3-frontend.yaml'),
+      FRONTEND_URL: frontend,
+      MONOLITH_URL: monolith!,
+      STORE_ADDR: storeAddr,
+      REDIS_URL: redis.url,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await receiver?.close();
+    await redis?.dispose();
+  });
+
+  it('links gateway, frontend, store-svc (with its Redis span) and monolith spans under one trace id', async () => {
+    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const callerSpan = '1122334455667788';
+    const res = await fetch(`${gatewayUrl}/api/entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpan}-01` },
+      body: JSON.stringify({ author: 'Tracer', text: 'a lovely traced day' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ sentiment: { label: 'positive' } });
+
+    const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
+    const of = (service: string, kind?: number) => spans().filter((s) => s.service === service && (kind === undefined || s.kind === kind));
+    const isRedis = (s: ReceivedSpan) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis';
+    await waitFor(
+      () =>
+        of('gateway', SERVER).length &&
+        of('frontend', SERVER).length &&
+        of('store-svc', SERVER).length &&
+        of('monolith', SERVER).length &&
+        of('store-svc').some(isRedis),
+      { timeoutMs: 15_000, what: 'spans from all four services' },
+    );
+    const byId = new Map(spans().map((s) => [s.spanId, s]));
+    const parentOf = (s: ReceivedSpan) => (s.parentSpanId ? byId.get(s.parentSpanId) : undefined);
+
+    // The gateway continues the caller's trace, and its own client span is the frontend's parent.
+    const gatewayServer = of('gateway', SERVER)[0]!;
+    expect(gatewayServer.parentSpanId).toBe(callerSpan);
+    const frontendServer = of('frontend', SERVER).find((s) => parentOf(s)?.service === 'gateway')!;
+    expect(frontendServer).toBeDefined();
+    const gatewayClient = parentOf(frontendServer)!;
+    expect(gatewayClient.kind).toBe(CLIENT);
+    expect(parentOf(gatewayClient)).toBe(gatewayServer);
+
+    // store-svc's RPC is a child of a frontend gRPC client span, and Redis runs under it.
+    const storeServer = of('store-svc', SERVER).find((s) => parentOf(s)?.service === 'frontend')!;
+    expect(parentOf(storeServer)!.kind).toBe(CLIENT);
+    const redisSpan = of('store-svc').find(isRedis)!;
+    let ancestor: ReceivedSpan | undefined = redisSpan;
+    while (ancestor && ancestor !== storeServer) ancestor = parentOf(ancestor);
+    expect(ancestor).toBe(storeServer);
+
+    // The model call from the frontend reaches the monolith in the same trace.
+    const monolithServer = of('monolith', SERVER)[0]!;
+    expect(parentOf(monolithServer)).toMatchObject({ service: 'frontend', kind: CLIENT });
+    expect(monolithServer.attributes['http.route'] ?? monolithServer.name).toMatch(/sentiment/);
+  });
+});
