@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { freePort, startProcess, startRedis, waitFor, type ManagedProcess, type RedisServer } from '@fig/testing';
+
+/**
+ * Stage 2 with the real processes and the shipped presets: first the parallel
+ * run (the monolith answers, store-svc is asked too and agrees), then the
+ * move (store-svc answers through the transcoder, exactly as the monolith would).
+ */
+
+const root = path.resolve(__dirname, '../..');
+const bundle = (app: string) => path.join(root, 'dist/apps', app, 'main.js');
+const preset = (name: string) => path.join(root, 'apps/gateway/routes', `${name}.yaml`);
+
+describe('stage 2 through the gateway', () => {
+  let redis: RedisServer;
+  const procs: ManagedProcess[] = [];
+  let monolith: string;
+  let storeAddr: string;
+
+  async function start(app: string, env: Record<string, string>, port?: number) {
+    const [p, ops] = await Promise.all([port ?? freePort(), freePort()]);
+    const proc = await startProcess({
+      args: [bundle(app)],
+      env: { PORT: String(p), OPS_PORT: String(ops), LOG_LEVEL: 'warn', ACCESS_LOG: 'false', SHUTDOWN_DELAY_MS: '0', ...env },
+      readyUrl: `http://127.0.0.1:${ops}/readyz`,
+    });
+    procs.push(proc);
+    return { url: `http://127.0.0.1:${p}`, ops: `http://127.0.0.1:${ops}` };
+  }
+
+  const gateway = (routes: string) =>
+    start('gateway', { GATEWAY_ROUTES: preset(routes), MONOLITH_URL: monolith, STORE_ADDR: storeAddr, REDIS_URL: redis.url });
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const storePort = await freePort();
+    storeAddr = `ipv4:127.0.0.1:${storePort}`;
+    [{ url: monolith }] = await Promise.all([
+      start('monolith', { REDIS_URL: redis.url }),
+      start('store-svc', { REDIS_URL: redis.url }, storePort),
+    ]);
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${monolith}/api/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'seed', text: `seeded entry ${i}` }),
+      });
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await redis?.dispose();
+  });
+
+  it('mirrors reads to store-svc while the monolith answers, and counts them as matches', async () => {
+    const gw = await gateway('stage-2a-mirror-reads');
+    for (const path of ['/api/entries', '/api/entries?limit=2', '/api/stats']) {
+      const res = await fetch(`${gw.url}${path}`);
+      expect(res.headers.get('x-fig-served-by')).toMatch(/^monolith\//);
+    }
+    const matches = async () => {
+      const text = await (await fetch(`${gw.ops}/metrics`)).text();
+      return [...text.matchAll(/^gateway_shadow_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)];
+    };
+    await waitFor(async () => (await matches()).filter(([, r]) => r === 'match').reduce((n, [, , v]) => n + Number(v), 0) === 3, {
+      what: 'three shadow matches',
+    });
+    expect((await matches()).filter(([, r]) => r !== 'match')).toEqual([]);
+  });
+
+  it('then serves the API from store-svc by transcoding, with the monolith\'s exact JSON', async () => {
+    const gw = await gateway('stage-2-store');
+    for (const path of ['/api/entries', '/api/entries?limit=2', '/api/entries?limit=0', '/api/stats']) {
+      const [viaGateway, direct] = await Promise.all([fetch(`${gw.url}${path}`), fetch(`${monolith}${path}`)]);
+      expect(viaGateway.headers.get('x-fig-served-by')).toBe('store-svc/transcode');
+      expect({ status: viaGateway.status, body: await viaGateway.text() }).toEqual({ status: direct.status, body: await direct.text() });
+    }
+    const key = randomUUID();
+    const post = (base: string) =>
+      fetch(`${base}/api/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ author: 'Grace', text: 'a wonderful extraction' }),
+      });
+    const created = await post(gw.url);
+    expect(created.status).toBe(201);
+    const entry = await created.text();
+    expect(JSON.parse(entry)).toMatchObject({ author: 'Grace', sentiment: { label: 'positive' } });
+    const repeat = await post(monolith);
+    expect({ status: repeat.status, body: await repeat.text() }).toEqual({ status: 200, body: entry });
+  });
+});
