@@ -85,13 +85,16 @@ function kustomize(dir: string): string {
   }
 }
 
-/** Layers components on a base in a throw-away kustomization (kustomize takes relative paths only). */
+/**
+ * Layers components on an overlay in a throw-away kustomization (kustomize
+ * takes relative paths only), as a user would by adding them to the overlay.
+ */
 function composed(target: Target, scratch: string): string {
   const dir = mkdtempSync(path.join(scratch, 'variant-'));
   const rel = (p: string) => path.relative(dir, fromRoot(p));
   writeFileSync(
     path.join(dir, 'kustomization.yaml'),
-    `resources: [${rel(target.base as string)}]\ncomponents: [${(target.components ?? []).map(rel).join(', ')}]\n`,
+    `namespace: fig\nresources: [${rel(target.base as string)}]\ncomponents: [${(target.components ?? []).map(rel).join(', ')}]\n`,
   );
   return dir;
 }

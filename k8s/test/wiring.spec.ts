@@ -1,0 +1,125 @@
+import { named, ofKind, selects, type K8sObject } from './support/objects';
+import { allTargets, rendered } from './support/render';
+import { containerPorts, selectedBy, services, workloads } from './support/workloads';
+
+// Istio picks the protocol from the port name (or appProtocol): "grpc" makes it
+// HTTP/2-aware, so gRPC is balanced per call rather than per connection.
+const protocolPrefix = /^(http|http2|grpc|grpc-web|tcp|tls|https|redis|mongo|mysql)(-|$)/;
+
+function serviceProblems(objects: K8sObject[]): string[] {
+  return ofKind(objects, 'Service').flatMap((s) => {
+    const selected = selectedBy(objects, s.spec.selector ?? {});
+    if (!s.spec.selector || !selected.length) return [`Service ${s.metadata.name} selects no pods`];
+    return (s.spec.ports as { name?: string; port: number; targetPort?: string | number; appProtocol?: string }[]).flatMap((p) => [
+      ...selected
+        .filter((w) => !containerPorts(w).has(p.targetPort ?? p.port))
+        .map((w) => `Service ${s.metadata.name} port ${p.name}: targetPort ${p.targetPort} not on ${w.name}`),
+      ...(p.name && protocolPrefix.test(p.name) ? [] : [`Service ${s.metadata.name}: port name ${p.name} has no protocol prefix`]),
+    ]);
+  });
+}
+
+describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
+  const objects = () => rendered(name);
+
+  it('has Services that select pods and target ports those pods declare, with protocol-named ports', () => {
+    expect(serviceProblems(objects())).toEqual([]);
+  });
+
+  it('runs every pod under a ServiceAccount of its own that exists, without an API token', () => {
+    const problems = workloads(objects()).flatMap((w) => [
+      ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName) ? [] : [`${w.name}: no ServiceAccount ${w.pod.serviceAccountName}`]),
+      ...(w.pod.serviceAccountName === w.labels['app.kubernetes.io/name'] ? [] : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
+      ...(w.pod.automountServiceAccountToken === false ? [] : [`${w.name}: mounts an API token`]),
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it('runs each service from its own locally built image, never pulled', () => {
+    const problems = services(objects()).flatMap((w) => {
+      const c = w.containers[0];
+      return c?.image === `fig-${w.labels['app.kubernetes.io/name']}` && c.imagePullPolicy === 'IfNotPresent' ? [] : [`${w.name}: ${c?.image} ${c?.imagePullPolicy}`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('exposes the front door as fig:8080 on NodePort 30080', () => {
+    const fig = named(objects(), 'Service', 'fig');
+    expect(fig?.spec.type).toBe('NodePort');
+    expect(fig?.spec.ports).toEqual([expect.objectContaining({ port: 8080, nodePort: 30080 })]);
+  });
+
+  if (!istio) return;
+
+  it('defines DestinationRule subsets that match real version labels', () => {
+    const problems = ofKind(objects(), 'DestinationRule').flatMap((dr) => {
+      const service = named(objects(), 'Service', dr.spec.host);
+      if (!service) return [`DestinationRule ${dr.metadata.name}: no Service ${dr.spec.host}`];
+      const pods = selectedBy(objects(), service.spec.selector);
+      return (dr.spec.subsets ?? []).flatMap((s: { name: string; labels: Record<string, string> }) =>
+        pods.some((w) => selects({ matchLabels: s.labels }, w.labels)) ? [] : [`${dr.metadata.name} subset ${s.name} matches no pod`],
+      );
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('routes VirtualServices to Services, ports and subsets that exist, through Gateways that exist', () => {
+    const problems = ofKind(objects(), 'VirtualService').flatMap((vs) => {
+      const destinations = (vs.spec.http ?? []).flatMap((h: { route?: { destination: unknown }[]; mirror?: unknown }) => [
+        ...(h.route ?? []).map((r) => r.destination),
+        ...(h.mirror ? [h.mirror] : []),
+      ]) as { host: string; subset?: string; port?: { number: number } }[];
+      const gateways = (vs.spec.gateways ?? []).filter((g: string) => g !== 'mesh' && !named(objects(), 'Gateway', g));
+      return [
+        ...gateways.map((g: string) => `${vs.metadata.name}: no Gateway ${g}`),
+        ...destinations.flatMap((d) => {
+          const service = named(objects(), 'Service', d.host);
+          if (!service) return [`${vs.metadata.name}: no Service ${d.host}`];
+          const port = !d.port || service.spec.ports.some((p: { port: number }) => p.port === d.port?.number);
+          const subsets = ofKind(objects(), 'DestinationRule').filter((dr) => dr.spec.host === d.host).flatMap((dr) => dr.spec.subsets ?? []);
+          const subset = !d.subset || subsets.some((s: { name: string }) => s.name === d.subset);
+          return [...(port ? [] : [`${vs.metadata.name}: ${d.host} has no port ${d.port?.number}`]), ...(subset ? [] : [`${vs.metadata.name}: no subset ${d.subset} of ${d.host}`])];
+        }),
+      ];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('allows only callers that exist: principals are ServiceAccounts pods run as, ports are ports the callee declares', () => {
+    const accounts = new Set(workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`));
+    const problems = ofKind(objects(), 'AuthorizationPolicy').flatMap((ap) => {
+      const callees = workloads(objects()).filter((w) => selects(ap.spec.selector, w.labels));
+      if (ap.spec.selector && !callees.length) return [`${ap.metadata.name} selects no pods`];
+      return (ap.spec.rules ?? []).flatMap((rule: { from?: { source: { principals?: string[] } }[]; to?: { operation: { ports?: string[] } }[] }) => [
+        ...(rule.from ?? []).flatMap((f) => (f.source.principals ?? []).filter((p) => !accounts.has(p)).map((p) => `${ap.metadata.name}: unknown principal ${p}`)),
+        ...(rule.to ?? []).flatMap((t) =>
+          (t.operation.ports ?? []).filter((p) => callees.some((w) => !containerPorts(w).has(Number(p)))).map((p) => `${ap.metadata.name}: port ${p} not declared`),
+        ),
+      ]);
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('denies by default, requires mutual TLS and injects sidecars into the namespace', () => {
+    const denyAll = ofKind(objects(), 'AuthorizationPolicy').find((ap) => JSON.stringify(ap.spec) === '{}');
+    const strict = ofKind(objects(), 'PeerAuthentication').find((pa) => !pa.spec.selector && pa.spec.mtls?.mode === 'STRICT');
+    const namespace = named(objects(), 'Namespace', 'fig');
+    expect({ denyAll: Boolean(denyAll), strict: Boolean(strict), injection: namespace?.metadata.labels?.['istio-injection'] }).toEqual({
+      denyAll: true,
+      strict: true,
+      injection: 'enabled',
+    });
+  });
+
+  it('exempts from mTLS only the front door public port, which then accepts anyone', () => {
+    const exemptions = ofKind(objects(), 'PeerAuthentication').flatMap((pa) =>
+      Object.entries(pa.spec.portLevelMtls ?? {}).map(([port, m]) => {
+        const pods = workloads(objects()).filter((w) => selects(pa.spec.selector, w.labels));
+        return `${pods.map((w) => w.name).join(',')}:${port}:${(m as { mode: string }).mode}`;
+      }),
+    );
+    const front = selectedBy(objects(), named(objects(), 'Service', 'fig')?.spec.selector);
+    const frontPort = front.map((w) => containerPorts(w).get('http'));
+    expect(exemptions).toEqual([`${front.map((w) => w.name).join(',')}:${frontPort[0]}:PERMISSIVE`]);
+  });
+});
