@@ -61,10 +61,10 @@ describe('model client (the monolith’s /api/sentiment behind a timeout and a b
   });
 
   it.each([
-    ['an error status', json({ error: { code: 'INTERNAL' } }, 500), 'BAD_GATEWAY'],
-    ['a 503', json({}, 503), 'UPSTREAM_UNAVAILABLE'],
-    ['an answer of the wrong shape', json({ label: 'ecstatic', score: 9 }), 'BAD_GATEWAY'],
-  ])('maps %s to %s', async (_what, failing, code) => {
+    ['an error status', 'BAD_GATEWAY', json({ error: { code: 'INTERNAL' } }, 500)],
+    ['a 503', 'UPSTREAM_UNAVAILABLE', json({}, 503)],
+    ['an answer of the wrong shape', 'BAD_GATEWAY', json({ label: 'ecstatic', score: 9 })],
+  ])('maps %s to %s', async (_what, code, failing) => {
     behaviour = failing;
     await expect(client.score('x')).rejects.toMatchObject({ code });
   });

@@ -1,9 +1,9 @@
-import { Pool } from 'undici';
 import { AppError } from '@fig/errors';
 import type { Scorer } from '@fig/guestbook-web';
 import type { Check } from '@fig/health';
 import type { Sentiment } from '@fig/sentiment';
 import { CircuitOpenError, type CircuitBreaker } from './breaker';
+import { createJsonClient } from './json-request';
 
 export interface ModelClientOptions {
   /** The monolith's base URL; the model is its /api/sentiment. */
@@ -64,7 +64,7 @@ function toAppError(err: unknown): AppError {
  * `POST /api/sentiment`, over a keep-alive pool, with a deadline on every
  * call and a circuit breaker in front, so a slow or dead monolith costs a
  * write at most one timeout and, once the circuit opens, nothing at all.
- * Trace context rides along through the undici instrumentation.
+ * Trace context rides along through the HTTP instrumentation.
  */
 export function createModelClient({
   baseUrl,
@@ -72,44 +72,30 @@ export function createModelClient({
   breaker,
   connections = 16,
 }: ModelClientOptions): ModelClient {
-  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  const pool = new Pool(base.origin, {
-    connections,
-    connectTimeout: timeoutMs,
-    keepAliveTimeout: 30_000,
-  });
-  const path = (relative: string) => new URL(relative, base).pathname;
+  const http = createJsonClient(baseUrl, { maxSockets: connections });
+  const origin = new URL(baseUrl).origin;
 
-  async function request(
+  async function getJson(
     method: 'GET' | 'POST',
-    relative: string,
+    path: string,
     signal: AbortSignal,
     body?: unknown,
   ) {
-    const res = await pool.request({
-      method,
-      path: path(relative),
-      signal,
-      headers: {
-        accept: 'application/json',
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
+    const res = await http.request(method, path, signal, body);
+    if (res.status !== 200) {
       throw new AppError(
-        res.statusCode === 503 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_GATEWAY',
-        `The sentiment model answered ${res.statusCode}`,
+        res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_GATEWAY',
+        `The sentiment model answered ${res.status}`,
       );
     }
-    return res.body.json();
+    return res.body;
   }
 
   async function callModel(text: string): Promise<Sentiment> {
-    const answer = await request('POST', 'api/sentiment', AbortSignal.timeout(timeoutMs), { text });
-    if (!isSentiment(answer))
+    const answer = await getJson('POST', 'api/sentiment', AbortSignal.timeout(timeoutMs), { text });
+    if (!isSentiment(answer)) {
       throw new AppError('BAD_GATEWAY', 'The sentiment model sent an answer of the wrong shape');
+    }
     return answer;
   }
 
@@ -126,11 +112,11 @@ export function createModelClient({
       critical: false,
       // An open circuit already says the model is down: no need to knock.
       async run(signal) {
-        if (breaker.state === 'open') throw new Error(`circuit open to ${base.origin}`);
-        const info = (await request('GET', 'api/info', signal)) as { model?: string };
-        return { circuit: breaker.state, model: info.model };
+        if (breaker.state === 'open') throw new Error(`circuit open to ${origin}`);
+        const info = (await getJson('GET', 'api/info', signal)) as { model?: string } | undefined;
+        return { circuit: breaker.state, model: info?.model };
       },
     },
-    close: () => pool.close(),
+    close: async () => http.close(),
   };
 }
