@@ -23,6 +23,8 @@ function model(version: string, kind: string): Model | undefined {
     ? `@kubernetes-models/istio/${version}`
     : `kubernetes-models/${version}`;
   try {
+    // The model module is chosen by apiVersion at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(modulePath) as Record<string, Model>)[kind];
   } catch {
     return undefined;

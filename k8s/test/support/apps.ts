@@ -20,6 +20,7 @@ export const notWritten = fig.filter((app) => !written.includes(app));
  * the code, never copied into the tests.
  */
 export function loadAppModule(app: string, file: string): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(fromRoot('apps', app, 'src'), file));
 }
 

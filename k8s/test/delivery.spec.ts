@@ -1,0 +1,184 @@
+import Ajv from 'ajv';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { named } from './support/objects';
+import { fromRoot, root } from './support/paths';
+import { overlayTargets, rendered, stages } from './support/render';
+
+// CI keeps shared/ beside the repository (shared/schemas/README.md).
+const schemaFile = path.resolve(root, '../shared/schemas/skaffold-v4beta14.json');
+
+interface Artifact {
+  image: string;
+  context?: string;
+  docker?: { dockerfile?: string; buildArgs?: Record<string, string> };
+}
+interface PortForward {
+  resourceType: string;
+  resourceName: string;
+  namespace?: string;
+  port: number;
+  localPort?: number;
+}
+interface SkaffoldConfig {
+  apiVersion: string;
+  build: { artifacts: Artifact[]; local?: { push?: boolean } };
+  manifests: { kustomize: { paths: string[] } };
+  portForward?: PortForward[];
+  profiles?: { name: string; patches?: { op: string; path: string; value?: unknown }[]; portForward?: PortForward[] }[];
+}
+
+const skaffold = () => parse(readFileSync(fromRoot('skaffold.yaml'), 'utf8')) as SkaffoldConfig;
+
+/** The JSON-patch subset skaffold profiles use here (add, replace, remove). */
+function applyPatches(config: SkaffoldConfig, patches: { op: string; path: string; value?: unknown }[]): SkaffoldConfig {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const { op, path: pointer, value } of patches) {
+    const keys = pointer.split('/').slice(1);
+    const last = keys.pop() as string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const parent = keys.reduce<any>((node, key) => node[key], copy);
+    if (Array.isArray(parent)) {
+      if (op === 'remove') parent.splice(Number(last), 1);
+      else if (op === 'add') parent.splice(last === '-' ? parent.length : Number(last), 0, value);
+      else parent[Number(last)] = value;
+    } else if (op === 'remove') delete parent[last];
+    else parent[last] = value;
+  }
+  return copy as unknown as SkaffoldConfig;
+}
+
+/** Skaffold's Go template for the add-on profiles' kustomize path, evaluated for one FIG_STAGE. */
+const withStage = (p: string, stage: string) => p.replace(/\{\{\s*default "([\w-]+)" \.FIG_STAGE\s*\}\}/, stage);
+
+/** The rendered target a kustomize path of skaffold.yaml deploys. */
+function targetOf(kustomizePath: string): string {
+  const target = overlayTargets.find((t) => t.dir === kustomizePath);
+  if (!target) throw new Error(`${kustomizePath} is not one of the overlays the tests render`);
+  return target.name;
+}
+
+/** Every deployable (profile, FIG_STAGE) combination with its effective config. */
+function deployments(): { label: string; config: SkaffoldConfig }[] {
+  const base = skaffold();
+  const runs = [{ label: '(default)', config: base }];
+  for (const profile of base.profiles ?? []) {
+    const patched = applyPatches(base, profile.patches ?? []);
+    if (profile.portForward) patched.portForward = profile.portForward;
+    const templated = patched.manifests.kustomize.paths.some((p) => p.includes('{{'));
+    for (const stage of templated ? stages : ['']) {
+      const config = structuredClone(patched);
+      config.manifests.kustomize.paths = config.manifests.kustomize.paths.map((p) => withStage(p, stage));
+      runs.push({ label: templated ? `${profile.name} (FIG_STAGE=${stage})` : profile.name, config });
+    }
+  }
+  return runs;
+}
+
+describe('skaffold.yaml', () => {
+  it('is valid skaffold/v4beta14, with and without each profile (unknown keys are errors)', () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
+    const failures = deployments().flatMap(({ label, config }) =>
+      validate(config) ? [] : (validate.errors ?? []).map((e) => `${label}: ${e.instancePath} ${e.message}`),
+    );
+    expect(skaffold().apiVersion).toBe('skaffold/v4beta14');
+    expect(failures).toEqual([]);
+  });
+
+  it('has the stage, istio and observability profiles, stage 3 by default, and builds without a registry', () => {
+    const config = skaffold();
+    expect(config.profiles?.map((p) => p.name)).toEqual(expect.arrayContaining(['stage-0', 'stage-1', 'stage-2', 'stage-3', 'istio', 'observability']));
+    expect(config.manifests.kustomize.paths).toEqual(['k8s/overlays/stage-3-frontend']);
+    expect(config.build.local?.push).toBe(false);
+  });
+
+  it('builds each app from a Dockerfile that exists, named after the app', () => {
+    const problems = skaffold().build.artifacts.flatMap((a) => {
+      const app = a.docker?.buildArgs?.APP;
+      const dockerfile = path.join(fromRoot(a.context ?? '.'), a.docker?.dockerfile ?? 'Dockerfile');
+      return [
+        ...(existsSync(dockerfile) ? [] : [`${a.image}: no ${dockerfile}`]),
+        ...(app && existsSync(fromRoot('apps', app, 'src/main.ts')) && a.image === `fig-${app}` ? [] : [`${a.image}: APP=${app}`]),
+      ];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it.each(deployments().map((d) => [d.label, d.config]))(
+    '%s renders, builds exactly the images it deploys and forwards to Services that exist',
+    (_label, config) => {
+      const objects = config.manifests.kustomize.paths.flatMap((p) => rendered(targetOf(p)));
+      const deployed = new Set(
+        objects
+          .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+          .flatMap((o) => o.spec.template.spec.containers.map((c: { image: string }) => c.image))
+          .filter((image: string) => image.startsWith('fig-')),
+      );
+      const built = new Set(config.build.artifacts.map((a) => a.image));
+      // Add-on profiles take the stage from FIG_STAGE and build every image.
+      const exact = !config.manifests.kustomize.paths.some((p) => p.startsWith('k8s/variants/'));
+      if (exact) expect([...built].sort()).toEqual([...deployed].sort());
+      else for (const image of deployed) expect(built).toContain(image);
+
+      const forwards = (config.portForward ?? []).filter((f) => {
+        const service = named(objects, 'Service', f.resourceName);
+        return f.resourceType !== 'service' || !service || !service.spec.ports.some((p: { port: number }) => p.port === f.port);
+      });
+      expect(forwards).toEqual([]);
+      expect(config.portForward).toEqual(expect.arrayContaining([expect.objectContaining({ resourceName: 'fig', port: 8080, localPort: 8080 })]));
+    },
+  );
+});
+
+describe('the image recipe', () => {
+  const dockerfile = () => readFileSync(fromRoot('Dockerfile'), 'utf8');
+
+  it('runs the bundle with the telemetry bootstrap first, on a distroless non-root base', () => {
+    const text = dockerfile();
+    const stages = text.split(/^FROM /m);
+    const runtime = stages[stages.length - 1] as string;
+    expect(runtime).toMatch(/^gcr\.io\/distroless\/nodejs\$\{NODE_VERSION\}-debian12:nonroot/);
+    expect(runtime).toMatch(/^USER 65532:65532$/m);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? '[]') as string[];
+    expect(cmd.slice(-3)).toEqual(['--import', './instrument.js', 'main.js']);
+    expect(runtime).toMatch(/^LABEL org\.opencontainers\.image\.title=/m);
+  });
+
+  it('keeps the build context small: no node_modules, dist or git history', () => {
+    const ignored = readFileSync(fromRoot('.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['.git', '**/node_modules', 'dist']));
+  });
+});
+
+describe('kind', () => {
+  it('creates one control plane and two workers, with the front door NodePort on the host', () => {
+    const cluster = parse(readFileSync(fromRoot('k8s/kind/cluster.yaml'), 'utf8'));
+    expect(cluster.apiVersion).toBe('kind.x-k8s.io/v1alpha4');
+    expect(cluster.nodes.map((n: { role: string }) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+    const nodePort = named(rendered('stage-3-frontend'), 'Service', 'fig')?.spec.ports[0].nodePort;
+    expect(cluster.nodes[0].extraPortMappings).toEqual([expect.objectContaining({ containerPort: nodePort })]);
+  });
+
+  it('has an end-to-end script that shellcheck passes', () => {
+    const script = fromRoot('k8s/kind/e2e.sh');
+    let output = '';
+    try {
+      output = execFileSync('shellcheck', ['--severity=style', script], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { code?: string; stdout?: string };
+      if (e.code === 'ENOENT') throw new Error('shellcheck is not installed (apt-get install shellcheck)');
+      output = e.stdout ?? String(err);
+    }
+    expect(output).toBe('');
+  });
+
+  it('runs the e2e suite script that the e2e project defines', () => {
+    const script = readFileSync(fromRoot('k8s/kind/e2e.sh'), 'utf8');
+    const e2e = JSON.parse(readFileSync(fromRoot('e2e/package.json'), 'utf8'));
+    const [, name] = /npm run ([\w:-]+) -w e2e/.exec(script) ?? [];
+    expect(e2e.scripts[name as string]).toBeDefined();
+    expect(script).toMatch(/E2E_BASE_URL=/);
+  });
+});

@@ -1,0 +1,53 @@
+import { allowedEdges } from './support/network';
+import { overlayTargets, rendered, type Stage, type Target } from './support/render';
+import { workloads } from './support/workloads';
+
+/** The calls ARCHITECTURE.md describes, stage by stage (client → server:port). */
+const calls: Record<Stage, string[]> = {
+  'stage-0-monolith': ['world → monolith:8081', 'monolith → redis:6379'],
+  'stage-1-facade': ['world → gateway:8080', 'gateway → monolith:8081', 'gateway → redis:6379', 'monolith → redis:6379'],
+  'stage-2-store': [
+    'world → gateway:8080',
+    'gateway → monolith:8081',
+    'gateway → store-svc:50051',
+    'gateway → redis:6379',
+    'monolith → redis:6379',
+    'store-svc → redis:6379',
+  ],
+  'stage-3-frontend': [
+    'world → gateway:8080',
+    'gateway → frontend:8082',
+    'gateway → monolith:8081',
+    'gateway → store-svc:50051',
+    'gateway → redis:6379',
+    'frontend → store-svc:50051',
+    'frontend → monolith:8081',
+    'monolith → redis:6379',
+    'store-svc → redis:6379',
+  ],
+};
+
+function expectedEdges(t: Target): string[] {
+  const pods = workloads(rendered(t.name));
+  const services = pods.filter((w) => w.labels['app.kubernetes.io/component'] === 'service').map((w) => w.name);
+  return [
+    ...calls[t.stage],
+    // Every pod resolves names, and with Istio talks to istiod.
+    ...pods.flatMap((w) => [`${w.name} → kube-dns:53`, `${w.name} → kube-dns:53/udp`]),
+    ...(t.istio ? pods.map((w) => `${w.name} → istiod:15012`) : []),
+    ...(t.observability ? [...services.map((s) => `${s} → otel-collector:4318`), 'otel-collector → jaeger:4317'] : []),
+  ].sort();
+}
+
+describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (_name, target) => {
+  it('allows exactly the calls of the architecture: no ops port, no other egress, DNS for all', () => {
+    expect(allowedEdges(rendered(target.name))).toEqual(expectedEdges(target));
+  });
+});
+
+describe('the edge computation', () => {
+  it('sees everything open when the default deny is taken away, so an exact match above means something', () => {
+    const objects = rendered('stage-1-facade').filter((o) => o.kind !== 'NetworkPolicy');
+    expect(allowedEdges(objects)).toEqual(expect.arrayContaining(['world → monolith:9081', 'monolith → world:443', 'redis → gateway:8080']));
+  });
+});
