@@ -2,11 +2,11 @@ import type { RequestHandler } from 'express';
 
 /**
  * The page's only script, served from our own origin because helmet's CSP
- * forbids inline script. Plain ES2017 and no framework (about 3 KB): the page
+ * forbids inline script. Plain ES2017 and no framework (under 5 KB): the page
  * is complete without it, and it only adds two things when it runs:
  * - live updates: new entries arrive over server-sent events from `/live`;
- *   after every (re)connect the list is fetched again, so nothing posted
- *   while the stream was down is missed;
+ *   after every (re)connect the list is fetched again and merged in, so
+ *   nothing posted while the stream was down is missed;
  * - the form posts as JSON (with an Idempotency-Key, so a retried click
  *   creates one entry) and shows the result without a reload.
  * Entries are built with textContent only: user text never becomes markup.
@@ -54,21 +54,23 @@ export const liveScriptSource = `'use strict';
     return Array.prototype.some.call(list.children, function (li) { return li.getAttribute('data-id') === id; });
   }
 
+  // Newest first, by creation time (ISO-8601 UTC strings sort as text). Entries
+  // are only ever added, so merging can never drop one that arrived live while
+  // a resync was in flight.
   function show(entry) {
     if (has(entry.id)) return;
-    list.insertBefore(render(entry), list.firstChild);
+    var node = render(entry);
+    var older = Array.prototype.find.call(list.children, function (li) {
+      return li.querySelector('time').getAttribute('datetime') < entry.createdAt;
+    });
+    list.insertBefore(node, older || null);
     while (list.children.length > maxEntries) list.removeChild(list.lastChild);
   }
 
   function resync() {
     fetch('/api/entries?limit=' + maxEntries, { headers: { accept: 'application/json' } })
       .then(function (res) { return res.ok ? res.json() : null; })
-      .then(function (page) {
-        if (!page) return;
-        var ids = page.entries.map(function (e) { return e.id; }).join(',');
-        var shown = Array.prototype.map.call(list.children, function (li) { return li.getAttribute('data-id'); }).join(',');
-        if (ids !== shown) list.replaceChildren.apply(list, page.entries.map(render));
-      })
+      .then(function (page) { if (page) page.entries.forEach(show); })
       .catch(function () { /* the next reconnect tries again */ });
   }
 
@@ -99,10 +101,14 @@ export const liveScriptSource = `'use strict';
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
 
-  var formError = element('p', 'error');
-  formError.setAttribute('role', 'alert');
-  formError.hidden = true;
-  form.insertBefore(formError, form.firstChild);
+  // Reuse the server's message after a rejected no-script post, so only one shows.
+  var formError = form.querySelector('.error');
+  if (!formError) {
+    formError = element('p', 'error');
+    formError.setAttribute('role', 'alert');
+    formError.hidden = true;
+    form.insertBefore(formError, form.firstChild);
+  }
   var button = form.querySelector('button');
   form.addEventListener('submit', function (event) {
     event.preventDefault();
