@@ -37,6 +37,12 @@ runMain(async () => {
   const storeClient = createStoreClient({
     target: config.STORE_ADDR,
     deadlineMs: config.STORE_DEADLINE_MS,
+    // grpc-js backs off up to 120 s between reconnects; a store-svc that comes
+    // back at the same address (a restart, npm start) should be found in ~2 s.
+    channelOptions: {
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    },
   });
   const store = new GrpcGuestbook(storeClient, { deadlineMs: config.STORE_DEADLINE_MS });
   const breaker = new CircuitBreaker({
