@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startRedis, waitFor, type RedisServer } from '@fig/testing';
 import { bundleDir, fig, written } from './support/apps';
@@ -61,6 +61,13 @@ describe(`the ${target} manifests drive the real services (running: ${deployed.j
       pods.flatMap((pod) => (['startupProbe', 'livenessProbe', 'readinessProbe'] as const).map(async (kind) => `${pod.app} ${kind} ${(await probe(pod, kind)).ok}`)),
     );
     expect(results).toEqual(pods.flatMap((pod) => ['startupProbe', 'livenessProbe', 'readinessProbe'].map((kind) => `${pod.app} ${kind} true`)));
+  });
+
+  it('uses less memory at rest than its Deployment requests', () => {
+    const mebibytes = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
+    const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    const over = pods.filter((pod) => rss(pod.process.child.pid as number) >= mebibytes(pod.workload.containers[0]?.resources.requests.memory));
+    expect(over.map((pod) => `${pod.app}: ${Math.round(rss(pod.process.child.pid as number))} MiB`)).toEqual([]);
   });
 
   it('fails readiness within the probe window when Redis stops, keeps liveness, and recovers', async () => {
