@@ -1,5 +1,5 @@
 import { named, ofKind, selects, type K8sObject } from './support/objects';
-import { allTargets, rendered } from './support/render';
+import { allTargets, overlayTargets, rendered, type Stage } from './support/render';
 import { containerPorts, selectedBy, services, workloads } from './support/workloads';
 
 // Istio picks the protocol from the port name (or appProtocol): "grpc" makes it
@@ -18,6 +18,33 @@ function serviceProblems(objects: K8sObject[]): string[] {
     ]);
   });
 }
+
+/** What each stage runs (ARCHITECTURE.md), before add-ons and variants. */
+const stageWorkloads: Record<Stage, string[]> = {
+  'stage-0-monolith': ['monolith', 'redis'],
+  'stage-1-facade': ['gateway', 'monolith', 'redis'],
+  'stage-2-store': ['gateway', 'monolith', 'redis', 'store-svc'],
+  'stage-3-frontend': ['frontend', 'gateway', 'monolith', 'redis', 'store-svc'],
+};
+
+describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
+  it('deploys exactly the parts of its stage', () => {
+    const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
+    expect(workloads(rendered(name)).map((w) => w.name).sort()).toEqual([...stageWorkloads[target.stage], ...tracing].sort());
+  });
+
+  it('runs Redis as a StatefulSet with append-only persistence on a volume and a password from its Secret', () => {
+    const redis = named(rendered(name), 'StatefulSet', 'redis');
+    const container = redis?.spec.template.spec.containers[0];
+    const args = (container?.args ?? []).join(' ');
+    expect(args).toMatch(/--appendonly yes/);
+    expect(args).toMatch(/--requirepass \$\(REDIS_PASSWORD\)/);
+    expect(container?.env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } } });
+    expect(redis?.spec.volumeClaimTemplates.map((v: K8sObject) => v.metadata.name)).toEqual(['data']);
+    expect(container?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(named(rendered(name), 'Secret', 'redis')?.data.password).toBeTruthy();
+  });
+});
 
 describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   const objects = () => rendered(name);
