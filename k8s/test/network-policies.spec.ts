@@ -1,3 +1,4 @@
+import { meshEdges } from './support/mesh';
 import { allowedEdges } from './support/network';
 import { overlayTargets, rendered, type Stage, type Target } from './support/render';
 import { workloads } from './support/workloads';
@@ -42,6 +43,14 @@ function expectedEdges(t: Target): string[] {
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (_name, target) => {
   it('allows exactly the calls of the architecture: no ops port, no other egress, DNS for all', () => {
     expect(allowedEdges(rendered(target.name))).toEqual(expectedEdges(target));
+  });
+});
+
+describe.each(overlayTargets.filter((t) => t.istio).map((t) => [t.name]))('%s', (name) => {
+  it("lets Istio's AuthorizationPolicies allow exactly the calls the NetworkPolicies allow", () => {
+    const inside = new Set(workloads(rendered(name)).map((w) => w.name));
+    const network = allowedEdges(rendered(name)).filter((e) => inside.has((/→ ([\w-]+):/.exec(e) as RegExpExecArray)[1] as string));
+    expect(meshEdges(rendered(name))).toEqual(network);
   });
 });
 

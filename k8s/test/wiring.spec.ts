@@ -1,4 +1,5 @@
 import { named, ofKind, selects, type K8sObject } from './support/objects';
+import { ingressGateway } from './support/mesh';
 import { allTargets, overlayTargets, rendered, type Stage } from './support/render';
 import { containerPorts, selectedBy, services, workloads } from './support/workloads';
 
@@ -113,12 +114,17 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   });
 
   it('allows only callers that exist: principals are ServiceAccounts pods run as, ports are ports the callee declares', () => {
-    const accounts = new Set(workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`));
+    const accounts = new Set([ingressGateway, ...workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`)]);
     const problems = ofKind(objects(), 'AuthorizationPolicy').flatMap((ap) => {
       const callees = workloads(objects()).filter((w) => selects(ap.spec.selector, w.labels));
       if (ap.spec.selector && !callees.length) return [`${ap.metadata.name} selects no pods`];
-      return (ap.spec.rules ?? []).flatMap((rule: { from?: { source: { principals?: string[] } }[]; to?: { operation: { ports?: string[] } }[] }) => [
-        ...(rule.from ?? []).flatMap((f) => (f.source.principals ?? []).filter((p) => !accounts.has(p)).map((p) => `${ap.metadata.name}: unknown principal ${p}`)),
+      type Rule = { from?: { source: { principals?: string[]; notPrincipals?: string[] } }[]; to?: { operation: { ports?: string[] } }[] };
+      return (ap.spec.rules ?? []).flatMap((rule: Rule) => [
+        ...(rule.from ?? []).flatMap((f) =>
+          [...(f.source.principals ?? []), ...(f.source.notPrincipals ?? [])]
+            .filter((p) => p !== '*' && !accounts.has(p))
+            .map((p) => `${ap.metadata.name}: unknown principal ${p}`),
+        ),
         ...(rule.to ?? []).flatMap((t) =>
           (t.operation.ports ?? []).filter((p) => callees.some((w) => !containerPorts(w).has(Number(p)))).map((p) => `${ap.metadata.name}: port ${p} not declared`),
         ),
