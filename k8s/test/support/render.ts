@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -134,10 +134,13 @@ export function renders(): Map<string, K8sObject[] | Error> {
   } catch {
     // A broken target fails its own tests, not every other target's.
     const rendered = allTargets.map((t) => {
+      const dir = t.dir ? fromRoot(t.dir) : composed(t, scratch);
       try {
-        return [t.name, kustomize(t.dir ? fromRoot(t.dir) : composed(t, scratch))];
+        return [t.name, kustomize(dir)];
       } catch (err) {
         return [t.name, { error: (err as Error).message }];
+      } finally {
+        if (!t.dir) rmSync(dir, { recursive: true, force: true });
       }
     });
     text = JSON.stringify(Object.fromEntries(rendered));
