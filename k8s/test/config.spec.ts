@@ -1,4 +1,11 @@
-import { configSchema, notWritten, requiredKeys, schemaKeys, written, type App } from './support/apps';
+import {
+  configSchema,
+  notWritten,
+  requiredKeys,
+  schemaKeys,
+  written,
+  type App,
+} from './support/apps';
 import { expansionHelpers, resolveEnv } from './support/env';
 import { allTargets, rendered } from './support/render';
 import { named, type K8sObject } from './support/objects';
@@ -33,7 +40,10 @@ describe(`each service's Deployment against its config schema (checked: ${writte
 
   describe.each(allTargets.map((t) => [t.name]))('%s', (name) => {
     const objects = () => rendered(name);
-    const deployed = () => services(objects()).filter((w) => written.includes(w.labels['app.kubernetes.io/name'] as App));
+    const deployed = () =>
+      services(objects()).filter((w) =>
+        written.includes(w.labels['app.kubernetes.io/name'] as App),
+      );
     const schemaOf = (app: string) => configSchema(app as App);
 
     it('sets every required variable and nothing the schema rejects or does not know', () => {
@@ -41,14 +51,21 @@ describe(`each service's Deployment against its config schema (checked: ${writte
       for (const w of deployed()) {
         const schema = schemaOf(w.labels['app.kubernetes.io/name'] as string);
         const env = resolveEnv(objects(), w);
-        for (const key of requiredKeys(schema)) if (!(key in env)) problems.push(`${w.name}: ${key} is required`);
+        for (const key of requiredKeys(schema))
+          if (!(key in env)) problems.push(`${w.name}: ${key} is required`);
         const parsed = schema.safeParse(env);
-        if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${w.name}: ${i.path.join('.')}: ${i.message}`);
+        if (!parsed.success)
+          for (const i of parsed.error.issues)
+            problems.push(`${w.name}: ${i.path.join('.')}: ${i.message}`);
         const known = new Set(schemaKeys(schema));
         const helpers = expansionHelpers(w.containers[0] ?? {});
         const fileVariables = mountedFileVariables(objects(), w);
         for (const key of Object.keys(env)) {
-          const read = known.has(key) || telemetryVariable.test(key) || helpers.has(key) || fileVariables.has(key);
+          const read =
+            known.has(key) ||
+            telemetryVariable.test(key) ||
+            helpers.has(key) ||
+            fileVariables.has(key);
           if (!read) problems.push(`${w.name}: ${key} is not read by the app`);
         }
       }
@@ -58,14 +75,21 @@ describe(`each service's Deployment against its config schema (checked: ${writte
     it('listens where the container ports say, and drains within the grace period', () => {
       const problems: string[] = [];
       for (const w of deployed()) {
-        const config = schemaOf(w.labels['app.kubernetes.io/name'] as string).parse(resolveEnv(objects(), w)) as Record<string, number>;
+        const config = schemaOf(w.labels['app.kubernetes.io/name'] as string).parse(
+          resolveEnv(objects(), w),
+        ) as Record<string, number>;
         const ports = containerPorts(w);
-        if (config.PORT !== (ports.get('http') ?? ports.get('grpc'))) problems.push(`${w.name}: PORT ${config.PORT} is no container port`);
-        if (config.OPS_PORT !== ports.get('http-ops')) problems.push(`${w.name}: OPS_PORT ${config.OPS_PORT} is not http-ops`);
+        if (config.PORT !== (ports.get('http') ?? ports.get('grpc')))
+          problems.push(`${w.name}: PORT ${config.PORT} is no container port`);
+        if (config.OPS_PORT !== ports.get('http-ops'))
+          problems.push(`${w.name}: OPS_PORT ${config.OPS_PORT} is not http-ops`);
         // SIGTERM → readiness fails → delay → drain: all before SIGKILL.
-        const budgetMs = (config.SHUTDOWN_DELAY_MS as number) + (config.SHUTDOWN_TIMEOUT_MS as number);
+        const budgetMs =
+          (config.SHUTDOWN_DELAY_MS as number) + (config.SHUTDOWN_TIMEOUT_MS as number);
         if (w.pod.terminationGracePeriodSeconds * 1000 <= budgetMs) {
-          problems.push(`${w.name}: grace ${w.pod.terminationGracePeriodSeconds}s ≤ shutdown budget ${budgetMs} ms`);
+          problems.push(
+            `${w.name}: grace ${w.pod.terminationGracePeriodSeconds}s ≤ shutdown budget ${budgetMs} ms`,
+          );
         }
       }
       expect(problems).toEqual([]);
@@ -77,7 +101,8 @@ describe(`each service's Deployment against its config schema (checked: ${writte
       for (const w of services(objects())) {
         for (const [key, value] of Object.entries(resolveEnv(objects(), w))) {
           const address = addressIn(value);
-          if (address && !addresses.has(address)) problems.push(`${w.name}: ${key} → ${address}, no such Service port`);
+          if (address && !addresses.has(address))
+            problems.push(`${w.name}: ${key} → ${address}, no such Service port`);
         }
       }
       expect(problems).toEqual([]);

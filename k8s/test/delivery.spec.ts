@@ -27,13 +27,20 @@ interface SkaffoldConfig {
   build: { artifacts: Artifact[]; local?: { push?: boolean } };
   manifests: { kustomize: { paths: string[] } };
   portForward?: PortForward[];
-  profiles?: { name: string; patches?: { op: string; path: string; value?: unknown }[]; portForward?: PortForward[] }[];
+  profiles?: {
+    name: string;
+    patches?: { op: string; path: string; value?: unknown }[];
+    portForward?: PortForward[];
+  }[];
 }
 
 const skaffold = () => parse(readFileSync(fromRoot('skaffold.yaml'), 'utf8')) as SkaffoldConfig;
 
 /** The JSON-patch subset skaffold profiles use here (add, replace, remove). */
-function applyPatches(config: SkaffoldConfig, patches: { op: string; path: string; value?: unknown }[]): SkaffoldConfig {
+function applyPatches(
+  config: SkaffoldConfig,
+  patches: { op: string; path: string; value?: unknown }[],
+): SkaffoldConfig {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const { op, path: pointer, value } of patches) {
     const keys = pointer.split('/').slice(1);
@@ -51,7 +58,8 @@ function applyPatches(config: SkaffoldConfig, patches: { op: string; path: strin
 }
 
 /** Skaffold's Go template for the add-on profiles' kustomize path, evaluated for one FIG_STAGE. */
-const withStage = (p: string, stage: string) => p.replace(/\{\{\s*default "([\w-]+)" \.FIG_STAGE\s*\}\}/, stage);
+const withStage = (p: string, stage: string) =>
+  p.replace(/\{\{\s*default "([\w-]+)" \.FIG_STAGE\s*\}\}/, stage);
 
 /** The rendered target a kustomize path of skaffold.yaml deploys. */
 function targetOf(kustomizePath: string): string {
@@ -70,8 +78,13 @@ function deployments(): { label: string; config: SkaffoldConfig }[] {
     const templated = patched.manifests.kustomize.paths.some((p) => p.includes('{{'));
     for (const stage of templated ? stages : ['']) {
       const config = structuredClone(patched);
-      config.manifests.kustomize.paths = config.manifests.kustomize.paths.map((p) => withStage(p, stage));
-      runs.push({ label: templated ? `${profile.name} (FIG_STAGE=${stage})` : profile.name, config });
+      config.manifests.kustomize.paths = config.manifests.kustomize.paths.map((p) =>
+        withStage(p, stage),
+      );
+      runs.push({
+        label: templated ? `${profile.name} (FIG_STAGE=${stage})` : profile.name,
+        config,
+      });
     }
   }
   return runs;
@@ -79,9 +92,13 @@ function deployments(): { label: string; config: SkaffoldConfig }[] {
 
 describe('skaffold.yaml', () => {
   it('is valid skaffold/v4beta14, with and without each profile (unknown keys are errors)', () => {
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync(schemaFile, 'utf8')));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(
+      JSON.parse(readFileSync(schemaFile, 'utf8')),
+    );
     const failures = deployments().flatMap(({ label, config }) =>
-      validate(config) ? [] : (validate.errors ?? []).map((e) => `${label}: ${e.instancePath} ${e.message}`),
+      validate(config)
+        ? []
+        : (validate.errors ?? []).map((e) => `${label}: ${e.instancePath} ${e.message}`),
     );
     expect(skaffold().apiVersion).toBe('skaffold/v4beta14');
     expect(failures).toEqual([]);
@@ -89,7 +106,16 @@ describe('skaffold.yaml', () => {
 
   it('has the stage, istio and observability profiles, stage 3 by default, and builds without a registry', () => {
     const config = skaffold();
-    expect(config.profiles?.map((p) => p.name)).toEqual(expect.arrayContaining(['stage-0', 'stage-1', 'stage-2', 'stage-3', 'istio', 'observability']));
+    expect(config.profiles?.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'stage-0',
+        'stage-1',
+        'stage-2',
+        'stage-3',
+        'istio',
+        'observability',
+      ]),
+    );
     expect(config.manifests.kustomize.paths).toEqual(['k8s/overlays/stage-3-frontend']);
     expect(config.build.local?.push).toBe(false);
   });
@@ -97,10 +123,15 @@ describe('skaffold.yaml', () => {
   it('builds each app from a Dockerfile that exists, named after the app', () => {
     const problems = skaffold().build.artifacts.flatMap((a) => {
       const app = a.docker?.buildArgs?.APP;
-      const dockerfile = path.join(fromRoot(a.context ?? '.'), a.docker?.dockerfile ?? 'Dockerfile');
+      const dockerfile = path.join(
+        fromRoot(a.context ?? '.'),
+        a.docker?.dockerfile ?? 'Dockerfile',
+      );
       return [
         ...(existsSync(dockerfile) ? [] : [`${a.image}: no ${dockerfile}`]),
-        ...(app && existsSync(fromRoot('apps', app, 'src/main.ts')) && a.image === `fig-${app}` ? [] : [`${a.image}: APP=${app}`]),
+        ...(app && existsSync(fromRoot('apps', app, 'src/main.ts')) && a.image === `fig-${app}`
+          ? []
+          : [`${a.image}: APP=${app}`]),
       ];
     });
     expect(problems).toEqual([]);
@@ -124,10 +155,18 @@ describe('skaffold.yaml', () => {
 
       const forwards = (config.portForward ?? []).filter((f) => {
         const service = named(objects, 'Service', f.resourceName);
-        return f.resourceType !== 'service' || !service || !service.spec.ports.some((p: { port: number }) => p.port === f.port);
+        return (
+          f.resourceType !== 'service' ||
+          !service ||
+          !service.spec.ports.some((p: { port: number }) => p.port === f.port)
+        );
       });
       expect(forwards).toEqual([]);
-      expect(config.portForward).toEqual(expect.arrayContaining([expect.objectContaining({ resourceName: 'fig', port: 8080, localPort: 8080 })]));
+      expect(config.portForward).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ resourceName: 'fig', port: 8080, localPort: 8080 }),
+        ]),
+      );
     },
   );
 });
@@ -156,9 +195,15 @@ describe('kind', () => {
   it('creates one control plane and two workers, with the front door NodePort on the host', () => {
     const cluster = parse(readFileSync(fromRoot('k8s/kind/cluster.yaml'), 'utf8'));
     expect(cluster.apiVersion).toBe('kind.x-k8s.io/v1alpha4');
-    expect(cluster.nodes.map((n: { role: string }) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+    expect(cluster.nodes.map((n: { role: string }) => n.role)).toEqual([
+      'control-plane',
+      'worker',
+      'worker',
+    ]);
     const nodePort = named(rendered('stage-3-frontend'), 'Service', 'fig')?.spec.ports[0].nodePort;
-    expect(cluster.nodes[0].extraPortMappings).toEqual([expect.objectContaining({ containerPort: nodePort })]);
+    expect(cluster.nodes[0].extraPortMappings).toEqual([
+      expect.objectContaining({ containerPort: nodePort }),
+    ]);
   });
 
   it('has an end-to-end script that shellcheck passes', () => {
@@ -168,7 +213,8 @@ describe('kind', () => {
       output = execFileSync('shellcheck', ['--severity=style', script], { encoding: 'utf8' });
     } catch (err) {
       const e = err as { code?: string; stdout?: string };
-      if (e.code === 'ENOENT') throw new Error('shellcheck is not installed (apt-get install shellcheck)');
+      if (e.code === 'ENOENT')
+        throw new Error('shellcheck is not installed (apt-get install shellcheck)');
       output = e.stdout ?? String(err);
     }
     expect(output).toBe('');

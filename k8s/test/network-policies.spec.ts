@@ -6,7 +6,12 @@ import { workloads } from './support/workloads';
 /** The calls ARCHITECTURE.md describes, stage by stage (client → server:port). */
 const calls: Record<Stage, string[]> = {
   'stage-0-monolith': ['world → monolith:8081', 'monolith → redis:6379'],
-  'stage-1-facade': ['world → gateway:8080', 'gateway → monolith:8081', 'gateway → redis:6379', 'monolith → redis:6379'],
+  'stage-1-facade': [
+    'world → gateway:8080',
+    'gateway → monolith:8081',
+    'gateway → redis:6379',
+    'monolith → redis:6379',
+  ],
   'stage-2-store': [
     'world → gateway:8080',
     'gateway → monolith:8081',
@@ -30,13 +35,17 @@ const calls: Record<Stage, string[]> = {
 
 function expectedEdges(t: Target): string[] {
   const pods = workloads(rendered(t.name));
-  const services = pods.filter((w) => w.labels['app.kubernetes.io/component'] === 'service').map((w) => w.name);
+  const services = pods
+    .filter((w) => w.labels['app.kubernetes.io/component'] === 'service')
+    .map((w) => w.name);
   return [
     ...calls[t.stage],
     // Every pod resolves names, and with Istio talks to istiod.
     ...pods.flatMap((w) => [`${w.name} → kube-dns:53`, `${w.name} → kube-dns:53/udp`]),
     ...(t.istio ? pods.map((w) => `${w.name} → istiod:15012`) : []),
-    ...(t.observability ? [...services.map((s) => `${s} → otel-collector:4318`), 'otel-collector → jaeger:4317'] : []),
+    ...(t.observability
+      ? [...services.map((s) => `${s} → otel-collector:4318`), 'otel-collector → jaeger:4317']
+      : []),
   ].sort();
 }
 
@@ -49,7 +58,9 @@ describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (_name, target) => {
 describe.each(overlayTargets.filter((t) => t.istio).map((t) => [t.name]))('%s', (name) => {
   it("lets Istio's AuthorizationPolicies allow exactly the calls the NetworkPolicies allow", () => {
     const inside = new Set(workloads(rendered(name)).map((w) => w.name));
-    const network = allowedEdges(rendered(name)).filter((e) => inside.has((/→ ([\w-]+):/.exec(e) as RegExpExecArray)[1] as string));
+    const network = allowedEdges(rendered(name)).filter((e) =>
+      inside.has((/→ ([\w-]+):/.exec(e) as RegExpExecArray)[1] as string),
+    );
     expect(meshEdges(rendered(name))).toEqual(network);
   });
 });
@@ -57,6 +68,12 @@ describe.each(overlayTargets.filter((t) => t.istio).map((t) => [t.name]))('%s', 
 describe('the edge computation', () => {
   it('sees everything open when the default deny is taken away, so an exact match above means something', () => {
     const objects = rendered('stage-1-facade').filter((o) => o.kind !== 'NetworkPolicy');
-    expect(allowedEdges(objects)).toEqual(expect.arrayContaining(['world → monolith:9081', 'monolith → world:443', 'redis → gateway:8080']));
+    expect(allowedEdges(objects)).toEqual(
+      expect.arrayContaining([
+        'world → monolith:9081',
+        'monolith → world:443',
+        'redis → gateway:8080',
+      ]),
+    );
   });
 });

@@ -37,18 +37,27 @@ function model(version: string, kind: string): Model | undefined {
  */
 const gatewayApi: Record<string, (o: K8sObject) => string[]> = {
   Gateway: (o) => [
-    ...(typeof o.spec?.gatewayClassName === 'string' ? [] : ['spec.gatewayClassName must be a string']),
+    ...(typeof o.spec?.gatewayClassName === 'string'
+      ? []
+      : ['spec.gatewayClassName must be a string']),
     ...((o.spec?.listeners ?? []).length ? [] : ['spec.listeners must not be empty']),
-    ...(o.spec?.listeners ?? []).flatMap((l: { name?: unknown; port?: unknown; protocol?: unknown }) =>
-      typeof l.name === 'string' && Number.isInteger(l.port) && ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'].includes(l.protocol as string)
-        ? []
-        : [`listener ${JSON.stringify(l)} needs name, integer port and a known protocol`],
+    ...(o.spec?.listeners ?? []).flatMap(
+      (l: { name?: unknown; port?: unknown; protocol?: unknown }) =>
+        typeof l.name === 'string' &&
+        Number.isInteger(l.port) &&
+        ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'].includes(l.protocol as string)
+          ? []
+          : [`listener ${JSON.stringify(l)} needs name, integer port and a known protocol`],
     ),
   ],
   HTTPRoute: (o) => [
     ...((o.spec?.parentRefs ?? []).length ? [] : ['spec.parentRefs must not be empty']),
     ...(o.spec?.rules ?? []).flatMap((r: { backendRefs?: { name?: unknown; port?: unknown }[] }) =>
-      (r.backendRefs ?? []).flatMap((b) => (typeof b.name === 'string' && Number.isInteger(b.port) ? [] : [`backendRef ${JSON.stringify(b)}`])),
+      (r.backendRefs ?? []).flatMap((b) =>
+        typeof b.name === 'string' && Number.isInteger(b.port)
+          ? []
+          : [`backendRef ${JSON.stringify(b)}`],
+      ),
     ),
   ],
 };
@@ -76,19 +85,25 @@ describe.each(allTargets.map((t) => [t.name]))('%s', (name) => {
   });
 
   it('validates every object against the Kubernetes, Istio and Gateway API schemas', () => {
-    const found = rendered(name).flatMap((o) => problems(o).map((p) => `${o.kind}/${o.metadata.name}: ${p}`));
+    const found = rendered(name).flatMap((o) =>
+      problems(o).map((p) => `${o.kind}/${o.metadata.name}: ${p}`),
+    );
     expect(found).toEqual([]);
   });
 
   it('puts every object in the fig namespace', () => {
-    const stray = rendered(name).filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== 'fig');
+    const stray = rendered(name).filter(
+      (o) => o.kind !== 'Namespace' && o.metadata.namespace !== 'fig',
+    );
     expect(stray.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });
 });
 
 describe('the validators', () => {
   it('reject a wrongly typed field, so a pass above means something', () => {
-    const broken = rendered('stage-3-frontend + istio').filter((o) => ['Deployment', 'VirtualService', 'AuthorizationPolicy'].includes(o.kind));
+    const broken = rendered('stage-3-frontend + istio').filter((o) =>
+      ['Deployment', 'VirtualService', 'AuthorizationPolicy'].includes(o.kind),
+    );
     const kinds = new Set<string>();
     for (const o of broken) {
       const copy = JSON.parse(JSON.stringify(o)) as K8sObject;

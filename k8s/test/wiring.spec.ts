@@ -11,11 +11,23 @@ function serviceProblems(objects: K8sObject[]): string[] {
   return ofKind(objects, 'Service').flatMap((s) => {
     const selected = selectedBy(objects, s.spec.selector ?? {});
     if (!s.spec.selector || !selected.length) return [`Service ${s.metadata.name} selects no pods`];
-    return (s.spec.ports as { name?: string; port: number; targetPort?: string | number; appProtocol?: string }[]).flatMap((p) => [
+    return (
+      s.spec.ports as {
+        name?: string;
+        port: number;
+        targetPort?: string | number;
+        appProtocol?: string;
+      }[]
+    ).flatMap((p) => [
       ...selected
         .filter((w) => !containerPorts(w).has(p.targetPort ?? p.port))
-        .map((w) => `Service ${s.metadata.name} port ${p.name}: targetPort ${p.targetPort} not on ${w.name}`),
-      ...(p.name && protocolPrefix.test(p.name) ? [] : [`Service ${s.metadata.name}: port name ${p.name} has no protocol prefix`]),
+        .map(
+          (w) =>
+            `Service ${s.metadata.name} port ${p.name}: targetPort ${p.targetPort} not on ${w.name}`,
+        ),
+      ...(p.name && protocolPrefix.test(p.name)
+        ? []
+        : [`Service ${s.metadata.name}: port name ${p.name} has no protocol prefix`]),
     ]);
   });
 }
@@ -31,7 +43,11 @@ const stageWorkloads: Record<Stage, string[]> = {
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
   it('deploys exactly the parts of its stage', () => {
     const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
-    expect(workloads(rendered(name)).map((w) => w.name).sort()).toEqual([...stageWorkloads[target.stage], ...tracing].sort());
+    expect(
+      workloads(rendered(name))
+        .map((w) => w.name)
+        .sort(),
+    ).toEqual([...stageWorkloads[target.stage], ...tracing].sort());
   });
 
   it('runs Redis as a StatefulSet with append-only persistence on a volume and a password from its Secret', () => {
@@ -40,8 +56,13 @@ describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
     const args = (container?.args ?? []).join(' ');
     expect(args).toMatch(/--appendonly yes/);
     expect(args).toMatch(/--requirepass \$\(REDIS_PASSWORD\)/);
-    expect(container?.env).toContainEqual({ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } } });
-    expect(redis?.spec.volumeClaimTemplates.map((v: K8sObject) => v.metadata.name)).toEqual(['data']);
+    expect(container?.env).toContainEqual({
+      name: 'REDIS_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } },
+    });
+    expect(redis?.spec.volumeClaimTemplates.map((v: K8sObject) => v.metadata.name)).toEqual([
+      'data',
+    ]);
     expect(container?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
     expect(named(rendered(name), 'Secret', 'redis')?.data.password).toBeTruthy();
   });
@@ -56,8 +77,12 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
 
   it('runs every pod under a ServiceAccount of its own that exists, without an API token', () => {
     const problems = workloads(objects()).flatMap((w) => [
-      ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName) ? [] : [`${w.name}: no ServiceAccount ${w.pod.serviceAccountName}`]),
-      ...(w.pod.serviceAccountName === w.labels['app.kubernetes.io/name'] ? [] : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
+      ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName)
+        ? []
+        : [`${w.name}: no ServiceAccount ${w.pod.serviceAccountName}`]),
+      ...(w.pod.serviceAccountName === w.labels['app.kubernetes.io/name']
+        ? []
+        : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
       ...(w.pod.automountServiceAccountToken === false ? [] : [`${w.name}: mounts an API token`]),
     ]);
     expect(problems).toEqual([]);
@@ -66,7 +91,10 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   it('runs each service from its own locally built image, never pulled', () => {
     const problems = services(objects()).flatMap((w) => {
       const c = w.containers[0];
-      return c?.image === `fig-${w.labels['app.kubernetes.io/name']}` && c.imagePullPolicy === 'IfNotPresent' ? [] : [`${w.name}: ${c?.image} ${c?.imagePullPolicy}`];
+      return c?.image === `fig-${w.labels['app.kubernetes.io/name']}` &&
+        c.imagePullPolicy === 'IfNotPresent'
+        ? []
+        : [`${w.name}: ${c?.image} ${c?.imagePullPolicy}`];
     });
     expect(problems).toEqual([]);
   });
@@ -84,8 +112,11 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
       const service = named(objects(), 'Service', dr.spec.host);
       if (!service) return [`DestinationRule ${dr.metadata.name}: no Service ${dr.spec.host}`];
       const pods = selectedBy(objects(), service.spec.selector);
-      return (dr.spec.subsets ?? []).flatMap((s: { name: string; labels: Record<string, string> }) =>
-        pods.some((w) => selects({ matchLabels: s.labels }, w.labels)) ? [] : [`${dr.metadata.name} subset ${s.name} matches no pod`],
+      return (dr.spec.subsets ?? []).flatMap(
+        (s: { name: string; labels: Record<string, string> }) =>
+          pods.some((w) => selects({ matchLabels: s.labels }, w.labels))
+            ? []
+            : [`${dr.metadata.name} subset ${s.name} matches no pod`],
       );
     });
     expect(problems).toEqual([]);
@@ -93,20 +124,30 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
 
   it('routes VirtualServices to Services, ports and subsets that exist, through Gateways that exist', () => {
     const problems = ofKind(objects(), 'VirtualService').flatMap((vs) => {
-      const destinations = (vs.spec.http ?? []).flatMap((h: { route?: { destination: unknown }[]; mirror?: unknown }) => [
-        ...(h.route ?? []).map((r) => r.destination),
-        ...(h.mirror ? [h.mirror] : []),
-      ]) as { host: string; subset?: string; port?: { number: number } }[];
-      const gateways = (vs.spec.gateways ?? []).filter((g: string) => g !== 'mesh' && !named(objects(), 'Gateway', g));
+      const destinations = (vs.spec.http ?? []).flatMap(
+        (h: { route?: { destination: unknown }[]; mirror?: unknown }) => [
+          ...(h.route ?? []).map((r) => r.destination),
+          ...(h.mirror ? [h.mirror] : []),
+        ],
+      ) as { host: string; subset?: string; port?: { number: number } }[];
+      const gateways = (vs.spec.gateways ?? []).filter(
+        (g: string) => g !== 'mesh' && !named(objects(), 'Gateway', g),
+      );
       return [
         ...gateways.map((g: string) => `${vs.metadata.name}: no Gateway ${g}`),
         ...destinations.flatMap((d) => {
           const service = named(objects(), 'Service', d.host);
           if (!service) return [`${vs.metadata.name}: no Service ${d.host}`];
-          const port = !d.port || service.spec.ports.some((p: { port: number }) => p.port === d.port?.number);
-          const subsets = ofKind(objects(), 'DestinationRule').filter((dr) => dr.spec.host === d.host).flatMap((dr) => dr.spec.subsets ?? []);
+          const port =
+            !d.port || service.spec.ports.some((p: { port: number }) => p.port === d.port?.number);
+          const subsets = ofKind(objects(), 'DestinationRule')
+            .filter((dr) => dr.spec.host === d.host)
+            .flatMap((dr) => dr.spec.subsets ?? []);
           const subset = !d.subset || subsets.some((s: { name: string }) => s.name === d.subset);
-          return [...(port ? [] : [`${vs.metadata.name}: ${d.host} has no port ${d.port?.number}`]), ...(subset ? [] : [`${vs.metadata.name}: no subset ${d.subset} of ${d.host}`])];
+          return [
+            ...(port ? [] : [`${vs.metadata.name}: ${d.host} has no port ${d.port?.number}`]),
+            ...(subset ? [] : [`${vs.metadata.name}: no subset ${d.subset} of ${d.host}`]),
+          ];
         }),
       ];
     });
@@ -114,11 +155,17 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   });
 
   it('allows only callers that exist: principals are ServiceAccounts pods run as, ports are ports the callee declares', () => {
-    const accounts = new Set([ingressGateway, ...workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`)]);
+    const accounts = new Set([
+      ingressGateway,
+      ...workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`),
+    ]);
     const problems = ofKind(objects(), 'AuthorizationPolicy').flatMap((ap) => {
       const callees = workloads(objects()).filter((w) => selects(ap.spec.selector, w.labels));
       if (ap.spec.selector && !callees.length) return [`${ap.metadata.name} selects no pods`];
-      type Rule = { from?: { source: { principals?: string[]; notPrincipals?: string[] } }[]; to?: { operation: { ports?: string[] } }[] };
+      type Rule = {
+        from?: { source: { principals?: string[]; notPrincipals?: string[] } }[];
+        to?: { operation: { ports?: string[] } }[];
+      };
       return (ap.spec.rules ?? []).flatMap((rule: Rule) => [
         ...(rule.from ?? []).flatMap((f) =>
           [...(f.source.principals ?? []), ...(f.source.notPrincipals ?? [])]
@@ -126,7 +173,9 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
             .map((p) => `${ap.metadata.name}: unknown principal ${p}`),
         ),
         ...(rule.to ?? []).flatMap((t) =>
-          (t.operation.ports ?? []).filter((p) => callees.some((w) => !containerPorts(w).has(Number(p)))).map((p) => `${ap.metadata.name}: port ${p} not declared`),
+          (t.operation.ports ?? [])
+            .filter((p) => callees.some((w) => !containerPorts(w).has(Number(p))))
+            .map((p) => `${ap.metadata.name}: port ${p} not declared`),
         ),
       ]);
     });
@@ -134,10 +183,18 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   });
 
   it('denies by default, requires mutual TLS and injects sidecars into the namespace', () => {
-    const denyAll = ofKind(objects(), 'AuthorizationPolicy').find((ap) => JSON.stringify(ap.spec) === '{}');
-    const strict = ofKind(objects(), 'PeerAuthentication').find((pa) => !pa.spec.selector && pa.spec.mtls?.mode === 'STRICT');
+    const denyAll = ofKind(objects(), 'AuthorizationPolicy').find(
+      (ap) => JSON.stringify(ap.spec) === '{}',
+    );
+    const strict = ofKind(objects(), 'PeerAuthentication').find(
+      (pa) => !pa.spec.selector && pa.spec.mtls?.mode === 'STRICT',
+    );
     const namespace = named(objects(), 'Namespace', 'fig');
-    expect({ denyAll: Boolean(denyAll), strict: Boolean(strict), injection: namespace?.metadata.labels?.['istio-injection'] }).toEqual({
+    expect({
+      denyAll: Boolean(denyAll),
+      strict: Boolean(strict),
+      injection: namespace?.metadata.labels?.['istio-injection'],
+    }).toEqual({
       denyAll: true,
       strict: true,
       injection: 'enabled',
@@ -153,6 +210,8 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     );
     const front = selectedBy(objects(), named(objects(), 'Service', 'fig')?.spec.selector);
     const frontPort = front.map((w) => containerPorts(w).get('http'));
-    expect(exemptions).toEqual([`${front.map((w) => w.name).join(',')}:${frontPort[0]}:PERMISSIVE`]);
+    expect(exemptions).toEqual([
+      `${front.map((w) => w.name).join(',')}:${frontPort[0]}:PERMISSIVE`,
+    ]);
   });
 });

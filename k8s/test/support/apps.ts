@@ -26,9 +26,13 @@ export function loadAppModule(app: string, file: string): Record<string, unknown
 
 /** The zod schema `src/config.ts` exports as `<name>ConfigSchema`. */
 export function configSchema(app: App): z.ZodType {
-  const exports = Object.entries(loadAppModule(app, 'config.ts')).filter(([name]) => name.endsWith('ConfigSchema'));
+  const exports = Object.entries(loadAppModule(app, 'config.ts')).filter(([name]) =>
+    name.endsWith('ConfigSchema'),
+  );
   if (exports.length !== 1) {
-    throw new Error(`apps/${app}/src/config.ts should export exactly one *ConfigSchema, found ${exports.map(([n]) => n).join(', ') || 'none'}`);
+    throw new Error(
+      `apps/${app}/src/config.ts should export exactly one *ConfigSchema, found ${exports.map(([n]) => n).join(', ') || 'none'}`,
+    );
   }
   return (exports[0] as [string, z.ZodType])[1];
 }
@@ -48,7 +52,11 @@ export function schemaKeys(schema: z.ZodType): string[] {
 export function requiredKeys(schema: z.ZodType): string[] {
   const result = schema.safeParse({});
   if (result.success) return [];
-  return [...new Set(result.error.issues.filter((i) => i.path.length === 1).map((i) => String(i.path[0])))];
+  return [
+    ...new Set(
+      result.error.issues.filter((i) => i.path.length === 1).map((i) => String(i.path[0])),
+    ),
+  ];
 }
 
 /** The bundle the app's build target writes. */

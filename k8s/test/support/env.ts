@@ -21,13 +21,19 @@ function fieldValue(w: Workload, namespace: string, fieldPath: string): string {
   const label = /^metadata\.labels\['(.+)'\]$/.exec(fieldPath);
   if (label) {
     const value = w.labels[label[1] as string];
-    if (value === undefined) throw new Error(`${w.name}: no pod label ${label[1]} for ${fieldPath}`);
+    if (value === undefined)
+      throw new Error(`${w.name}: no pod label ${label[1]} for ${fieldPath}`);
     return value;
   }
   throw new Error(`${w.name}: the test does not resolve fieldRef ${fieldPath}`);
 }
 
-function dataValue(objects: K8sObject[], kind: 'Secret' | 'ConfigMap', name: string, key: string): string {
+function dataValue(
+  objects: K8sObject[],
+  kind: 'Secret' | 'ConfigMap',
+  name: string,
+  key: string,
+): string {
   const object = named(objects, kind, name);
   if (!object) throw new Error(`${kind} ${name} is referenced but not rendered`);
   const raw = object.data?.[key];
@@ -40,21 +46,38 @@ function dataValue(objects: K8sObject[], kind: 'Secret' | 'ConfigMap', name: str
  * Secret and ConfigMap keys, and $(NAME) references to variables declared
  * earlier in the list (a later or unknown one stays literal, as in Kubernetes).
  */
-export function resolveEnv(objects: K8sObject[], w: Workload, container = w.containers[0]): Record<string, string> {
+export function resolveEnv(
+  objects: K8sObject[],
+  w: Workload,
+  container = w.containers[0],
+): Record<string, string> {
   const namespace = w.object.metadata.namespace ?? 'default';
   const env: Record<string, string> = {};
   for (const v of (container?.env ?? []) as EnvVar[]) {
     const from = v.valueFrom;
     if (from?.fieldRef) env[v.name] = fieldValue(w, namespace, from.fieldRef.fieldPath);
-    else if (from?.secretKeyRef) env[v.name] = dataValue(objects, 'Secret', from.secretKeyRef.name, from.secretKeyRef.key);
-    else if (from?.configMapKeyRef) env[v.name] = dataValue(objects, 'ConfigMap', from.configMapKeyRef.name, from.configMapKeyRef.key);
-    else env[v.name] = (v.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
+    else if (from?.secretKeyRef)
+      env[v.name] = dataValue(objects, 'Secret', from.secretKeyRef.name, from.secretKeyRef.key);
+    else if (from?.configMapKeyRef)
+      env[v.name] = dataValue(
+        objects,
+        'ConfigMap',
+        from.configMapKeyRef.name,
+        from.configMapKeyRef.key,
+      );
+    else
+      env[v.name] = (v.value ?? '').replace(
+        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+        (ref, name: string) => env[name] ?? ref,
+      );
   }
   return env;
 }
 
 /** Variables that exist only to be expanded into others, like REDIS_PASSWORD into REDIS_URL. */
 export function expansionHelpers(container: { env?: EnvVar[] }): Set<string> {
-  const referenced = (container.env ?? []).flatMap((v) => [...(v.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1] as string));
+  const referenced = (container.env ?? []).flatMap((v) =>
+    [...(v.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1] as string),
+  );
   return new Set(referenced);
 }

@@ -10,7 +10,9 @@ import { containerPorts, selectedBy, workloads, type Workload } from './workload
 
 /** What the image runs after `node`: the Dockerfile's CMD, so the test starts the bundle the same way. */
 export function imageCommand(): string[] {
-  const runtime = readFileSync(fromRoot('Dockerfile'), 'utf8').split(/^FROM /m).pop() as string;
+  const runtime = readFileSync(fromRoot('Dockerfile'), 'utf8')
+    .split(/^FROM /m)
+    .pop() as string;
   return JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? '[]');
 }
 
@@ -33,7 +35,8 @@ export async function planPods(objects: K8sObject[], apps: readonly App[], redis
     apps.map(async (app) => {
       const workload = workloads(objects).find((w) => w.name === app) as Workload;
       const local = new Map<number, number>();
-      for (const port of new Set(containerPorts(workload).values())) local.set(port, await freePort());
+      for (const port of new Set(containerPorts(workload).values()))
+        local.set(port, await freePort());
       return { app, workload, local };
     }),
   );
@@ -59,17 +62,22 @@ export async function planPods(objects: K8sObject[], apps: readonly App[], redis
       if (!configMap) continue;
       const dir = path.join(scratch, app, mount.mountPath);
       mkdirSync(dir, { recursive: true });
-      for (const [key, text] of Object.entries<string>(configMap.data ?? {})) writeFileSync(path.join(dir, key), text);
+      for (const [key, text] of Object.entries<string>(configMap.data ?? {}))
+        writeFileSync(path.join(dir, key), text);
       mounts.set(mount.mountPath, dir);
     }
     for (const [name, value] of Object.entries(env)) {
       let rewritten = value;
       for (const [from, to] of addresses) rewritten = rewritten.split(from).join(to);
-      for (const [mountPath, dir] of mounts) if (rewritten.startsWith(`${mountPath}/`)) rewritten = dir + rewritten.slice(mountPath.length);
-      if (/PORT$/.test(name) && local.has(Number(value))) rewritten = String(local.get(Number(value)));
+      for (const [mountPath, dir] of mounts)
+        if (rewritten.startsWith(`${mountPath}/`))
+          rewritten = dir + rewritten.slice(mountPath.length);
+      if (/PORT$/.test(name) && local.has(Number(value)))
+        rewritten = String(local.get(Number(value)));
       env[name] = rewritten;
     }
-    const port = (p: string | number) => local.get(containerPorts(workload).get(p) as number) as number;
+    const port = (p: string | number) =>
+      local.get(containerPorts(workload).get(p) as number) as number;
     return { app, workload, env, port };
   });
 }
@@ -88,13 +96,18 @@ export async function startPods(plans: Awaited<ReturnType<typeof planPods>>): Pr
 export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
 
 /** One probe exactly as the manifest defines it: path, port (by name), scheme, timeout. */
-export async function probe(pod: LocalPod, kind: ProbeKind): Promise<{ ok: boolean; status: number; body: string }> {
+export async function probe(
+  pod: LocalPod,
+  kind: ProbeKind,
+): Promise<{ ok: boolean; status: number; body: string }> {
   const spec = pod.workload.containers[0]?.[kind];
   const get = spec?.httpGet;
   if (!get) throw new Error(`${pod.app}: ${kind} is not an httpGet probe`);
   const url = `${(get.scheme ?? 'HTTP').toLowerCase()}://127.0.0.1:${pod.port(get.port)}${get.path}`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout((spec.timeoutSeconds ?? 1) * 1000) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout((spec.timeoutSeconds ?? 1) * 1000),
+    });
     const body = await res.text();
     // The kubelet counts 200–399 as success.
     return { ok: res.status >= 200 && res.status < 400, status: res.status, body };

@@ -12,9 +12,11 @@ interface AuthorizationRule {
 }
 
 const principal = (serviceAccount: string) => `cluster.local/ns/fig/sa/${serviceAccount}`;
-export const ingressGateway = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
+export const ingressGateway =
+  'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 
-const listed = (ids: string[] | undefined, id: string) => (ids ?? []).some((p) => p === '*' || p === id);
+const listed = (ids: string[] | undefined, id: string) =>
+  (ids ?? []).some((p) => p === '*' || p === id);
 
 /**
  * "world" stands for callers from outside the namespace: Istio's ingress
@@ -39,12 +41,19 @@ function sourceMatches(source: Source, client: string | undefined): boolean {
  * mesh identity), in the same form as allowedEdges for NetworkPolicies.
  */
 export function meshEdges(objects: K8sObject[]): string[] {
-  const policies = ofKind(objects, 'AuthorizationPolicy').filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
+  const policies = ofKind(objects, 'AuthorizationPolicy').filter(
+    (p) => (p.spec.action ?? 'ALLOW') === 'ALLOW',
+  );
   const pods = workloads(objects);
-  const clients = [...pods.map((w) => ({ name: w.name, account: w.pod.serviceAccountName as string | undefined })), { name: 'world', account: undefined }];
+  const clients = [
+    ...pods.map((w) => ({ name: w.name, account: w.pod.serviceAccountName as string | undefined })),
+    { name: 'world', account: undefined },
+  ];
   const edges: string[] = [];
   for (const server of pods) {
-    const applying = policies.filter((p) => p.spec.selector && selects(p.spec.selector, server.labels));
+    const applying = policies.filter(
+      (p) => p.spec.selector && selects(p.spec.selector, server.labels),
+    );
     for (const port of new Set(containerPorts(server).values())) {
       for (const client of clients) {
         if (client.name === server.name) continue;
@@ -52,7 +61,8 @@ export function meshEdges(objects: K8sObject[]): string[] {
           (p.spec.rules ?? []).some(
             (r: AuthorizationRule) =>
               (!r.from || r.from.some((f) => sourceMatches(f.source, client.account))) &&
-              (!r.to || r.to.some((t) => !t.operation.ports || t.operation.ports.includes(String(port)))),
+              (!r.to ||
+                r.to.some((t) => !t.operation.ports || t.operation.ports.includes(String(port)))),
           ),
         );
         if (allowed) edges.push(`${client.name} → ${server.name}:${port}`);

@@ -1,13 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from './objects';
 import { fromRoot } from './paths';
 
-export const stages = ['stage-0-monolith', 'stage-1-facade', 'stage-2-store', 'stage-3-frontend'] as const;
+export const stages = [
+  'stage-0-monolith',
+  'stage-1-facade',
+  'stage-2-store',
+  'stage-3-frontend',
+] as const;
 export type Stage = (typeof stages)[number];
 export const addons = ['istio', 'observability', 'istio-observability'] as const;
 
@@ -77,10 +91,16 @@ export const allTargets = [...overlayTargets, ...variantTargets];
 
 function kustomize(dir: string): string {
   try {
-    return execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('kubectl', ['kustomize', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('kubectl is not installed: the manifest tests render with `kubectl kustomize`');
+    if (e.code === 'ENOENT')
+      throw new Error(
+        'kubectl is not installed: the manifest tests render with `kubectl kustomize`',
+      );
     throw new Error(`kubectl kustomize ${dir} failed:\n${e.stderr ?? String(err)}`);
   }
 }
@@ -152,7 +172,9 @@ export function renders(): Map<string, K8sObject[] | Error> {
   memo = new Map(
     Object.entries(raw).map(([name, yaml]) => [
       name,
-      typeof yaml === 'string' ? parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject) : new Error(yaml.error),
+      typeof yaml === 'string'
+        ? parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject)
+        : new Error(yaml.error),
     ]),
   );
   return memo;
