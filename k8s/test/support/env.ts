@@ -13,7 +13,7 @@ export interface EnvVar {
 }
 
 /** A stand-in for the pod name the kubelet would give a replica. */
-export const podName = (w: Workload) => `${w.name}-7c9d8f6b5-x2x4q`;
+const podName = (w: Workload) => `${w.name}-7c9d8f6b5-x2x4q`;
 
 function fieldValue(w: Workload, namespace: string, fieldPath: string): string {
   if (fieldPath === 'metadata.name') return podName(w);

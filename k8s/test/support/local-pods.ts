@@ -9,7 +9,7 @@ import { fromRoot } from './paths';
 import { containerPorts, selectedBy, workloads, type Workload } from './workloads';
 
 /** What the image runs after `node`: the Dockerfile's CMD, so the test starts the bundle the same way. */
-export function imageCommand(): string[] {
+function imageCommand(): string[] {
   const runtime = readFileSync(fromRoot('Dockerfile'), 'utf8')
     .split(/^FROM /m)
     .pop() as string;

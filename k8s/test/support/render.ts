@@ -23,7 +23,7 @@ export const stages = [
   'stage-3-frontend',
 ] as const;
 export type Stage = (typeof stages)[number];
-export const addons = ['istio', 'observability', 'istio-observability'] as const;
+const addons = ['istio', 'observability', 'istio-observability'] as const;
 
 export interface Target {
   /** How test names refer to it, e.g. "stage-2-store + istio". */
@@ -50,7 +50,7 @@ export const overlayTargets: Target[] = stages.flatMap((stage) => [
 ]);
 
 /** The exercise variants, each on the stage it is written for. */
-export const variantTargets: Target[] = [
+const variantTargets: Target[] = [
   ...['recreate', 'ramped', 'blue-green', 'canary', 'ab-test'].map((s) => ({
     name: `stage-1-facade + strategies/${s}`,
     stage: 'stage-1-facade' as const,
@@ -187,5 +187,3 @@ export function rendered(target: Target | string): K8sObject[] {
   if (objects instanceof Error) throw objects;
   return objects;
 }
-
-export { kustomize };
