@@ -1,60 +1,27 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { latencyBuckets } from '@fig/health';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { RedMetrics } from './red';
 import type { BreakerState } from './upstreams/breaker';
 
 const breakerValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-type RedChildren = {
-  duration: ReturnType<Histogram<string>['labels']>;
-  byStatus: Map<number, ReturnType<Counter<string>['labels']>>;
-};
-
 /**
  * The gateway's metrics, on the service registry. Every label comes from the
  * route file (route, upstream, version) or a small fixed set, so series stay
- * bounded whatever clients send. Label children are cached: looking them up
- * on every request would cost more than the proxying itself.
+ * bounded whatever clients send. The per-request ones live in RedMetrics.
  */
 export function createGatewayMetrics(registry: Registry) {
   const registers = [registry];
-  const requests = new Counter({
-    name: 'gateway_requests_total',
-    help: 'Requests answered, by route, upstream, upstream version and status',
-    labelNames: ['route', 'upstream', 'version', 'status_code'],
-    registers,
-  });
-  const duration = new Histogram({
-    name: 'gateway_request_duration_seconds',
-    help: 'Time from request to the end of the response, by route, upstream and version',
-    labelNames: ['route', 'upstream', 'version'],
-    buckets: latencyBuckets,
-    registers,
-  });
   const errors = new Counter({
     name: 'gateway_upstream_errors_total',
     help: 'Failed upstream attempts, by route, upstream and kind (connect, timeout, status, breaker_open, no_endpoint)',
     labelNames: ['route', 'upstream', 'kind'],
     registers,
   });
-  const cache = new Map<string, RedChildren>();
+  const red = new RedMetrics(registry);
 
   return {
     /** Counts one answered request and its latency. */
-    observe(route: string, upstream: string, version: string, status: number, seconds: number) {
-      const key = `${route}\u0000${upstream}\u0000${version}`;
-      let children = cache.get(key);
-      if (!children) {
-        children = { duration: duration.labels(route, upstream, version), byStatus: new Map() };
-        cache.set(key, children);
-      }
-      let counter = children.byStatus.get(status);
-      if (!counter) {
-        counter = requests.labels(route, upstream, version, String(status));
-        children.byStatus.set(status, counter);
-      }
-      counter.inc();
-      children.duration.observe(seconds);
-    },
+    observe: red.observe.bind(red),
     upstreamError: (route: string, upstream: string, kind: string) => errors.labels(route, upstream, kind).inc(),
     retries: new Counter({
       name: 'gateway_retries_total',

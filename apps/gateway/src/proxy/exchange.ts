@@ -17,6 +17,14 @@ export interface GatewayContext {
   defaultHeaders: readonly [string, string][];
 }
 
+const exchangeKey = Symbol('exchange');
+type ExchangeResponse = ServerResponse & { [exchangeKey]: Exchange };
+
+/** One shared listener rather than a closure per request. */
+function onResponseClose(this: ServerResponse) {
+  (this as ExchangeResponse)[exchangeKey].closed();
+}
+
 /**
  * One request through the gateway: who it is, which route and upstream
  * answered, and the single place where its metrics and access log are
@@ -36,10 +44,14 @@ export class Exchange {
     readonly route: string,
     readonly ctx: GatewayContext,
   ) {
-    res.once('close', () => {
-      this.onClientClose?.();
-      this.record();
-    });
+    (res as ExchangeResponse)[exchangeKey] = this;
+    res.once('close', onResponseClose);
+  }
+
+  /** The response closed, finished or cut short. */
+  closed() {
+    this.onClientClose?.();
+    this.record();
   }
 
   /** Answers with a coded error body, as every Fig service does. */

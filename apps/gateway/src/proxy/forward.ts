@@ -5,7 +5,7 @@ import type { RetryBudget } from '../upstreams/retry-budget';
 import type { Endpoint } from '../upstreams/endpoint';
 import type { Upstream } from '../upstreams/upstream';
 import type { Exchange } from './exchange';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers';
+import { toClientHeaders, upstreamRequestHeaders } from './headers';
 
 /** Sees the primary answer as it streams past (the mirror compares it with the candidate's). */
 export interface ResponseTap {
@@ -120,13 +120,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return;
     }
     this.settle(status < 500);
-    const { ex } = this;
-    const own: [string, string][] = [['x-request-id', ex.id]];
-    if (ex.ctx.servedBy) own.push(['x-fig-served-by', `${ex.upstream}/${ex.version}`]);
-    const out = clientResponseHeaders(headers, own, ex.ctx.defaultHeaders);
+    const { ex, upstream } = this;
+    const out = toClientHeaders(headers, ex.ctx.defaultHeaders, ex.id, ex.ctx.servedBy ? upstream.servedBy : undefined);
     // A cookie the gateway set (a new sticky id) must survive the upstream's own.
     const ours = ex.res.getHeader('set-cookie');
-    if (ours !== undefined) out['set-cookie'] = [...[ours].flat().map(String), ...[out['set-cookie'] ?? []].flat().map(String)];
+    if (ours !== undefined) out['set-cookie'] = [...[ours].flat().map(String), ...(out['set-cookie'] ?? [])];
     ex.res.writeHead(status, out);
     this.options.tap?.start(status, headers);
   }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the
@@ -18,7 +18,9 @@ const notReturned = new Set([
 
 /** Names listed in a Connection header are hop-by-hop for this message too. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // The common values name no header: skip the parsing (this runs on every request).
+  if (!value || value.length <= 10) return undefined;
+  if (/^\s*(keep-alive|close)\s*$/i.test(value)) return undefined;
   const tokens = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== 'keep-alive' && t !== 'close');
   return tokens.length ? new Set(tokens) : undefined;
 }
@@ -54,19 +56,22 @@ export function securityHeaders(tls: boolean): [string, string][] {
   return headers;
 }
 
-/** The upstream's response headers minus hop-by-hop ones, plus the gateway's own. */
-export function clientResponseHeaders(
-  upstream: IncomingHttpHeaders,
-  own: readonly [string, string][],
+/**
+ * Turns the upstream's response headers into the client's, in place (undici
+ * hands over a fresh object per response): hop-by-hop ones out, defaults in
+ * where the upstream set none, the gateway's own headers over everything.
+ */
+export function toClientHeaders(
+  headers: IncomingHttpHeaders,
   defaults: readonly [string, string][],
-): OutgoingHttpHeaders {
-  const listed = connectionTokens(upstream.connection as string | undefined);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    if (notReturned.has(name) || listed?.has(name)) continue;
-    out[name] = upstream[name];
-  }
-  for (const [name, value] of defaults) if (out[name] === undefined) out[name] = value;
-  for (const [name, value] of own) out[name] = value;
-  return out;
+  requestId: string,
+  servedBy: string | undefined,
+): IncomingHttpHeaders {
+  const listed = connectionTokens(headers.connection as string | undefined);
+  for (const name of notReturned) if (headers[name] !== undefined) delete headers[name];
+  if (listed) for (const name of listed) delete headers[name];
+  for (const [name, value] of defaults) if (headers[name] === undefined) headers[name] = value;
+  headers['x-request-id'] = requestId;
+  if (servedBy) headers['x-fig-served-by'] = servedBy;
+  return headers;
 }

@@ -18,6 +18,8 @@ export class Upstream {
   endpoints: Endpoint[] = [];
   readonly breaker: Breaker;
   readonly label: string;
+  /** The X-Fig-Served-By value, built once. */
+  readonly servedBy: string;
   private next = 0;
   private dnsTimer?: NodeJS.Timeout;
   private started = false;
@@ -28,6 +30,7 @@ export class Upstream {
     private readonly hooks: UpstreamHooks,
   ) {
     this.label = spec.version ?? 'unversioned';
+    this.servedBy = `${name}/${this.label}`;
     this.breaker = new Breaker(spec.breaker, Date.now, (state) => {
       hooks.logger.warn({ upstream: name, state }, 'circuit breaker changed state');
       hooks.onBreakerChange?.(name, state);

@@ -1,0 +1,203 @@
+// `npm run bench:gateway`: the gateway against the reverse proxies people
+// compare it with, on this machine, in the same run and under the same load.
+//
+//   node tools/bench/gateway/run.mjs [--duration 10] [--connections 32] [--json out.json]
+//
+// A small node:http upstream is put behind: nothing (direct), the gateway
+// (built bundle, one process), nginx (one worker) and haproxy (one thread),
+// both as plain keep-alive reverse proxies, and Express + http-proxy-middleware.
+// Each is driven with wrk -t1 (autocannon when wrk is absent) after a warm-up.
+// Missing wrk/nginx/haproxy are installed with apt-get when possible.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    json: { type: 'string', default: path.join(root, 'test-output/bench/gateway.json') },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Installs what is missing, once; a failure leaves that proxy out of the run rather than failing it. */
+function ensureTools() {
+  const wanted = { wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy' };
+  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`));
+  if (!missing.length) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  const sudo = process.getuid?.() === 0 ? [] : has('sudo') ? ['sudo', '-n'] : null;
+  if (!sudo) return console.warn(`not root and no sudo: cannot install ${packages.join(', ')}`);
+  console.log(`installing ${packages.join(', ')} with apt-get…`);
+  const [cmd, ...args] = [...sudo, 'apt-get', 'install', '-y', '--no-install-recommends', ...packages];
+  const run = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (run.status !== 0) console.warn('apt-get failed; measuring what is available');
+}
+
+const binary = (name) => (has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined);
+
+const children = [];
+function start(cmd, args, env = {}) {
+  // undefined unsets a variable of ours (REDIS_URL: the gateway then counts rate limits locally).
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined));
+  const child = spawn(cmd, args, { env: merged, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  children.push(child);
+  child.output = () => stderr;
+  return child;
+}
+
+async function waitUntilServing(url, child) {
+  for (let i = 0; i < 400; i++) {
+    if (child.exitCode !== null) throw new Error(`${child.spawnargs.join(' ')} exited:\n${child.output()}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+const toMs = (value, unit) => Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
+
+function wrk(url, seconds) {
+  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const out = run.stdout;
+  const latency = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: latency(50), p99: latency(99), errors };
+}
+
+function autocannon(url, seconds) {
+  const bin = path.join(root, 'node_modules/.bin/autocannon');
+  const run = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-j', url], { encoding: 'utf8' });
+  const result = JSON.parse(run.stdout);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const drive = has('wrk') ? wrk : autocannon;
+
+async function main() {
+  ensureTools();
+  if (!existsSync(path.join(root, 'dist/apps/gateway/main.js'))) {
+    spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], { stdio: 'inherit' });
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'fig-bench-gateway-'));
+  const ports = {};
+  for (const name of ['upstream', 'gateway', 'gatewayOps', 'nginx', 'haproxy', 'express']) ports[name] = await freePort();
+  const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
+  const targets = [];
+
+  const upstream = start(process.execPath, [path.join(here, 'upstream.mjs')], { PORT: String(ports.upstream) });
+  await waitUntilServing(upstreamUrl, upstream);
+  targets.push({ name: 'direct', url: `${upstreamUrl}/` });
+
+  writeFileSync(path.join(dir, 'routes.yaml'), gatewayRoutes(upstreamUrl));
+  const gateway = start(process.execPath, [path.join(root, 'dist/apps/gateway/main.js')], {
+    PORT: String(ports.gateway),
+    OPS_PORT: String(ports.gatewayOps),
+    GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
+    LOG_LEVEL: 'warn',
+    ACCESS_LOG: 'false',
+    REDIS_URL: undefined,
+  });
+  await waitUntilServing(`http://127.0.0.1:${ports.gatewayOps}/readyz`, gateway);
+  targets.push({ name: 'gateway', url: `http://127.0.0.1:${ports.gateway}/` });
+
+  const nginx = binary('nginx');
+  if (nginx) {
+    for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, sub));
+    writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig({ dir, port: ports.nginx, upstreamPort: ports.upstream }));
+    const child = start(nginx, ['-c', path.join(dir, 'nginx.conf'), '-p', dir]);
+    await waitUntilServing(`http://127.0.0.1:${ports.nginx}/`, child);
+    targets.push({ name: 'nginx', url: `http://127.0.0.1:${ports.nginx}/` });
+  }
+  const haproxy = binary('haproxy');
+  if (haproxy) {
+    writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig({ port: ports.haproxy, upstreamPort: ports.upstream }));
+    const child = start(haproxy, ['-db', '-f', path.join(dir, 'haproxy.cfg')]);
+    await waitUntilServing(`http://127.0.0.1:${ports.haproxy}/`, child);
+    targets.push({ name: 'haproxy', url: `http://127.0.0.1:${ports.haproxy}/` });
+  }
+  const express = start(process.execPath, [path.join(here, 'express-proxy.mjs')], {
+    PORT: String(ports.express),
+    UPSTREAM_URL: upstreamUrl,
+  });
+  await waitUntilServing(`http://127.0.0.1:${ports.express}/`, express);
+  targets.push({ name: 'http-proxy-middleware', url: `http://127.0.0.1:${ports.express}/` });
+
+  console.log(`load: ${drive === wrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${duration} s each after a 3 s warm-up`);
+  const results = {};
+  for (const target of targets) {
+    drive(target.url, 3);
+    results[target.name] = drive(target.url, duration);
+    const r = results[target.name];
+    console.log(
+      `${target.name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms${r.errors ? `   errors ${r.errors}` : ''}`,
+    );
+  }
+  const ratio = (a, b) => (results[a] && results[b] ? Number((results[a].rps / results[b].rps).toFixed(2)) : null);
+  const ratios = {
+    'gateway/nginx': ratio('gateway', 'nginx'),
+    'gateway/haproxy': ratio('gateway', 'haproxy'),
+    'gateway/http-proxy-middleware': ratio('gateway', 'http-proxy-middleware'),
+    'gateway/direct': ratio('gateway', 'direct'),
+  };
+  for (const [name, value] of Object.entries(ratios)) console.log(`${name.padEnd(30)} ${value ?? 'n/a'}`);
+
+  const report = {
+    date: new Date().toISOString(),
+    tool: drive === wrk ? 'wrk -t1' : 'autocannon',
+    connections,
+    durationSeconds: duration,
+    cpus: (await import('node:os')).cpus().length,
+    node: process.version,
+    results,
+    ratios,
+  };
+  mkdirSync(path.dirname(values.json), { recursive: true });
+  writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+  console.log(`written to ${path.relative(process.cwd(), values.json)}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function stopAll() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(stopAll);
