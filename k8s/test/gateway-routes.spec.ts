@@ -16,7 +16,14 @@ type ParseRoutes = (
   env: Record<string, string | undefined>,
 ) => { file: RouteFile };
 interface RouteFile {
-  upstreams: Record<string, { endpoints?: string[]; dns?: { host: string; port: number } }>;
+  upstreams: Record<
+    string,
+    {
+      endpoints?: string[];
+      dns?: { host: string; port: number };
+      healthCheck?: { enabled: boolean; portOffset: number };
+    }
+  >;
   routes: { name: string; transcode?: unknown; mirror?: { transcode?: unknown } }[];
 }
 
@@ -79,8 +86,18 @@ describe('gateway route presets', () => {
         const targets = spec.endpoints
           ?.map((u) => new URL(u))
           .map((u) => `${u.hostname}:${u.port || 80}`) ?? [`${spec.dns?.host}:${spec.dns?.port}`];
-        for (const t of targets)
+        for (const t of targets) {
           if (!addresses.has(t)) problems.push(`upstream ${upstream} → ${t}: no such Service port`);
+          // Active checks probe each endpoint's ops port (port + offset); behind a
+          // Service that port must be reachable too, or every endpoint is ejected.
+          const [host, port] = t.split(':');
+          const checked =
+            spec.healthCheck?.enabled && `${host}:${Number(port) + spec.healthCheck.portOffset}`;
+          if (checked && !addresses.has(checked))
+            problems.push(
+              `upstream ${upstream}: health checks on ${checked}, no such Service port`,
+            );
+        }
       }
       const transcodes = file.routes.some((r) => r.transcode || r.mirror?.transcode);
       const store = /^(?:dns:\/\/\/)?([^/]+:\d+)$/.exec(env.STORE_ADDR ?? '')?.[1];
