@@ -150,8 +150,12 @@ describe('store-svc as a process', () => {
     const client = createStoreClient({ target: `ipv4:127.0.0.1:${one.port},127.0.0.1:${two.port}` });
     const list = () => call(client, client.listEntries, { pageSize: 5, pageToken: '' }, { deadlineMs: 2_000 });
     try {
+      const countBoth = () => Promise.all([handledCount(one.ops, 'ListEntries'), handledCount(two.ops, 'ListEntries')]);
+      // Round robin only picks connected instances; measure once both are.
+      await waitFor(async () => (await list()) && (await countBoth()).every((n) => n > 0), { what: 'both connected' });
+      const before = await countBoth();
       for (let i = 0; i < 40; i++) await list();
-      const counts = await Promise.all([handledCount(one.ops, 'ListEntries'), handledCount(two.ops, 'ListEntries')]);
+      const counts = (await countBoth()).map((n, i) => n - before[i]!) as [number, number];
       expect(counts[0] + counts[1]).toBe(40);
       expect(Math.min(...counts)).toBeGreaterThanOrEqual(10);
 
@@ -169,7 +173,7 @@ describe('store-svc as a process', () => {
       await Promise.all([worker(), worker(), worker(), worker()]);
       await killed;
       expect(errors.map((e) => e.code)).toEqual([]);
-      expect(await handledCount(two.ops, 'ListEntries')).toBeGreaterThan(counts[1]! + 100);
+      expect(await handledCount(two.ops, 'ListEntries')).toBeGreaterThan(before[1]! + counts[1] + 100);
     } finally {
       client.close();
       await Promise.all([one.process.kill(), two.process.kill()]);
