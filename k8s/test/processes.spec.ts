@@ -83,6 +83,24 @@ describe(`the ${target} manifests drive the real services (running: ${deployed.j
     );
   });
 
+  it('serves through the front door as the route table says, with the downward-API identity', async () => {
+    const front = pods.find((pod) => pod.app === 'gateway');
+    if (!front) throw new Error('stage 3 has no gateway');
+    const base = `http://127.0.0.1:${front.port('http')}`;
+    const info = await (await fetch(`${base}/api/info`)).json();
+    expect(info).toMatchObject({
+      service: 'frontend',
+      version: 'v1',
+      pod: expect.stringMatching(/^frontend-/),
+    });
+    const scored = await fetch(`${base}/api/sentiment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'a lovely, happy day' }),
+    });
+    expect(await scored.json()).toMatchObject({ label: 'positive', model: 'v1' });
+  });
+
   it('uses less memory at rest than its Deployment requests', () => {
     const mebibytes = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
     const rss = (pid: number) =>
