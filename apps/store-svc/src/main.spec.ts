@@ -98,6 +98,13 @@ describe('store-svc as a process', () => {
         { what: 'the GetStats server span' },
       );
       expect([span.service, span.kind, span.parentSpanId]).toEqual(['store-svc', 2, parentId]);
+      const redisCalls = otlp.spans.filter((s) => s.traceId === traceId && s.name.startsWith('redis-'));
+      expect(redisCalls.map((s) => [s.name, s.parentSpanId]).sort()).toEqual([
+        ['redis-GET', span.spanId],
+        ['redis-HGETALL', span.spanId],
+      ]);
+      // The health poller's PINGs (every 500 ms) are kept out of traces.
+      expect(otlp.spans.filter((s) => s.name === 'redis-PING')).toHaveLength(0);
     } finally {
       client.close();
       health.close();
