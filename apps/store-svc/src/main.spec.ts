@@ -152,6 +152,29 @@ describe('store-svc as a process', () => {
     }
   });
 
+  it('cuts in-flight calls once SHUTDOWN_TIMEOUT_MS is spent, and still exits 0', async () => {
+    const store = await startStoreProcess(redis.url, { SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '200' });
+    const client = new StoreServiceClient(`127.0.0.1:${store.port}`, credentials.createInsecure());
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '2000', 'WRITE']);
+      const inFlight = failure(call(client, client.incrementVisits, {}, { deadlineMs: 5_000 }));
+      await waitFor(async () => (await (await fetch(`${store.ops}/metrics`)).text()).match(/grpc_server_in_flight\{[^}]*"IncrementVisits"[^}]*\} 1/), {
+        what: 'the call to be in flight',
+      });
+      const signalled = Date.now();
+      store.process.signal('SIGTERM');
+      expect([status.CANCELLED, status.UNAVAILABLE]).toContain((await inFlight).code);
+      expect(Date.now() - signalled).toBeLessThan(1_500);
+      expect(await store.process.exited).toBe(0);
+    } finally {
+      client.close();
+      await admin.close();
+      await store.process.kill();
+    }
+  });
+
   it('the client spreads calls over two instances and keeps succeeding when one is killed', async () => {
     const [one, two] = await Promise.all([startStoreProcess(redis.url), startStoreProcess(redis.url)]);
     const client = createStoreClient({ target: `ipv4:127.0.0.1:${one.port},127.0.0.1:${two.port}` });

@@ -170,6 +170,12 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
     expect((await call(client, client.getStats, {})).entries).toBe(0);
   });
 
+  it('refuses requests over the 64 KiB message limit with RESOURCE_EXHAUSTED', async () => {
+    const error = await failure(add(entry('x'.repeat(70_000))));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect((await call(client, client.getStats, {})).entries).toBe(0);
+  });
+
   it('counts every RPC by method and code, with latency histograms, for /metrics', async () => {
     await add(entry('counted'));
     await failure(add(entry('')));
