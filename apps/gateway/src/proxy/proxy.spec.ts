@@ -1,4 +1,7 @@
-import { request as httpRequest } from 'node:http';
+import { lookup } from 'node:dns/promises';
+import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { waitFor } from '@fig/testing';
 import { client, get, metricValue, namedUpstream, serve, startGateway, type TestGateway, type TestServer } from '../test-support';
@@ -152,6 +155,34 @@ routes:
     } finally {
       await gw.close();
       await slow.close();
+    }
+  });
+});
+
+describe('DNS-resolved upstreams', () => {
+  it('resolves a name to endpoints, one per address, and proxies to them', async () => {
+    // Listening on every address, so whichever family "localhost" resolves to answers.
+    const server = createServer((_req, res) => res.end('resolved'));
+    server.listen(0);
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  named: { dns: { host: localhost, port: ${port}, refreshMs: 60000 } }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: named } }
+`);
+    try {
+      const addresses = (await lookup('localhost', { all: true })).length;
+      const endpoints = gw.gateway.upstreamList[0]!.snapshot().endpoints;
+      expect(endpoints).toHaveLength(addresses);
+      expect(endpoints.map((e) => e.url)).toContain(`http://127.0.0.1:${port}`);
+      expect((await get(gw.url)).text).toBe('resolved');
+    } finally {
+      await gw.close();
+      server.closeAllConnections();
+      server.close();
     }
   });
 });
