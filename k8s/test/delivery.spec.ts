@@ -1,5 +1,4 @@
 import Ajv from 'ajv';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -204,20 +203,6 @@ describe('kind', () => {
     expect(cluster.nodes[0].extraPortMappings).toEqual([
       expect.objectContaining({ containerPort: nodePort }),
     ]);
-  });
-
-  it('has an end-to-end script that shellcheck passes', () => {
-    const script = fromRoot('k8s/kind/e2e.sh');
-    let output = '';
-    try {
-      output = execFileSync('shellcheck', ['--severity=style', script], { encoding: 'utf8' });
-    } catch (err) {
-      const e = err as { code?: string; stdout?: string };
-      if (e.code === 'ENOENT')
-        throw new Error('shellcheck is not installed (apt-get install shellcheck)');
-      output = e.stdout ?? String(err);
-    }
-    expect(output).toBe('');
   });
 
   it('runs the e2e suite script that the e2e project defines', () => {
