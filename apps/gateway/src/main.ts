@@ -24,7 +24,9 @@ runMain(async () => {
   // The route file may reference any variable (${MONOLITH_URL}, secrets), so it sees the whole environment.
   const watcher = new RouteWatcher(config.GATEWAY_ROUTES, process.env);
   const routes = await watcher.load().catch((err: unknown) => {
-    throw err instanceof RouteFileError ? new ConfigError([`${err.file}:`, ...err.problems]) : err;
+    if (err instanceof RouteFileError) throw new ConfigError([`${err.file}:`, ...err.problems]);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code ? new ConfigError([`GATEWAY_ROUTES: cannot read ${config.GATEWAY_ROUTES} (${code})`]) : err;
   });
 
   let redis: RedisClient | undefined;
