@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { named } from './support/objects';
@@ -184,9 +184,70 @@ describe('the image recipe', () => {
     expect(runtime).toMatch(/^LABEL org\.opencontainers\.image\.title=/m);
   });
 
-  it('keeps the build context small: no node_modules, dist or git history', () => {
-    const ignored = readFileSync(fromRoot('.dockerignore'), 'utf8').split('\n');
-    expect(ignored).toEqual(expect.arrayContaining(['.git', '**/node_modules', 'dist']));
+  it('declares ARG APP in every stage that uses it and copies only from earlier stages', () => {
+    const stages = dockerfile()
+      .split(/^FROM /m)
+      .slice(1);
+    const names: string[] = [];
+    const problems = stages.flatMap((stage, i) => {
+      const name = / AS ([\w-]+)/.exec(stage.split('\n')[0] as string)?.[1] ?? `#${i}`;
+      names.push(name);
+      const usesApp = /\$\{?APP\b/.test(stage.split('\n').slice(1).join('\n'));
+      return [
+        ...(usesApp && !/^ARG APP$/m.test(stage) ? [`${name} uses $APP without ARG APP`] : []),
+        ...[...stage.matchAll(/--from=([\w-]+)/g)]
+          .map((m) => m[1] as string)
+          .filter((from) => !names.slice(0, -1).includes(from))
+          .map((from) => `${name} copies from unknown stage ${from}`),
+      ];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the build context small, but with every package.json npm ci needs', () => {
+    const patterns = readFileSync(fromRoot('.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
+    const toRegExp = (glob: string) =>
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .split('**/')
+          .map((part) =>
+            part
+              .split('**')
+              .map((p) => p.replace(/\*/g, '[^/]*'))
+              .join('.*'),
+          )
+          .join('(.*/)?')}(/.*)?$`,
+      );
+    // Docker's rule: the last matching pattern wins; "!" re-includes.
+    const ignored = (file: string) =>
+      patterns.reduce(
+        (result, p) => (toRegExp(p.replace(/^!/, '')).test(file) ? !p.startsWith('!') : result),
+        false,
+      );
+    const root = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8'));
+    const workspaces = (root.workspaces as string[]).flatMap((w) =>
+      w.endsWith('/*')
+        ? readdirSync(fromRoot(w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`)
+        : [w],
+    );
+    const manifests = [
+      'package.json',
+      'package-lock.json',
+      ...workspaces.map((w) => `${w}/package.json`),
+    ];
+    expect(manifests.filter((m) => existsSync(fromRoot(m)) && ignored(m))).toEqual([]);
+    expect(
+      [
+        '.git',
+        'node_modules/x',
+        'apps/monolith/node_modules/x',
+        'dist/apps/x',
+        'k8s/base/x.yaml',
+      ].filter((f) => !ignored(f)),
+    ).toEqual([]);
   });
 });
 
