@@ -28,11 +28,10 @@ export interface StoreServerDeps {
   subscriber: RedisClient;
   logger: Logger;
   registry: Registry;
-  healthIntervalMs?: number;
 }
 
 /** store-svc without listening: StoreService, health and reflection on one gRPC server. */
-export function createStoreServer({ redis, subscriber, logger, registry, healthIntervalMs }: StoreServerDeps) {
+export function createStoreServer({ redis, subscriber, logger, registry }: StoreServerDeps) {
   const health = new StoreHealth();
   const feed = new EntryFeed(subscriber, logger);
   const server = new Server(serverOptions);
@@ -43,7 +42,7 @@ export function createStoreServer({ redis, subscriber, logger, registry, healthI
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
   new ReflectionService(descriptors).addToServer(server);
-  const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up), healthIntervalMs);
+  const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up));
 
   return {
     server,

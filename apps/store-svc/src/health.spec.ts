@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { createClient } from 'redis';
 import { storeServiceName } from '@fig/proto';
 import { startRedis, waitFor, type RedisServer } from '@fig/testing';
 import { call, failure } from '../test/grpc';
@@ -52,6 +53,19 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
       what: 'GetStats to succeed',
     });
     expect(Date.now() - back).toBeLessThan(2_000);
+  });
+
+  it('turns NOT_SERVING while Redis is connected but not answering, and back after', async () => {
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await waitFor(async () => (await health.status()) === 'SERVING', { what: 'SERVING' });
+      await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
+      await waitFor(async () => (await health.status()) === 'NOT_SERVING', { timeoutMs: 1_400, what: 'NOT_SERVING' });
+      await waitFor(async () => (await health.status()) === 'SERVING', { timeoutMs: 2_500, what: 'SERVING again' });
+    } finally {
+      await admin.close();
+    }
   });
 
   it('turns NOT_SERVING when draining, while still answering calls', async () => {

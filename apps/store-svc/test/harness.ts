@@ -22,7 +22,7 @@ export async function startStore(redisUrl: string): Promise<RunningStore> {
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   const registry = new Registry();
-  const store = createStoreServer({ redis, subscriber, logger: silent, registry, healthIntervalMs: 200 });
+  const store = createStoreServer({ redis, subscriber, logger: silent, registry });
   await store.feed.start();
   const port = await store.listen(0, '127.0.0.1');
   const client = createStoreClient({ target: `127.0.0.1:${port}` });
