@@ -32,7 +32,14 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
   const contexts: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    [topology, browser] = await Promise.all([startFrontendTopology(), launchChromium()]);
+    // Settled rather than all: whichever started must be there for afterAll to stop.
+    const [started, launched] = await Promise.allSettled([
+      startFrontendTopology(),
+      launchChromium(),
+    ]);
+    if (started.status === 'fulfilled') topology = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    for (const result of [started, launched]) if (result.status === 'rejected') throw result.reason;
   }, 30_000);
   afterAll(async () => {
     await browser?.close();
@@ -62,8 +69,8 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
 
   const entry = (page: Page, text: string) => page.locator('#entries .entry', { hasText: text });
 
-  const postByApi = (text: string, base = topology.frontend.base) =>
-    fetch(`${base}/api/entries`, {
+  const postByApi = (text: string) =>
+    fetch(`${topology.frontend.base}/api/entries`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ author: 'Elsewhere', text }),

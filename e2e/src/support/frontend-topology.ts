@@ -90,11 +90,14 @@ export async function startFrontendTopology({
   if (separateData) redis.push(await startRedis());
   const services: Service[] = [];
   try {
-    const [monolith, store] = await Promise.all([
+    // Settled rather than all: if one fails, the other must still be stopped.
+    const started = await Promise.allSettled([
       startService('monolith', { REDIS_URL: redis[0]!.url, MODEL_VERSION: 'v2' }),
       startService('store-svc', { REDIS_URL: redis.at(-1)!.url }),
     ]);
-    services.push(monolith, store);
+    for (const result of started) if (result.status === 'fulfilled') services.push(result.value);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
+    const [monolith, store] = services as [Service, Service];
     const frontendEnv = {
       STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
       MONOLITH_URL: monolith.base,
