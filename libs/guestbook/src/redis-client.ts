@@ -55,7 +55,7 @@ export async function connectRedis({
   // says why it is not ready, and the client connects as soon as it can.
   const connected = client.connect().then(() => true);
   connected.catch((err: unknown) => logger.error({ err, redis: name }, 'redis client gave up'));
-  await Promise.race([connected, sleep(connectWaitMs)]);
+  await Promise.race([connected, sleep(connectWaitMs, undefined, { ref: false })]);
   return client;
 }
 
