@@ -6,9 +6,10 @@
  * loads none of it when telemetry is disabled.
  */
 import { telemetrySettings } from './settings';
+import type * as Tracing from './tracing';
 
 const settings = telemetrySettings();
 if (settings.enabled) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: nothing is loaded when disabled
-  (require('./tracing') as typeof import('./tracing')).startTracing(settings);
+  (require('./tracing') as typeof Tracing).startTracing(settings);
 }

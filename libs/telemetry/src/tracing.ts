@@ -6,6 +6,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as TraceBase from '@opentelemetry/sdk-trace-base';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -16,10 +18,8 @@ function exportingProcessors(settings: TelemetrySettings): SpanProcessor[] {
   if (!settings.endpoint) return [];
   // Loaded only when exporting: the exporter and its transformer weigh ~15 MiB.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-  const { BatchSpanProcessor } =
-    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBase;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout).
   return [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 })];
