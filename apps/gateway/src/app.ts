@@ -163,13 +163,8 @@ export class Gateway {
     const { spec } = route;
     const tap = spec.mirror && route.candidate ? this.mirror.begin(ex, spec.mirror, route.candidate) : undefined;
     if (spec.transcode) return this.transcoder!.handle(ex, spec.transcode, table.upstreams, tap);
-    const call = new ProxyCall(ex, route.select!(ex.req, ex.res), {
-      timeoutMs: spec.timeoutMs,
-      maxRetries: spec.retry.attempts,
-      budget: this.upstreams.retryBudget,
-      tap,
-    });
-    ex.onClientClose = () => call.onClientClose();
+    const call = new ProxyCall(ex, route.select!(ex.req, ex.res), spec, this.upstreams.retryBudget, tap);
+    ex.abortable = call;
     call.start();
   }
 

@@ -15,11 +15,10 @@ export interface ResponseTap {
   error(): void;
 }
 
-export interface ForwardOptions {
+/** The route's settings a proxied request needs (a RouteSpec satisfies it; nothing is copied per request). */
+export interface ForwardPolicy {
   timeoutMs: number;
-  maxRetries: number;
-  budget: RetryBudget;
-  tap?: ResponseTap | undefined;
+  retry: { attempts: number };
 }
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -61,14 +60,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   constructor(
     private readonly ex: Exchange,
     private readonly upstream: Upstream,
-    private readonly options: ForwardOptions,
+    private readonly policy: ForwardPolicy,
+    private readonly budget: RetryBudget,
+    private readonly tap: ResponseTap | undefined,
   ) {
     const { req, ctx } = ex;
     this.headers = upstreamRequestHeaders(req, ex.id, ctx.tls ? 'https' : 'http', ctx.stripTrace);
     this.replayable = idempotent.has(req.method!) && !hasBody(req.headers);
     ex.upstream = upstream.name;
     ex.version = upstream.label;
-    options.budget.onRequest();
+    budget.onRequest();
   }
 
   /** Called when the client's response closes, finished or not. */
@@ -94,7 +95,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.settled = false;
     endpoint.pending++;
     const { req } = ex;
-    const { timeoutMs } = this.options;
+    const { timeoutMs } = this.policy;
     endpoint.pool.dispatch(
       {
         path: req.url!,
@@ -126,11 +127,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const ours = ex.res.getHeader('set-cookie');
     if (ours !== undefined) out['set-cookie'] = [...[ours].flat().map(String), ...(out['set-cookie'] ?? [])];
     ex.res.writeHead(status, out);
-    this.options.tap?.start(status, headers);
+    this.tap?.start(status, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
-    this.options.tap?.data(chunk);
+    this.tap?.data(chunk);
     if (!this.ex.res.write(chunk)) {
       controller.pause();
       this.ex.res.once('drain', () => controller.resume());
@@ -139,14 +140,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd() {
     this.ex.res.end();
-    this.options.tap?.end();
+    this.tap?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error) {
     const { ex, upstream } = this;
     if (this.clientGone) {
       this.settle(undefined);
-      this.options.tap?.error();
+      this.tap?.error();
       return;
     }
     const { kind, code } = errorKind(err);
@@ -161,7 +162,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
         return this.start(this.endpoint);
       }
     }
-    this.options.tap?.error();
+    this.tap?.error();
     if (ex.res.headersSent) {
       // Mid-body failure: cutting the connection is the only honest signal left.
       ex.res.destroy(err);
@@ -172,7 +173,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   private canRetry(): boolean {
-    return this.replayable && this.attempt < this.options.maxRetries && this.options.budget.tryRetry();
+    return this.replayable && this.attempt < this.policy.retry.attempts && this.budget.tryRetry();
   }
 
   /** Reports the attempt's outcome once: pending count, outlier detector, breaker. */
@@ -187,7 +188,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   private give(code: ErrorCode, message: string) {
-    this.options.tap?.error();
+    this.tap?.error();
     this.ex.fail(code, message);
   }
 }
