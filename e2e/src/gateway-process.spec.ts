@@ -115,6 +115,28 @@ describe('route reloads of a running gateway', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('on SIGTERM fails readiness, keeps serving with Connection: close through the delay, then exits 0', async () => {
+    const upstream = await serve((_q, s) => s.end('ok'));
+    const cm = configMap(routesTo('up', upstream.url));
+    const gw = await startGateway(cm.file, { SHUTDOWN_DELAY_MS: '1500' });
+    try {
+      gw.proc.signal('SIGTERM');
+      await waitFor(async () => (await fetch(`${gw.ops}/readyz`)).status === 503, { what: 'readiness to fail' });
+      expect((await fetch(`${gw.ops}/livez`)).status).toBe(200);
+      const res = await request(gw.url, { dispatcher: agent });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe('ok');
+      expect(res.headers.connection).toBe('close');
+      expect(await gw.proc.exited).toBe(0);
+    } finally {
+      await gw.proc.kill();
+      cm.remove();
+      await upstream.close();
+    }
+  });
+});
+
 /** Resident memory of a process, from /proc (Linux). */
 function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
@@ -128,8 +150,8 @@ describe('streaming through the gateway process', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
   let cm: ReturnType<typeof configMap>;
 
-  function* chunks() {
-    for (let sent = 0; sent < total; sent += chunk.length) yield chunk;
+  function* chunks(size = total) {
+    for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
   }
 
   beforeAll(async () => {
@@ -140,11 +162,15 @@ describe('streaming through the gateway process', () => {
         res.end(JSON.stringify({ bytes }));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
-      Readable.from(chunks()).pipe(res);
+      const size = Number(new URL(req.url!, 'http://x').searchParams.get('size') ?? total);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      Readable.from(chunks(size)).pipe(res);
     });
     cm = configMap(routesTo('up', upstream.url).replace('proxy: { upstream: up }', 'proxy: { upstream: up }, timeoutMs: 60000'));
     gw = await startGateway(cm.file);
+    // Warm up (JIT, pools, heap sizing), so growth measured later is the transfer's own.
+    const warm = await request(`${gw.url}/download?size=${32 * 1024 * 1024}`, { dispatcher: agent });
+    await warm.body.dump({ limit: Infinity });
   });
 
   afterAll(async () => {
@@ -153,7 +179,12 @@ describe('streaming through the gateway process', () => {
     await upstream.close();
   });
 
-  /** Runs `transfer` while sampling the gateway's RSS; returns the growth over the starting level. */
+  /**
+   * Runs `transfer` while sampling the gateway's RSS; returns the growth over
+   * the starting level. Streaming keeps it near V8's 64 MiB allowance for
+   * not-yet-collected socket buffers whatever the size; buffering the body
+   * would add all 256 MiB, hence the 128 MiB bound.
+   */
   async function peakGrowth(transfer: () => Promise<void>): Promise<number> {
     const pid = gw.proc.child.pid!;
     const start = rssMiB(pid);
@@ -174,7 +205,7 @@ describe('streaming through the gateway process', () => {
       for await (const c of res.body) received += (c as Buffer).length;
     });
     expect(received).toBe(total);
-    expect(growth).toBeLessThan(64);
+    expect(growth).toBeLessThan(128);
   });
 
   it('streams a 256 MiB upload with flat gateway memory', async () => {
@@ -189,7 +220,7 @@ describe('streaming through the gateway process', () => {
       answer = await res.body.text();
     });
     expect(JSON.parse(answer)).toEqual({ bytes: total });
-    expect(growth).toBeLessThan(64);
+    expect(growth).toBeLessThan(128);
   });
 });
 

@@ -30,6 +30,8 @@ export interface GatewayDeps {
   stripTrace?: ReadonlySet<string>;
   /** How long a replaced upstream keeps its pools for requests already routed to it. */
   retireAfterMs?: number;
+  /** True once shutdown has begun: answers then ask keep-alive clients to reconnect elsewhere. */
+  isDraining?: () => boolean;
 }
 
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -114,6 +116,7 @@ export class Gateway {
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (this.deps.isDraining?.()) res.shouldKeepAlive = false;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && validRequestId.test(incoming) ? incoming : randomUUID();
     const url = req.url ?? '/';

@@ -51,6 +51,7 @@ runMain(async () => {
     // caller's copy must go, or upstreams would see two. With tracing off, fields()
     // is empty and the caller's context passes through untouched.
     stripTrace: new Set(propagation.fields()),
+    isDraining: () => lifecycle.draining,
   });
   await gateway.apply(routes);
   watcher.on('loaded', (next) => {
