@@ -31,6 +31,22 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 
 class RetryableStatus extends Error {}
 
+/** Raised by the gateway's own timer; the code makes it a timeout like undici's. */
+class HeadersTimeout extends Error {
+  readonly code = 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+/**
+ * undici's header timeout runs on a timer wheel that ticks every half second,
+ * cheap but up to a second late. Below this, the route's timeout gets a
+ * precise timer of its own.
+ */
+const preciseBelowMs = 5_000;
+
+function onPreciseTimeout(call: ProxyCall) {
+  call.timeOut();
+}
+
 function errorKind(err: Error): { kind: string; code: ErrorCode } {
   const code = (err as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout', code: 'UPSTREAM_TIMEOUT' };
@@ -56,6 +72,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private clientGone = false;
   /** A retry already taken from the budget when a 502-504 arrived. */
   private retryGranted = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timedOut = false;
 
   constructor(
     private readonly ex: Exchange,
@@ -96,6 +114,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     endpoint.pending++;
     const { req } = ex;
     const { timeoutMs } = this.policy;
+    if (timeoutMs < preciseBelowMs) this.timer = setTimeout(onPreciseTimeout, timeoutMs, this);
     endpoint.pool.dispatch(
       {
         path: req.url!,
@@ -112,9 +131,18 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController) {
     this.controller = controller;
     if (this.clientGone) controller.abort(new Error('client closed the connection'));
+    else if (this.timedOut) controller.abort(new HeadersTimeout('headers timeout'));
+  }
+
+  /** The precise timer fired before the upstream's headers arrived. */
+  timeOut() {
+    this.timer = undefined;
+    this.timedOut = true;
+    this.controller?.abort(new HeadersTimeout(`no answer within ${this.policy.timeoutMs} ms`));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders) {
+    clearTimeout(this.timer);
     if (status >= 502 && status <= 504 && this.canRetry()) {
       this.retryGranted = true;
       controller.abort(new RetryableStatus(`upstream answered ${status}`));
@@ -154,7 +182,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (!this.settled) {
       this.settle(false);
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, kind);
-      const retry = this.retryGranted || (!ex.res.headersSent && this.canRetry());
+      // A timeout is not retried: the next endpoint would get the same slow work,
+      // and the client would wait a multiple of the route's timeout.
+      const retry = this.retryGranted || (kind === 'connect' && !ex.res.headersSent && this.canRetry());
       this.retryGranted = false;
       if (retry) {
         ex.ctx.metrics.retries.labels(ex.route, upstream.name).inc();
@@ -180,6 +210,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private settle(success: boolean | undefined) {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.timer);
+    this.timedOut = false;
     const endpoint = this.endpoint!;
     endpoint.pending--;
     if (success === true) this.upstream.reportSuccess(endpoint);

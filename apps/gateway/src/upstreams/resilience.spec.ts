@@ -74,6 +74,30 @@ routes:
       await Promise.all([flaky.close(), good.close()]);
     }
   });
+
+  it('does not retry a timeout, and times out when the route says, not a second later', async () => {
+    const slow = await controllable('slow');
+    const good = await controllable('good');
+    slow.state.mode = 'hold';
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u: { endpoints: ["${slow.url}", "${good.url}"] }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u }, timeoutMs: 100, retry: { attempts: 2 } }
+`);
+    try {
+      const started = performance.now();
+      expect((await get(gw.url)).status).toBe(504);
+      // undici's own header timeout ticks in whole seconds; the gateway keeps short ones exact.
+      expect(performance.now() - started).toBeLessThan(600);
+      expect([slow.state.received, good.state.received]).toEqual([1, 0]);
+    } finally {
+      slow.state.held.forEach((release) => release());
+      await gw.close();
+      await Promise.all([slow.close(), good.close()]);
+    }
+  });
 });
 
 describe('circuit breaker', () => {
