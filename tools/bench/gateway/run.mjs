@@ -60,6 +60,7 @@ function ensureTools() {
 const binary = (name) => (has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined);
 
 const children = [];
+const cleanups = [];
 function start(cmd, args, env = {}) {
   // undefined unsets a variable of ours (REDIS_URL: the gateway then counts rate limits locally).
   const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined));
@@ -114,6 +115,7 @@ async function main() {
     spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], { stdio: 'inherit' });
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'fig-bench-gateway-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const ports = {};
   for (const name of ['upstream', 'nginx', 'haproxy', 'express']) ports[name] = await freePort();
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
@@ -201,11 +203,11 @@ async function main() {
   mkdirSync(path.dirname(values.json), { recursive: true });
   writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
   console.log(`written to ${path.relative(process.cwd(), values.json)}`);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 function stopAll() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups) cleanup();
 }
 process.on('SIGINT', () => {
   stopAll();
