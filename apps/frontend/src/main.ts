@@ -1,15 +1,7 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
 import { liveEvents } from '@fig/guestbook-web';
-import {
-  Lifecycle,
-  createMetrics,
-  createOpsServer,
-  installSignalHandlers,
-  listen,
-  runMain,
-} from '@fig/health';
-import { createLogger } from '@fig/logging';
+import { createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
 import { GrpcGuestbook, createStoreClient, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { createFrontend } from './app';
@@ -21,18 +13,7 @@ import { StoreFeed } from './store-feed';
 runMain(async () => {
   const config = loadConfig(frontendConfigSchema);
   const service = 'frontend';
-  const logger = createLogger({
-    service,
-    version: config.APP_VERSION,
-    pod: config.POD_NAME,
-    level: config.LOG_LEVEL,
-  });
-  const metrics = createMetrics({ service, version: config.APP_VERSION });
-  const lifecycle = new Lifecycle({
-    logger,
-    delayMs: config.SHUTDOWN_DELAY_MS,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
+  const { logger, metrics, lifecycle } = serviceFoundation(service, config);
 
   const storeClient = createStoreClient({
     target: config.STORE_ADDR,

@@ -4,8 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { propagation } from '@opentelemetry/api';
 import { ConfigError, loadConfig } from '@fig/config';
 import { connectRedis, redisCheck, type RedisClient } from '@fig/guestbook';
-import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, listen, runMain, type Check } from '@fig/health';
-import { createLogger } from '@fig/logging';
+import { type Check, createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
 import { createStoreClient, GrpcGuestbook, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { Gateway } from './app';
@@ -17,9 +16,7 @@ import { RouteWatcher } from './routes/watch';
 runMain(async () => {
   const config = loadConfig(gatewayConfigSchema);
   const service = 'gateway';
-  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service, version: config.APP_VERSION });
-  const lifecycle = new Lifecycle({ logger, delayMs: config.SHUTDOWN_DELAY_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  const { logger, metrics, lifecycle } = serviceFoundation(service, config);
 
   // The route file may reference any variable (${MONOLITH_URL}, secrets), so it sees the whole environment.
   const watcher = new RouteWatcher(config.GATEWAY_ROUTES, process.env);

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
 import { connectRedis, RedisGuestbook, redisCheck } from '@fig/guestbook';
-import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, listen, runMain } from '@fig/health';
-import { createLogger } from '@fig/logging';
+import { createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
 import { createModel } from '@fig/sentiment';
 import { flushTelemetry } from '@fig/telemetry';
 import { createMonolith } from './app';
@@ -11,13 +10,7 @@ import { monolithConfigSchema } from './config';
 runMain(async () => {
   const config = loadConfig(monolithConfigSchema);
   const service = 'monolith';
-  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service, version: config.APP_VERSION });
-  const lifecycle = new Lifecycle({
-    logger,
-    delayMs: config.SHUTDOWN_DELAY_MS,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
+  const { logger, metrics, lifecycle } = serviceFoundation(service, config);
 
   const redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}` });
   const app = createMonolith({

@@ -1,7 +1,6 @@
 import { loadConfig } from '@fig/config';
 import { connectRedis, redisCheck } from '@fig/guestbook';
-import { Lifecycle, createMetrics, createOpsServer, installSignalHandlers, runMain } from '@fig/health';
-import { createLogger } from '@fig/logging';
+import { createOpsServer, installSignalHandlers, runMain, serviceFoundation } from '@fig/health';
 import { flushTelemetry } from '@fig/telemetry';
 import { createStoreServer } from './app';
 import { storeConfigSchema } from './config';
@@ -9,13 +8,7 @@ import { storeConfigSchema } from './config';
 runMain(async () => {
   const config = loadConfig(storeConfigSchema);
   const service = 'store-svc';
-  const logger = createLogger({ service, version: config.APP_VERSION, pod: config.POD_NAME, level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service, version: config.APP_VERSION });
-  const lifecycle = new Lifecycle({
-    logger,
-    delayMs: config.SHUTDOWN_DELAY_MS,
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
+  const { logger, metrics, lifecycle } = serviceFoundation(service, config);
 
   const redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}` });
   const subscriber = redis.duplicate({ name: `${service}:${config.POD_NAME}:events` });
