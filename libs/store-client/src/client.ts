@@ -33,7 +33,7 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
         timeout: duration(deadlineMs),
         retryPolicy: {
           maxAttempts,
-          initialBackoff: '0.02s',
+          initialBackoff: '0.05s',
           maxBackoff: '0.2s',
           backoffMultiplier: 2,
           retryableStatusCodes: ['UNAVAILABLE'],
@@ -44,9 +44,11 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
         timeout: duration(deadlineMs),
       },
     ],
-    // Retries stop when more than half of recent calls failed, so an outage is
-    // not multiplied by the retry count.
-    retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
+    // A token bucket: each failure takes a token, each success gives back 0.1,
+    // and retries stop below half. 100 tokens let a replica dying under a few
+    // dozen concurrent calls be retried in full, while a real outage still
+    // stops being multiplied by the retry count after ~50 failures.
+    retryThrottling: { maxTokens: 100, tokenRatio: 0.1 },
   };
 }
 
