@@ -33,9 +33,14 @@ export default tseslint.config(
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@fig/*/*'], message: 'Import a library through its entry point.' }] },
+        {
+          patterns: [{ group: ['@fig/*/*'], message: 'Import a library through its entry point.' }],
+        },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
       eqeqeq: ['error', 'smart'],
@@ -51,4 +56,3 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
 );
-

@@ -1,4 +1,4 @@
-// `npm test`: lint and typecheck every project, then run every project's tests
+// `npm test`: check formatting, lint and typecheck every project, then run every project's tests
 // (each app's test target builds it first), and close with one summary line,
 // `N passed, N failed`, added up from the per-project reports that
 // tools/jest/summary-reporter.js leaves behind.
@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, 'test-output/results');
-const env = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_TUI: 'false',
+  NX_NO_CLOUD: 'true',
+  FORCE_COLOR: '0',
+};
 
 function nx(...args) {
   const run = spawnSync('npx', ['nx', 'run-many', ...args, '--outputStyle=stream'], {
@@ -20,9 +26,20 @@ function nx(...args) {
   return run.status === 0;
 }
 
+function formatted() {
+  const run = spawnSync('npm', ['run', '--silent', 'format:check'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  return run.status === 0;
+}
+
 rmSync(results, { recursive: true, force: true });
 const started = Date.now();
-const checks = nx('-t', 'lint', 'typecheck', '--parallel=2');
+// Both run even when the first fails, so one run reports every problem.
+const formatOk = formatted();
+const checks = nx('-t', 'lint', 'typecheck', '--parallel=2') && formatOk;
 // One project's suite at a time: suites spawn redis-servers, services and a
 // browser, and readiness deadlines should not compete for two cores.
 const tests = nx('-t', 'test', '--parallel=1');
@@ -31,7 +48,7 @@ const summaries = existsSync(results)
   ? readdirSync(results).map((f) => JSON.parse(readFileSync(path.join(results, f), 'utf8')))
   : [];
 const total = (key) => summaries.reduce((sum, s) => sum + s[key], 0);
-const failedSteps = [!checks && 'lint/typecheck', !tests && 'tests'].filter(Boolean);
+const failedSteps = [!checks && 'format/lint/typecheck', !tests && 'tests'].filter(Boolean);
 const seconds = Math.round((Date.now() - started) / 1000);
 
 for (const s of summaries.sort((a, b) => a.project.localeCompare(b.project))) {

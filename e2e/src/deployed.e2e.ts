@@ -4,7 +4,8 @@ import { guestbookSuite } from './support/guestbook-suite';
 // port-forwarded gateway). Not part of `npm test`; run with:
 //   E2E_BASE_URL=http://localhost:8080 npm run e2e:deployed
 const target = process.env.E2E_BASE_URL;
-if (!target) throw new Error('Set E2E_BASE_URL to the system under test, e.g. http://localhost:8080');
+if (!target)
+  throw new Error('Set E2E_BASE_URL to the system under test, e.g. http://localhost:8080');
 
 describe(`deployed system at ${target}`, () => {
   guestbookSuite(() => target);

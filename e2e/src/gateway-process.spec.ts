@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +27,8 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+    close: () =>
+      new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
   };
 }
 
@@ -36,7 +45,12 @@ function configMap(initial: string) {
   };
   publish(initial);
   symlinkSync('..data/routes.yaml', path.join(dir, 'routes.yaml'));
-  return { dir, file: path.join(dir, 'routes.yaml'), publish, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    file: path.join(dir, 'routes.yaml'),
+    publish,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 async function startGateway(routesFile: string, env: Record<string, string> = {}) {
@@ -44,7 +58,15 @@ async function startGateway(routesFile: string, env: Record<string, string> = {}
   const ops = `http://127.0.0.1:${opsPort}`;
   const proc = await startProcess({
     args: [gatewayMain],
-    env: { PORT: String(port), OPS_PORT: String(opsPort), GATEWAY_ROUTES: routesFile, LOG_LEVEL: 'warn', ACCESS_LOG: 'false', SHUTDOWN_DELAY_MS: '0', ...env },
+    env: {
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      GATEWAY_ROUTES: routesFile,
+      LOG_LEVEL: 'warn',
+      ACCESS_LOG: 'false',
+      SHUTDOWN_DELAY_MS: '0',
+      ...env,
+    },
     readyUrl: `${ops}/readyz`,
   });
   return { proc, port, ops, url: `http://127.0.0.1:${port}` };
@@ -77,12 +99,15 @@ describe('route reloads of a running gateway', () => {
         seen[body] = (seen[body] ?? 0) + 1;
       }
     });
-    const servedBy = async () => (await (await request(gw.url, { dispatcher: agent })).body.text());
+    const servedBy = async () => await (await request(gw.url, { dispatcher: agent })).body.text();
     try {
       for (let i = 0; i < 6; i++) {
         const [name, upstream] = i % 2 ? ['a', a] : ['b', b];
         cm.publish(routesTo(name, upstream.url));
-        await waitFor(async () => (await servedBy()) === name, { timeoutMs: 5_000, what: `upstream ${name} to serve` });
+        await waitFor(async () => (await servedBy()) === name, {
+          timeoutMs: 5_000,
+          what: `upstream ${name} to serve`,
+        });
       }
       running = false;
       await Promise.all(loops);
@@ -95,17 +120,27 @@ describe('route reloads of a running gateway', () => {
       cm.publish(routesTo('c', a.url).replace('proxy:', 'proxyy:'));
       const view = await waitFor(
         async () => {
-          const body = (await (await fetch(`${gw.ops}/gateway/routes`)).json()) as { lastRejected: { problems: string[] } | null };
+          const body = (await (await fetch(`${gw.ops}/gateway/routes`)).json()) as {
+            lastRejected: { problems: string[] } | null;
+          };
           return body.lastRejected;
         },
         { what: 'the invalid file to be rejected' },
       );
-      expect(view.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^line 5: routes\.0: Unrecognized key: "proxyy"/)]));
+      expect(view.problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^line 5: routes\.0: Unrecognized key: "proxyy"/),
+        ]),
+      );
       expect(await servedBy()).toBe(live);
       const metrics = await (await fetch(`${gw.ops}/metrics`)).text();
       expect(metrics).toMatch(/gateway_route_reloads_total\{[^}]*result="rejected"[^}]*\} 1/);
-      const upstreams = (await (await fetch(`${gw.ops}/gateway/upstreams`)).json()) as { upstreams: { name: string; breaker: string }[] };
-      expect(upstreams.upstreams).toEqual([expect.objectContaining({ name: live, breaker: 'closed' })]);
+      const upstreams = (await (await fetch(`${gw.ops}/gateway/upstreams`)).json()) as {
+        upstreams: { name: string; breaker: string }[];
+      };
+      expect(upstreams.upstreams).toEqual([
+        expect.objectContaining({ name: live, breaker: 'closed' }),
+      ]);
     } finally {
       running = false;
       await gw.proc.kill();
@@ -122,7 +157,9 @@ describe('shutdown', () => {
     const gw = await startGateway(cm.file, { SHUTDOWN_DELAY_MS: '1500' });
     try {
       gw.proc.signal('SIGTERM');
-      await waitFor(async () => (await fetch(`${gw.ops}/readyz`)).status === 503, { what: 'readiness to fail' });
+      await waitFor(async () => (await fetch(`${gw.ops}/readyz`)).status === 503, {
+        what: 'readiness to fail',
+      });
       expect((await fetch(`${gw.ops}/livez`)).status).toBe(200);
       const res = await request(gw.url, { dispatcher: agent });
       expect(res.statusCode).toBe(200);
@@ -139,7 +176,9 @@ describe('shutdown', () => {
 
 /** Resident memory of a process, from /proc (Linux). */
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
 
@@ -166,10 +205,17 @@ describe('streaming through the gateway process', () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
       Readable.from(chunks(size)).pipe(res);
     });
-    cm = configMap(routesTo('up', upstream.url).replace('proxy: { upstream: up }', 'proxy: { upstream: up }, timeoutMs: 60000'));
+    cm = configMap(
+      routesTo('up', upstream.url).replace(
+        'proxy: { upstream: up }',
+        'proxy: { upstream: up }, timeoutMs: 60000',
+      ),
+    );
     gw = await startGateway(cm.file);
     // Warm up (JIT, pools, heap sizing), so growth measured later is the transfer's own.
-    const warm = await request(`${gw.url}/download?size=${32 * 1024 * 1024}`, { dispatcher: agent });
+    const warm = await request(`${gw.url}/download?size=${32 * 1024 * 1024}`, {
+      dispatcher: agent,
+    });
     await warm.body.dump({ limit: Infinity });
   });
 
@@ -228,10 +274,29 @@ describe('TLS termination', () => {
   it('serves HTTPS from certificate files, sets HSTS and tells the upstream the original scheme', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fig-gw-tls-'));
     const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
     const upstream = await serve((req, res) => res.end(String(req.headers['x-forwarded-proto'])));
     const cm = configMap(routesTo('up', upstream.url));
     const gw = await startGateway(cm.file, { TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
@@ -241,7 +306,9 @@ describe('TLS termination', () => {
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toBe('https');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
-      await expect(request(`http://127.0.0.1:${gw.port}/`, { dispatcher: agent }).then((r) => r.body.text())).rejects.toThrow();
+      await expect(
+        request(`http://127.0.0.1:${gw.port}/`, { dispatcher: agent }).then((r) => r.body.text()),
+      ).rejects.toThrow();
     } finally {
       await tls.close();
       await gw.proc.kill();

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { freePort, startProcess, startRedis, waitFor, type ManagedProcess, type RedisServer } from '@fig/testing';
+import {
+  freePort,
+  startProcess,
+  startRedis,
+  waitFor,
+  type ManagedProcess,
+  type RedisServer,
+} from '@fig/testing';
 
 /**
  * Stage 2 with the real processes and the shipped presets: first the parallel
@@ -22,7 +29,14 @@ describe('stage 2 through the gateway', () => {
     const [p, ops] = await Promise.all([port ?? freePort(), freePort()]);
     const proc = await startProcess({
       args: [bundle(app)],
-      env: { PORT: String(p), OPS_PORT: String(ops), LOG_LEVEL: 'warn', ACCESS_LOG: 'false', SHUTDOWN_DELAY_MS: '0', ...env },
+      env: {
+        PORT: String(p),
+        OPS_PORT: String(ops),
+        LOG_LEVEL: 'warn',
+        ACCESS_LOG: 'false',
+        SHUTDOWN_DELAY_MS: '0',
+        ...env,
+      },
       readyUrl: `http://127.0.0.1:${ops}/readyz`,
     });
     procs.push(proc);
@@ -30,7 +44,12 @@ describe('stage 2 through the gateway', () => {
   }
 
   const gateway = (routes: string) =>
-    start('gateway', { GATEWAY_ROUTES: preset(routes), MONOLITH_URL: monolith, STORE_ADDR: storeAddr, REDIS_URL: redis.url });
+    start('gateway', {
+      GATEWAY_ROUTES: preset(routes),
+      MONOLITH_URL: monolith,
+      STORE_ADDR: storeAddr,
+      REDIS_URL: redis.url,
+    });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -64,18 +83,35 @@ describe('stage 2 through the gateway', () => {
       const text = await (await fetch(`${gw.ops}/metrics`)).text();
       return [...text.matchAll(/^gateway_shadow_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)];
     };
-    await waitFor(async () => (await matches()).filter(([, r]) => r === 'match').reduce((n, [, , v]) => n + Number(v), 0) === 3, {
-      what: 'three shadow matches',
-    });
+    await waitFor(
+      async () =>
+        (await matches())
+          .filter(([, r]) => r === 'match')
+          .reduce((n, [, , v]) => n + Number(v), 0) === 3,
+      {
+        what: 'three shadow matches',
+      },
+    );
     expect((await matches()).filter(([, r]) => r !== 'match')).toEqual([]);
   });
 
-  it('then serves the API from store-svc by transcoding, with the monolith\'s exact JSON', async () => {
+  it("then serves the API from store-svc by transcoding, with the monolith's exact JSON", async () => {
     const gw = await gateway('stage-2-store');
-    for (const path of ['/api/entries', '/api/entries?limit=2', '/api/entries?limit=0', '/api/stats']) {
-      const [viaGateway, direct] = await Promise.all([fetch(`${gw.url}${path}`), fetch(`${monolith}${path}`)]);
+    for (const path of [
+      '/api/entries',
+      '/api/entries?limit=2',
+      '/api/entries?limit=0',
+      '/api/stats',
+    ]) {
+      const [viaGateway, direct] = await Promise.all([
+        fetch(`${gw.url}${path}`),
+        fetch(`${monolith}${path}`),
+      ]);
       expect(viaGateway.headers.get('x-fig-served-by')).toBe('store-svc/transcode');
-      expect({ status: viaGateway.status, body: await viaGateway.text() }).toEqual({ status: direct.status, body: await direct.text() });
+      expect({ status: viaGateway.status, body: await viaGateway.text() }).toEqual({
+        status: direct.status,
+        body: await direct.text(),
+      });
     }
     const key = randomUUID();
     const post = (base: string) =>
@@ -89,6 +125,9 @@ describe('stage 2 through the gateway', () => {
     const entry = await created.text();
     expect(JSON.parse(entry)).toMatchObject({ author: 'Grace', sentiment: { label: 'positive' } });
     const repeat = await post(monolith);
-    expect({ status: repeat.status, body: await repeat.text() }).toEqual({ status: 200, body: entry });
+    expect({ status: repeat.status, body: await repeat.text() }).toEqual({
+      status: 200,
+      body: entry,
+    });
   });
 });

@@ -13,7 +13,9 @@ const stageApps: Record<number, string[]> = {
   3: ['monolith', 'store-svc', 'frontend', 'gateway'],
 };
 const stages = Object.entries(stageApps)
-  .filter(([, apps]) => apps.every((app) => existsSync(path.join(root, 'apps', app, 'src/main.ts'))))
+  .filter(([, apps]) =>
+    apps.every((app) => existsSync(path.join(root, 'apps', app, 'src/main.ts'))),
+  )
   .map(([stage]) => Number(stage));
 
 describe.each(stages)('stage %i through `npm start`', (stage) => {

@@ -49,7 +49,10 @@ describe('store-svc and the monolith on one Redis', () => {
     expect((await post({ author: 'Ada', text: 'What a wonderful, lovely day!' })).status).toBe(201);
     expect((await post({ author: ' Bob ', text: 'This is terrible and awful' })).status).toBe(201);
     const viaStore = [
-      await grpc.addEntry({ author: 'Cy', text: 'Written by store-svc 😀' }, { label: 'neutral', score: 0, model: 'v1' }),
+      await grpc.addEntry(
+        { author: 'Cy', text: 'Written by store-svc 😀' },
+        { label: 'neutral', score: 0, model: 'v1' },
+      ),
       await grpc.addEntry({ author: 'Dee', text: 'Not scored yet' }, null),
     ];
 
@@ -60,7 +63,12 @@ describe('store-svc and the monolith on one Redis', () => {
     expect(entries.map((e) => e.author)).toEqual(['Dee', 'Cy', 'Bob', 'Ada']);
     expect(entries[0]?.sentiment).toBeNull();
     // What AddEntry answered is what the monolith later serves for that entry.
-    expect(viaStore.map((r) => JSON.stringify(r.entry))).toEqual(entries.slice(0, 2).reverse().map((e) => JSON.stringify(e)));
+    expect(viaStore.map((r) => JSON.stringify(r.entry))).toEqual(
+      entries
+        .slice(0, 2)
+        .reverse()
+        .map((e) => JSON.stringify(e)),
+    );
   });
 
   it('accepts each side’s cursors on the other side, page for page', async () => {
@@ -68,7 +76,9 @@ describe('store-svc and the monolith on one Redis', () => {
     const second = await grpc.listEntries({ limit: 3, cursor: first.nextCursor! });
     const storeFirst = await grpc.listEntries({ limit: 3 });
     expect(storeFirst.nextCursor).toBe(first.nextCursor);
-    expect(JSON.stringify(second)).toBe(await monolithText(`/api/entries?limit=3&cursor=${first.nextCursor}`));
+    expect(JSON.stringify(second)).toBe(
+      await monolithText(`/api/entries?limit=3&cursor=${first.nextCursor}`),
+    );
   });
 
   it('reports the same stats', async () => {
@@ -78,18 +88,26 @@ describe('store-svc and the monolith on one Redis', () => {
   it('shares idempotency keys: a key used through the monolith returns its entry from store-svc', async () => {
     const created = await post({ author: 'Eve', text: 'Only once' }, 'parity-key');
     expect(created.status).toBe(201);
-    const again = await grpc.addEntry({ author: 'Eve', text: 'Different text' }, null, 'parity-key');
+    const again = await grpc.addEntry(
+      { author: 'Eve', text: 'Different text' },
+      null,
+      'parity-key',
+    );
     expect([again.created, JSON.stringify(again.entry)]).toEqual([false, await created.text()]);
   });
 
   it('gives the same error bodies for a bad cursor and for invalid entries', async () => {
     const badCursor = await fetch(`${monolith.base}/api/entries?cursor=bogus`);
     expect(badCursor.status).toBe(400);
-    expect(await failureOf(grpc.listEntries({ limit: 20, cursor: 'bogus' }))).toBe(await badCursor.text());
+    expect(await failureOf(grpc.listEntries({ limit: 20, cursor: 'bogus' }))).toBe(
+      await badCursor.text(),
+    );
 
     // Blank after trimming and too long: what reaches the store when a caller skips the HTTP checks.
     const invalid = await post({ author: '   ', text: 'x'.repeat(281) });
     expect(invalid.status).toBe(400);
-    expect(await failureOf(grpc.addEntry({ author: '   ', text: 'x'.repeat(281) }, null))).toBe(await invalid.text());
+    expect(await failureOf(grpc.addEntry({ author: '   ', text: 'x'.repeat(281) }, null))).toBe(
+      await invalid.text(),
+    );
   });
 });

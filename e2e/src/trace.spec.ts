@@ -78,15 +78,20 @@ describe('tracing across the stage-3 system', () => {
     const callerSpan = '1122334455667788';
     const res = await fetch(`${gatewayUrl}/api/entries`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpan}-01` },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${callerSpan}-01`,
+      },
       body: JSON.stringify({ author: 'Tracer', text: 'a lovely traced day' }),
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ sentiment: { label: 'positive' } });
 
     const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
-    const of = (service: string, kind?: number) => spans().filter((s) => s.service === service && (kind === undefined || s.kind === kind));
-    const isRedis = (s: ReceivedSpan) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis';
+    const of = (service: string, kind?: number) =>
+      spans().filter((s) => s.service === service && (kind === undefined || s.kind === kind));
+    const isRedis = (s: ReceivedSpan) =>
+      s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis';
     await waitFor(
       () =>
         of('gateway', SERVER).length &&

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, json: { type: 'string' } },
+});
 const runs = Number(values.runs);
 
 const freePort = () =>
@@ -24,11 +26,15 @@ const freePort = () =>
   });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const rssMiB = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function measure(args, env, readyUrl) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: 'ignore',
+  });
   for (;;) {
     try {
       if ((await fetch(readyUrl)).ok) break;
@@ -51,19 +57,29 @@ async function measure(args, env, readyUrl) {
 // A private Redis for the services that need one.
 const redisPort = await freePort();
 const redisDir = mkdtempSync(path.join(tmpdir(), 'fig-bench-'));
-if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is required (apt-get install redis-server)');
-const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--dir', redisDir], { stdio: 'ignore' });
+if (spawnSync('redis-server', ['--version']).error)
+  throw new Error('redis-server is required (apt-get install redis-server)');
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--save', '', '--dir', redisDir],
+  { stdio: 'ignore' },
+);
 await sleep(300);
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
-const baselineScript = "require('node:http').createServer((q,s)=>s.end('ok')).listen(process.env.OPS_PORT)";
+const baselineScript =
+  "require('node:http').createServer((q,s)=>s.end('ok')).listen(process.env.OPS_PORT)";
 const services = [
   { name: 'baseline: bare node:http', args: () => ['-e', baselineScript], env: {} },
   ...['monolith', 'store-svc', 'frontend', 'gateway']
     .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')))
     .map((app) => ({
       name: app,
-      args: () => ['--import', path.join(root, 'dist/apps', app, 'instrument.js'), path.join(root, 'dist/apps', app, 'main.js')],
+      args: () => [
+        '--import',
+        path.join(root, 'dist/apps', app, 'instrument.js'),
+        path.join(root, 'dist/apps', app, 'main.js'),
+      ],
       env: { REDIS_URL: redisUrl, LOG_LEVEL: 'warn', OTEL_SERVICE_NAME: app },
     })),
 ];
@@ -74,10 +90,22 @@ try {
     const samples = [];
     for (let i = 0; i < runs; i++) {
       const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-      const ready = svc.name.startsWith('baseline') ? `http://127.0.0.1:${opsPort}/` : `http://127.0.0.1:${opsPort}/livez`;
-      samples.push(await measure(svc.args(), { ...svc.env, PORT: String(port), OPS_PORT: String(opsPort) }, ready));
+      const ready = svc.name.startsWith('baseline')
+        ? `http://127.0.0.1:${opsPort}/`
+        : `http://127.0.0.1:${opsPort}/livez`;
+      samples.push(
+        await measure(
+          svc.args(),
+          { ...svc.env, PORT: String(port), OPS_PORT: String(opsPort) },
+          ready,
+        ),
+      );
     }
-    results.push({ name: svc.name, readyMs: median(samples.map((s) => s.readyMs)), rssMiB: median(samples.map((s) => s.rss)) });
+    results.push({
+      name: svc.name,
+      readyMs: median(samples.map((s) => s.readyMs)),
+      rssMiB: median(samples.map((s) => s.rss)),
+    });
   }
 } finally {
   redis.kill('SIGKILL');
@@ -85,7 +113,9 @@ try {
 }
 
 const [base] = results;
-process.stdout.write(`start-up to listening and idle RSS after 2 s (median of ${runs}, telemetry bootstrap loaded)\n`);
+process.stdout.write(
+  `start-up to listening and idle RSS after 2 s (median of ${runs}, telemetry bootstrap loaded)\n`,
+);
 process.stdout.write('service                      ready ms   ×base   RSS MiB   ×base\n');
 for (const r of results) {
   process.stdout.write(

@@ -29,7 +29,9 @@ const runs = Number(values.runs);
 
 const protoFile = path.join(root, 'libs/proto/proto/fig/store/v1/store.proto');
 const healthProto = path.join(root, 'node_modules/grpc-health-check/proto/health/v1/health.proto');
-const loaded = grpc.loadPackageDefinition(protoLoader.loadSync([protoFile, healthProto], { longs: Number, enums: String }));
+const loaded = grpc.loadPackageDefinition(
+  protoLoader.loadSync([protoFile, healthProto], { longs: Number, enums: String }),
+);
 const { StoreService } = loaded.fig.store.v1;
 const { Health } = loaded.grpc.health.v1;
 
@@ -42,14 +44,21 @@ const freePort = () =>
   });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const rssMiB = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const unary = (client, method, request) =>
   new Promise((resolve, reject) =>
-    client[method](request, { deadline: Date.now() + 2_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+    client[method](request, { deadline: Date.now() + 2_000 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
   );
 
 function spawnNode(args, env) {
-  return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: 'ignore',
+  });
 }
 
 async function kill(child) {
@@ -85,7 +94,13 @@ async function startStore(redisUrl) {
   const started = performance.now();
   const child = spawnNode(
     ['--import', './dist/apps/store-svc/instrument.js', 'dist/apps/store-svc/main.js'],
-    { PORT: String(port), OPS_PORT: String(opsPort), REDIS_URL: redisUrl, LOG_LEVEL: 'warn', OTEL_SERVICE_NAME: 'store-svc' },
+    {
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: 'warn',
+      OTEL_SERVICE_NAME: 'store-svc',
+    },
   );
   await untilServing(child, port);
   return { child, port, servingMs: performance.now() - started };
@@ -137,14 +152,19 @@ async function load(port) {
   await Promise.all(workers);
   client.close();
   latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
   return { callsPerSecond: calls / elapsed, errors, p50Ms: pct(0.5), p99Ms: pct(0.99) };
 }
 
 if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is required');
 const redisPort = await freePort();
 const redisDir = mkdtempSync(path.join(tmpdir(), 'fig-bench-'));
-const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--dir', redisDir], { stdio: 'ignore' });
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--save', '', '--dir', redisDir],
+  { stdio: 'ignore' },
+);
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 const children = [];
 try {
@@ -170,7 +190,10 @@ try {
   writer.close();
 
   const basePort = await freePort();
-  const baseline = spawnNode(['-e', baselineScript], { PORT: String(basePort), PAGE: JSON.stringify(page) });
+  const baseline = spawnNode(['-e', baselineScript], {
+    PORT: String(basePort),
+    PAGE: JSON.stringify(page),
+  });
   children.push(baseline);
   await untilServing(baseline, basePort);
 
@@ -193,14 +216,22 @@ try {
     `store-svc start-up to health SERVING: ${summary.startup.servingMs.toFixed(0)} ms, idle RSS after 2 s: ` +
       `${summary.startup.idleRssMiB.toFixed(1)} MiB (median of ${runs}, telemetry bootstrap loaded)\n`,
   );
-  process.stdout.write(`ListEntries, page of 20, one client, concurrency ${concurrency}, ${seconds} s\n`);
-  process.stdout.write('target                                  calls/s   ×base   p50 ms   p99 ms  errors\n');
+  process.stdout.write(
+    `ListEntries, page of 20, one client, concurrency ${concurrency}, ${seconds} s\n`,
+  );
+  process.stdout.write(
+    'target                                  calls/s   ×base   p50 ms   p99 ms  errors\n',
+  );
   const [base] = results;
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(38)} ${r.callsPerSecond.toFixed(0).padStart(8)} ${(r.callsPerSecond / base.callsPerSecond)
+      `${r.name.padEnd(38)} ${r.callsPerSecond.toFixed(0).padStart(8)} ${(
+        r.callsPerSecond / base.callsPerSecond
+      )
         .toFixed(2)
-        .padStart(7)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.errors).padStart(7)}\n`,
+        .padStart(
+          7,
+        )} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.errors).padStart(7)}\n`,
     );
   }
   if (values.json) {

@@ -32,7 +32,9 @@ const externalPackages = {
 };
 
 async function installedVersion(name) {
-  const pkg = JSON.parse(await readFile(path.join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(
+    await readFile(path.join(root, 'node_modules', name, 'package.json'), 'utf8'),
+  );
   return pkg.version;
 }
 
@@ -84,7 +86,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (args[0] === '--entry') {
     const src = args[1];
     const outdir = path.resolve(args[3]);
-    await bundle({ name: path.basename(outdir), entries: { [path.basename(src, '.ts')]: src }, outdir });
+    await bundle({
+      name: path.basename(outdir),
+      entries: { [path.basename(src, '.ts')]: src },
+      outdir,
+    });
   } else {
     const app = args[0];
     if (!app) throw new Error('usage: bundle.mjs <app> | --entry <src> --out <dir>');

@@ -15,7 +15,18 @@ export async function startLocalRedis({ root, port }) {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise((resolve, reject) => {

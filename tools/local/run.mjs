@@ -30,7 +30,10 @@ const { values: args } = parseArgs({
 
 const stage = Number(args.stage);
 if (!(stage in stages)) fail(`--stage must be one of ${Object.keys(stages).join(', ')}`);
-const replicas = { frontend: Number(args['frontend-replicas']), 'store-svc': Number(args['store-replicas']) };
+const replicas = {
+  frontend: Number(args['frontend-replicas']),
+  'store-svc': Number(args['store-replicas']),
+};
 for (const [app, n] of Object.entries(replicas)) {
   if (!Number.isInteger(n) || n < 1 || n > 9) fail(`${app} replicas must be 1-9`);
 }
@@ -55,14 +58,19 @@ let stopping = false;
 
 function launch(proc) {
   const dist = path.join(root, 'dist/apps', proc.app);
-  if (!existsSync(path.join(dist, 'main.js'))) fail(`${proc.app} is not built (run: npx nx run ${proc.app}:build)`);
-  const child = spawn(process.execPath, ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...proc.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a terminal's Ctrl-C reaches only this runner,
-    // which then stops each service once, in order, letting it drain.
-    detached: true,
-  });
+  if (!existsSync(path.join(dist, 'main.js')))
+    fail(`${proc.app} is not built (run: npx nx run ${proc.app}:build)`);
+  const child = spawn(
+    process.execPath,
+    ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')],
+    {
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...proc.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only this runner,
+      // which then stops each service once, in order, letting it drain.
+      detached: true,
+    },
+  );
   const prefix = (stream, out) => {
     let buffered = '';
     stream.on('data', (chunk) => {
@@ -76,7 +84,9 @@ function launch(proc) {
   prefix(child.stderr, process.stderr);
   child.once('exit', (code, signal) => {
     if (!stopping) {
-      process.stderr.write(`[${proc.name}] exited unexpectedly (${code ?? signal}); stopping everything\n`);
+      process.stderr.write(
+        `[${proc.name}] exited unexpectedly (${code ?? signal}); stopping everything\n`,
+      );
       void shutdown(1);
     }
   });
@@ -115,7 +125,9 @@ async function shutdown(code = 0) {
 
 process.on('SIGINT', () => (stopping ? process.exit(130) : void shutdown(0)));
 // Whatever way this runner ends, it leaves no service behind.
-process.on('exit', () => children.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL')));
+process.on('exit', () =>
+  children.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL')),
+);
 process.on('SIGTERM', () => void shutdown(0));
 
 async function main() {
@@ -132,7 +144,9 @@ async function main() {
     ...(auto ? { portFor: () => freePort() } : {}),
   });
 
-  process.stdout.write(`Fig — ${stages[stage].title}\n  redis      ${redisUrl}${redis ? ' (spawned, data in .data/redis)' : ''}\n`);
+  process.stdout.write(
+    `Fig — ${stages[stage].title}\n  redis      ${redisUrl}${redis ? ' (spawned, data in .data/redis)' : ''}\n`,
+  );
   for (const proc of plan) {
     launch(proc);
     await waitReady(proc);
@@ -141,7 +155,9 @@ async function main() {
   process.stdout.write('\nReady:\n');
   for (const p of plan) {
     const url = p.app === 'store-svc' ? `grpc://127.0.0.1:${p.port}` : `http://localhost:${p.port}`;
-    process.stdout.write(`  ${p.name.padEnd(12)} ${url.padEnd(28)} ops http://localhost:${p.opsPort}\n`);
+    process.stdout.write(
+      `  ${p.name.padEnd(12)} ${url.padEnd(28)} ops http://localhost:${p.opsPort}\n`,
+    );
   }
   process.stdout.write(`\nOpen http://localhost:${entry.port}/  (Ctrl-C to stop)\n`);
   process.stdout.write(`FIG_ENTRY_URL=http://127.0.0.1:${entry.port}\n`);

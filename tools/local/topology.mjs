@@ -4,7 +4,11 @@
 
 export const stages = {
   0: { title: 'stage 0: the monolith alone', apps: ['monolith'], entry: 'monolith' },
-  1: { title: 'stage 1: the facade in front of the monolith', apps: ['monolith', 'gateway'], entry: 'gateway' },
+  1: {
+    title: 'stage 1: the facade in front of the monolith',
+    apps: ['monolith', 'gateway'],
+    entry: 'gateway',
+  },
   2: {
     title: 'stage 2: store-svc extracted (reads mirrored, then transcoded)',
     apps: ['store-svc', 'monolith', 'gateway'],
@@ -36,7 +40,8 @@ export async function planStage({ stage, replicas, redisUrl, root, portFor }) {
   const pick =
     portFor ??
     (async (app, replica, kind) =>
-      standardPorts[app][kind] + (app === 'store-svc' && kind === 'port' ? replica : replica * 100));
+      standardPorts[app][kind] +
+      (app === 'store-svc' && kind === 'port' ? replica : replica * 100));
   const processes = [];
   const byApp = {};
   for (const app of stages[stage].apps) {
@@ -76,7 +81,10 @@ export async function planStage({ stage, replicas, redisUrl, root, portFor }) {
         ? { STORE_ADDR: storeAddr ?? '', MONOLITH_URL: urls('monolith') }
         : {}),
       ...(proc.app === 'gateway'
-        ? { FRONTEND_URL: urls('frontend'), GATEWAY_ROUTES: `${root}/apps/gateway/routes/${presets[stage]}.yaml` }
+        ? {
+            FRONTEND_URL: urls('frontend'),
+            GATEWAY_ROUTES: `${root}/apps/gateway/routes/${presets[stage]}.yaml`,
+          }
         : {}),
     };
     for (const [key, value] of Object.entries(proc.env)) if (value === '') delete proc.env[key];

@@ -13,17 +13,37 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const lockPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package-lock.json');
+const lockPath = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../package-lock.json',
+);
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
-const oses = ['darwin', 'linux', 'win32', 'android', 'freebsd', 'openharmony', 'sunos', 'aix', 'netbsd', 'openbsd'];
+const oses = [
+  'darwin',
+  'linux',
+  'win32',
+  'android',
+  'freebsd',
+  'openharmony',
+  'sunos',
+  'aix',
+  'netbsd',
+  'openbsd',
+];
 const cpus = ['arm64', 'x64', 'ia32', 'loong64', 'riscv64', 's390x', 'ppc64', 'armv7', 'arm'];
 
 function platformOf(name) {
   const base = name.split('/').pop();
   const os = oses.find((o) => base.includes(o));
   const cpu = cpus.find((c) => base.includes(c));
-  const libc = base.includes('musl') ? ['musl'] : os === 'linux' && base.includes('gnu') ? ['glibc'] : undefined;
-  return os && cpu ? { os: [os], cpu: [cpu === 'armv7' ? 'arm' : cpu], ...(libc ? { libc } : {}) } : undefined;
+  const libc = base.includes('musl')
+    ? ['musl']
+    : os === 'linux' && base.includes('gnu')
+      ? ['glibc']
+      : undefined;
+  return os && cpu
+    ? { os: [os], cpu: [cpu === 'armv7' ? 'arm' : cpu], ...(libc ? { libc } : {}) }
+    : undefined;
 }
 
 const packages = lock.packages;
@@ -42,4 +62,6 @@ lock.packages = Object.fromEntries(
   Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
 );
 writeFileSync(lockPath, JSON.stringify(lock, null, 2) + '\n');
-process.stdout.write(added.length ? `added ${added.length}: ${added.join(', ')}\n` : 'lockfile complete\n');
+process.stdout.write(
+  added.length ? `added ${added.length}: ${added.join(', ')}\n` : 'lockfile complete\n',
+);

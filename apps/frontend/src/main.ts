@@ -1,7 +1,13 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
 import { liveEvents } from '@fig/guestbook-web';
-import { createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
+import {
+  createOpsServer,
+  installSignalHandlers,
+  listen,
+  runMain,
+  serviceFoundation,
+} from '@fig/health';
 import { GrpcGuestbook, createStoreClient, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { createFrontend } from './app';

@@ -90,11 +90,15 @@ export class Gateway {
   async apply(loaded: LoadedRoutes): Promise<void> {
     const usesTranscode = loaded.file.routes.some((r) => r.transcode || r.mirror?.transcode);
     if (usesTranscode && !this.transcoder) {
-      throw new RouteFileError('(routes)', ['transcode needs a store client, and this gateway has none']);
+      throw new RouteFileError('(routes)', [
+        'transcode needs a store client, and this gateway has none',
+      ]);
     }
     const { upstreams, commit } = await this.upstreams.prepare(loaded.file);
     const makeCandidate: CandidateFactory = (spec, all) =>
-      spec.upstream ? upstreamCandidate(all.get(spec.upstream)!) : this.transcoder!.candidate(spec.transcode!, all);
+      spec.upstream
+        ? upstreamCandidate(all.get(spec.upstream)!)
+        : this.transcoder!.candidate(spec.transcode!, all);
     const table = new RouteTable(loaded, upstreams, makeCandidate);
     const auth = new Authenticator(loaded.file.auth);
     const previous = this.table?.version;
@@ -106,19 +110,26 @@ export class Gateway {
     this.lastRejected = undefined;
     this.metrics.reloads.labels('loaded').inc();
     void commit();
-    this.deps.logger.info({ version: table.version, previous, routes: table.routes.length }, 'route table live');
+    this.deps.logger.info(
+      { version: table.version, previous, routes: table.routes.length },
+      'route table live',
+    );
   }
 
   reject(err: RouteFileError) {
     this.lastRejected = { at: new Date().toISOString(), problems: err.problems };
     this.metrics.reloads.labels('rejected').inc();
-    this.deps.logger.error({ file: err.file, problems: err.problems }, 'route file rejected; keeping the live table');
+    this.deps.logger.error(
+      { file: err.file, problems: err.problems },
+      'route file rejected; keeping the live table',
+    );
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse) => {
     if (this.deps.isDraining?.()) res.shouldKeepAlive = false;
     const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && validRequestId.test(incoming) ? incoming : randomUUID();
+    const id =
+      typeof incoming === 'string' && validRequestId.test(incoming) ? incoming : randomUUID();
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
@@ -145,7 +156,8 @@ export class Gateway {
       const outcome = await this.auth.check(ex.req, auth.accept, auth.scopes);
       if (!outcome.ok) {
         this.metrics.authFailures.labels(route.name, outcome.code).inc();
-        const challenge: Record<string, string> = outcome.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {};
+        const challenge: Record<string, string> =
+          outcome.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {};
         ex.fail(outcome.code, outcome.message, challenge);
         return false;
       }
@@ -164,9 +176,18 @@ export class Gateway {
 
   private act(ex: Exchange, route: CompiledRoute, table: RouteTable) {
     const { spec } = route;
-    const tap = spec.mirror && route.candidate ? this.mirror.begin(ex, spec.mirror, route.candidate) : undefined;
+    const tap =
+      spec.mirror && route.candidate
+        ? this.mirror.begin(ex, spec.mirror, route.candidate)
+        : undefined;
     if (spec.transcode) return this.transcoder!.handle(ex, spec.transcode, table.upstreams, tap);
-    const call = new ProxyCall(ex, route.select!(ex.req, ex.res), spec, this.upstreams.retryBudget, tap);
+    const call = new ProxyCall(
+      ex,
+      route.select!(ex.req, ex.res),
+      spec,
+      this.upstreams.retryBudget,
+      tap,
+    );
     ex.abortable = call;
     call.start();
   }

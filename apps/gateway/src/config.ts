@@ -5,9 +5,13 @@ import { baseEnv, port, url } from '@fig/config';
 const urlList = (fallback: string) =>
   z
     .string()
-    .refine((value) => value.split(',').every((u) => url(['http:', 'https:']).safeParse(u.trim()).success), {
-      message: 'must be one or more comma-separated http(s) URLs',
-    })
+    .refine(
+      (value) =>
+        value.split(',').every((u) => url(['http:', 'https:']).safeParse(u.trim()).success),
+      {
+        message: 'must be one or more comma-separated http(s) URLs',
+      },
+    )
     .default(fallback);
 
 const flag = (fallback: boolean) =>

@@ -4,7 +4,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import { propagation } from '@opentelemetry/api';
 import { ConfigError, loadConfig } from '@fig/config';
 import { connectRedis, redisCheck, type RedisClient } from '@fig/guestbook';
-import { type Check, createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
+import {
+  type Check,
+  createOpsServer,
+  installSignalHandlers,
+  listen,
+  runMain,
+  serviceFoundation,
+} from '@fig/health';
 import { createStoreClient, GrpcGuestbook, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { Gateway } from './app';
@@ -23,12 +30,19 @@ runMain(async () => {
   const routes = await watcher.load().catch((err: unknown) => {
     if (err instanceof RouteFileError) throw new ConfigError([`${err.file}:`, ...err.problems]);
     const code = (err as NodeJS.ErrnoException).code;
-    throw code ? new ConfigError([`GATEWAY_ROUTES: cannot read ${config.GATEWAY_ROUTES} (${code})`]) : err;
+    throw code
+      ? new ConfigError([`GATEWAY_ROUTES: cannot read ${config.GATEWAY_ROUTES} (${code})`])
+      : err;
   });
 
   let redis: RedisClient | undefined;
   if (config.REDIS_URL) {
-    redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}`, connectWaitMs: 1_000 });
+    redis = await connectRedis({
+      url: config.REDIS_URL,
+      logger,
+      name: `${service}:${config.POD_NAME}`,
+      connectWaitMs: 1_000,
+    });
   } else {
     logger.warn('REDIS_URL not set: rate limits are counted per replica');
   }
@@ -61,7 +75,10 @@ runMain(async () => {
   watcher.start();
 
   const server: Server = config.TLS_CERT_FILE
-    ? createHttpsServer({ cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE!) }, gateway.handle)
+    ? createHttpsServer(
+        { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE!) },
+        gateway.handle,
+      )
     : createHttpServer(gateway.handle);
   // Longer than the idle timeout of the load balancers in front, so they close first.
   server.keepAliveTimeout = 65_000;
@@ -73,7 +90,9 @@ runMain(async () => {
       name: 'store',
       // Only a table with transcoded routes depends on store-svc.
       run: (signal) =>
-        gateway.routes.routes.some((r) => r.spec.transcode || r.spec.mirror?.transcode) ? store.run(signal) : Promise.resolve('unused'),
+        gateway.routes.routes.some((r) => r.spec.transcode || r.spec.mirror?.transcode)
+          ? store.run(signal)
+          : Promise.resolve('unused'),
     },
     ...(redis ? [{ ...redisCheck(redis), critical: false }] : []),
   ];
@@ -83,7 +102,10 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
     routes: opsRoutes(gateway, config.GATEWAY_ROUTES),
   });
-  const [port, opsPort] = await Promise.all([listen(server, config.PORT), ops.listen(config.OPS_PORT)]);
+  const [port, opsPort] = await Promise.all([
+    listen(server, config.PORT),
+    ops.listen(config.OPS_PORT),
+  ]);
 
   lifecycle
     .addHttpServer('http', server)
@@ -94,5 +116,14 @@ runMain(async () => {
     .addCleanup('redis', () => redis?.close())
     .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
   installSignalHandlers(lifecycle, logger);
-  logger.info({ port, opsPort, routes: config.GATEWAY_ROUTES, version: routes.version, tls: Boolean(config.TLS_CERT_FILE) }, 'gateway listening');
+  logger.info(
+    {
+      port,
+      opsPort,
+      routes: config.GATEWAY_ROUTES,
+      version: routes.version,
+      tls: Boolean(config.TLS_CERT_FILE),
+    },
+    'gateway listening',
+  );
 });

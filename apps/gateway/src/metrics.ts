@@ -22,7 +22,8 @@ export function createGatewayMetrics(registry: Registry) {
   return {
     /** Counts one answered request and its latency. */
     observe: red.observe.bind(red),
-    upstreamError: (route: string, upstream: string, kind: string) => errors.labels(route, upstream, kind).inc(),
+    upstreamError: (route: string, upstream: string, kind: string) =>
+      errors.labels(route, upstream, kind).inc(),
     retries: new Counter({
       name: 'gateway_retries_total',
       help: 'Retried upstream attempts, by route and upstream',
@@ -36,7 +37,8 @@ export function createGatewayMetrics(registry: Registry) {
         labelNames: ['upstream'],
         registers,
       });
-      return (upstream: string, state: BreakerState) => gauge.set({ upstream }, breakerValue[state]);
+      return (upstream: string, state: BreakerState) =>
+        gauge.set({ upstream }, breakerValue[state]);
     })(),
     ejections: new Counter({
       name: 'gateway_endpoint_ejections_total',
@@ -46,7 +48,7 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     shadow: new Counter({
       name: 'gateway_shadow_total',
-      help: "Mirrored requests by route and result: match, mismatch, or error (the candidate failed)",
+      help: 'Mirrored requests by route and result: match, mismatch, or error (the candidate failed)',
       labelNames: ['route', 'result'],
       registers,
     }),

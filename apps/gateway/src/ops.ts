@@ -12,7 +12,9 @@ function routesView(gateway: Gateway, path: string) {
     lastRejected: gateway.lastRejected ?? null,
     auth: {
       apiKeys: auth.apiKeys.map((k) => ({ id: k.id, scopes: k.scopes })),
-      jwt: auth.jwt ? { issuer: auth.jwt.issuer, audience: auth.jwt.audience, jwks: Boolean(auth.jwt.jwksUrl) } : null,
+      jwt: auth.jwt
+        ? { issuer: auth.jwt.issuer, audience: auth.jwt.audience, jwks: Boolean(auth.jwt.jwksUrl) }
+        : null,
     },
     upstreams,
     retryBudget,
@@ -40,9 +42,14 @@ export function upstreamsCheck(gateway: Gateway): Check {
     run: async () => {
       const now = Date.now();
       const usable = Object.fromEntries(
-        gateway.upstreamList.map((u) => [u.name, u.endpoints.filter((e) => e.available(now)).length]),
+        gateway.upstreamList.map((u) => [
+          u.name,
+          u.endpoints.filter((e) => e.available(now)).length,
+        ]),
       );
-      const empty = Object.entries(usable).filter(([, n]) => n === 0).map(([name]) => name);
+      const empty = Object.entries(usable)
+        .filter(([, n]) => n === 0)
+        .map(([name]) => name);
       if (empty.length) throw new Error(`no usable endpoint: ${empty.join(', ')}`);
       return usable;
     },

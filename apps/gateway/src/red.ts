@@ -34,7 +34,8 @@ export class RedMetrics {
   private readonly series = new Map<string, Map<string, Map<string, Series>>>();
 
   constructor(registry: Registry) {
-    const all = () => [...this.series.values()].flatMap((m) => [...m.values()].flatMap((v) => [...v.values()]));
+    const all = () =>
+      [...this.series.values()].flatMap((m) => [...m.values()].flatMap((v) => [...v.values()]));
     registry.registerMetric({
       name: 'gateway_requests_total',
       help: 'Requests answered, by route, upstream, upstream version and status',
@@ -45,7 +46,10 @@ export class RedMetrics {
         type: 'counter',
         aggregator: 'sum',
         values: all().flatMap((s) =>
-          [...s.byStatus].map(([status, value]) => ({ labels: { ...s.labels, status_code: String(status) }, value })),
+          [...s.byStatus].map(([status, value]) => ({
+            labels: { ...s.labels, status_code: String(status) },
+            value,
+          })),
         ),
       }),
     } as never);

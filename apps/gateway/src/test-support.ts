@@ -10,7 +10,12 @@ import { parseRoutes } from './routes/load';
 
 /** Test helpers shared by the gateway's specs: real servers on port 0. */
 
-export const silentLogger: Logger = createLogger({ service: 'gateway', version: 'v1', pod: 'test', level: 'silent' });
+export const silentLogger: Logger = createLogger({
+  service: 'gateway',
+  version: 'v1',
+  pod: 'test',
+  level: 'silent',
+});
 
 export interface TestServer {
   url: string;
@@ -19,7 +24,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+export async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestServer> {
   const server = createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -58,7 +65,10 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-export async function startGateway(yaml: string, options: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway(
+  yaml: string,
+  options: GatewayOptions = {},
+): Promise<TestGateway> {
   const env = options.env ?? {};
   const registry = new Registry();
   const gateway = new Gateway({
@@ -90,26 +100,51 @@ export const client = new Agent({ connections: 64, keepAliveTimeout: 1_000 });
 export async function get(url: string, headers: Record<string, string> = {}) {
   const res = await request(url, { dispatcher: client, headers });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
-export async function send(url: string, method: 'POST' | 'PUT' | 'DELETE', body: string, headers: Record<string, string> = {}) {
-  const res = await request(url, { dispatcher: client, method, body, headers: { 'content-type': 'application/json', ...headers } });
+export async function send(
+  url: string,
+  method: 'POST' | 'PUT' | 'DELETE',
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  const res = await request(url, {
+    dispatcher: client,
+    method,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text };
 }
 
 /** Reads one sample of a metric from a registry, 0 when absent. */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
-  const found = values.find((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want));
+  const found = values.find((v) =>
+    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
+  );
   return found?.value ?? 0;
 }
 
 /** Runs `count` requests with `concurrency` in flight; returns the statuses in order of completion. */
-export async function load(count: number, concurrency: number, one: (i: number) => Promise<number>): Promise<number[]> {
+export async function load(
+  count: number,
+  concurrency: number,
+  one: (i: number) => Promise<number>,
+): Promise<number[]> {
   const statuses: number[] = [];
   let next = 0;
   await Promise.all(

@@ -46,7 +46,10 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   beforeEach(() => client.flushAll());
 
   it('creates an entry with its sentiment and returns 201', async () => {
-    const res = await post('/api/entries', { author: ' Ada ', text: 'What a wonderful, lovely day!' });
+    const res = await post('/api/entries', {
+      author: ' Ada ',
+      text: 'What a wonderful, lovely day!',
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({
       id: expect.any(String),
@@ -64,12 +67,16 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
       nextCursor: string;
     };
     expect(first.entries.map((e) => e.text)).toEqual(['entry 5', 'entry 4']);
-    const second = (await (await fetch(`${base}/api/entries?limit=2&cursor=${first.nextCursor}`)).json()) as {
+    const second = (await (
+      await fetch(`${base}/api/entries?limit=2&cursor=${first.nextCursor}`)
+    ).json()) as {
       entries: { text: string }[];
       nextCursor: string;
     };
     expect(second.entries.map((e) => e.text)).toEqual(['entry 3', 'entry 2']);
-    const last = (await (await fetch(`${base}/api/entries?limit=2&cursor=${second.nextCursor}`)).json()) as {
+    const last = (await (
+      await fetch(`${base}/api/entries?limit=2&cursor=${second.nextCursor}`)
+    ).json()) as {
       entries: { text: string }[];
       nextCursor: string | null;
     };
@@ -114,7 +121,9 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   ])('rejects %j with 400 VALIDATION_FAILED naming %s (%s)', async (body, field, code) => {
     const res = await post('/api/entries', body);
     expect(res.status).toBe(400);
-    const { error } = (await res.json()) as { error: { code: string; fields: { field: string; code: string }[] } };
+    const { error } = (await res.json()) as {
+      error: { code: string; fields: { field: string; code: string }[] };
+    };
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.fields).toContainEqual(expect.objectContaining({ field, code }));
   });
@@ -128,7 +137,9 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   it('rejects a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await post('/api/entries', { author: 'Ada', text: 'x'.repeat(17 * 1024) });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('rejects a non-JSON body with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
@@ -138,16 +149,22 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
       body: 'author=Ada',
     });
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('rejects a bad limit and a forged cursor with coded 400s', async () => {
     const limit = await fetch(`${base}/api/entries?limit=500`);
     expect(limit.status).toBe(400);
-    expect(((await limit.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    expect(((await limit.json()) as { error: { code: string } }).error.code).toBe(
+      'VALIDATION_FAILED',
+    );
     const cursor = await fetch(`${base}/api/entries?cursor=forged`);
     expect(cursor.status).toBe(400);
-    expect(((await cursor.json()) as { error: { code: string } }).error.code).toBe('INVALID_CURSOR');
+    expect(((await cursor.json()) as { error: { code: string } }).error.code).toBe(
+      'INVALID_CURSOR',
+    );
   });
 
   it('answers unknown routes with a coded 404', async () => {
@@ -159,15 +176,23 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   it('creates exactly one entry for 50 concurrent POSTs with one Idempotency-Key', async () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        post('/api/entries', { author: 'Ada', text: `attempt ${i}` }, { 'idempotency-key': 'same-key' }),
+        post(
+          '/api/entries',
+          { author: 'Ada', text: `attempt ${i}` },
+          { 'idempotency-key': 'same-key' },
+        ),
       ),
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
-    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id)));
+    const ids = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id)),
+    );
     expect(ids.size).toBe(1);
-    expect(((await (await fetch(`${base}/api/stats`)).json()) as { entries: number }).entries).toBe(1);
+    expect(((await (await fetch(`${base}/api/stats`)).json()) as { entries: number }).entries).toBe(
+      1,
+    );
   });
 
   it('renders the page with entries escaped, the counter and the footer', async () => {

@@ -16,7 +16,15 @@ export interface MonolithDeps {
 }
 
 /** The legacy all-in-one app: page, API and model in one process, on Redis. */
-export function createMonolith({ store, model, logger, metrics, version, pod, isDraining }: MonolithDeps): Express {
+export function createMonolith({
+  store,
+  model,
+  logger,
+  metrics,
+  version,
+  pod,
+  isDraining,
+}: MonolithDeps): Express {
   return createGuestbookApp({
     store,
     // The model runs in-process here; it is the part extracted last.

@@ -1,6 +1,14 @@
 import { request } from 'node:http';
 import path from 'node:path';
-import { freePort, startOtlpReceiver, startProcess, startRedis, waitFor, type ManagedProcess, type RedisServer } from '@fig/testing';
+import {
+  freePort,
+  startOtlpReceiver,
+  startProcess,
+  startRedis,
+  waitFor,
+  type ManagedProcess,
+  type RedisServer,
+} from '@fig/testing';
 
 const dist = path.resolve(__dirname, '../../../dist/apps/monolith');
 const main = path.join(dist, 'main.js');
@@ -11,7 +19,11 @@ interface Monolith {
   ops: string;
 }
 
-async function startMonolith(redisUrl: string, env: Record<string, string> = {}, args: string[] = [main]): Promise<Monolith> {
+async function startMonolith(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  args: string[] = [main],
+): Promise<Monolith> {
   const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const ops = `http://127.0.0.1:${opsPort}`;
   const proc = await startProcess({
@@ -51,7 +63,10 @@ describe('monolith process', () => {
     const { base, ops } = monolith;
     await redis.stop();
     try {
-      await waitFor(async () => (await status(`${ops}/readyz`)) === 503, { timeoutMs: 2_000, what: 'readiness to fail' });
+      await waitFor(async () => (await status(`${ops}/readyz`)) === 503, {
+        timeoutMs: 2_000,
+        what: 'readiness to fail',
+      });
       expect(await status(`${ops}/livez`)).toBe(200);
 
       const started = Date.now();
@@ -64,7 +79,10 @@ describe('monolith process', () => {
     } finally {
       await redis.start();
     }
-    await waitFor(async () => (await status(`${ops}/readyz`)) === 200, { timeoutMs: 2_000, what: 'readiness to recover' });
+    await waitFor(async () => (await status(`${ops}/readyz`)) === 200, {
+      timeoutMs: 2_000,
+      what: 'readiness to recover',
+    });
     expect(await status(`${base}/api/stats`)).toBe(200);
   });
 
@@ -77,8 +95,16 @@ describe('monolith process', () => {
     const url = new URL(`${base}/api/entries`);
     const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
@@ -89,12 +115,17 @@ describe('monolith process', () => {
       req.write(body.slice(0, 10));
       proc.signal('SIGTERM');
       // Finish the body once the process has started draining.
-      void waitFor(async () => (await status(`${ops}/readyz`)) === 503, { what: 'draining' }).then(() => {
-        req.end(body.slice(10));
-      });
+      void waitFor(async () => (await status(`${ops}/readyz`)) === 503, { what: 'draining' }).then(
+        () => {
+          req.end(body.slice(10));
+        },
+      );
     });
 
-    await waitFor(async () => (await status(`${ops}/readyz`)) === 503, { timeoutMs: 1_000, what: 'readiness to fail' });
+    await waitFor(async () => (await status(`${ops}/readyz`)) === 503, {
+      timeoutMs: 1_000,
+      what: 'readiness to fail',
+    });
     expect(await status(`${ops}/livez`)).toBe(200);
     const answered = await inFlight;
     expect(answered.status).toBe(201);
@@ -127,22 +158,31 @@ describe('monolith process', () => {
     try {
       monolith = await startMonolith(
         redis.url,
-        { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'monolith' },
+        {
+          OTEL_SDK_DISABLED: 'false',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_SERVICE_NAME: 'monolith',
+        },
         ['--import', path.join(dist, 'instrument.js'), main],
       );
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const res = await fetch(`${monolith.base}/api/stats`, { headers: { traceparent } });
       expect(res.status).toBe(200);
-      const mine = () => receiver.spans.filter((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736');
-      await waitFor(() => mine().some((s) => s.attributes['db.system'] === 'redis' || /redis/i.test(s.name)), {
-        timeoutMs: 5_000,
-        what: 'a Redis span to be exported',
-      });
+      const mine = () =>
+        receiver.spans.filter((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736');
+      await waitFor(
+        () => mine().some((s) => s.attributes['db.system'] === 'redis' || /redis/i.test(s.name)),
+        {
+          timeoutMs: 5_000,
+          what: 'a Redis span to be exported',
+        },
+      );
       const spans = mine();
       const server = spans.find((s) => s.kind === 2);
       expect(server).toMatchObject({ service: 'monolith', parentSpanId: '00f067aa0ba902b7' });
       const ids = new Set(spans.map((s) => s.spanId));
-      for (const span of spans.filter((s) => s !== server)) expect(ids.has(span.parentSpanId ?? '')).toBe(true);
+      for (const span of spans.filter((s) => s !== server))
+        expect(ids.has(span.parentSpanId ?? '')).toBe(true);
     } finally {
       await receiver.close();
     }

@@ -1,7 +1,13 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
 import { connectRedis, RedisGuestbook, redisCheck } from '@fig/guestbook';
-import { createOpsServer, installSignalHandlers, listen, runMain, serviceFoundation } from '@fig/health';
+import {
+  createOpsServer,
+  installSignalHandlers,
+  listen,
+  runMain,
+  serviceFoundation,
+} from '@fig/health';
 import { createModel } from '@fig/sentiment';
 import { flushTelemetry } from '@fig/telemetry';
 import { createMonolith } from './app';
@@ -12,7 +18,11 @@ runMain(async () => {
   const service = 'monolith';
   const { logger, metrics, lifecycle } = serviceFoundation(service, config);
 
-  const redis = await connectRedis({ url: config.REDIS_URL, logger, name: `${service}:${config.POD_NAME}` });
+  const redis = await connectRedis({
+    url: config.REDIS_URL,
+    logger,
+    name: `${service}:${config.POD_NAME}`,
+  });
   const app = createMonolith({
     store: new RedisGuestbook(redis),
     model: createModel(config.MODEL_VERSION),
@@ -29,7 +39,10 @@ runMain(async () => {
     registry: metrics.registry,
     isDraining: () => lifecycle.draining,
   });
-  const [port, opsPort] = await Promise.all([listen(server, config.PORT), ops.listen(config.OPS_PORT)]);
+  const [port, opsPort] = await Promise.all([
+    listen(server, config.PORT),
+    ops.listen(config.OPS_PORT),
+  ]);
 
   lifecycle
     .addHttpServer('http', server)

@@ -37,7 +37,12 @@ export function createStoreServer({ redis, subscriber, logger, registry }: Store
   const server = new Server(serverOptions);
   server.addService(
     StoreServiceService,
-    createStoreService({ guestbook: new RedisGuestbook(redis), feed, logger, metrics: rpcMetrics(registry, storeServiceName) }),
+    createStoreService({
+      guestbook: new RedisGuestbook(redis),
+      feed,
+      logger,
+      metrics: rpcMetrics(registry, storeServiceName),
+    }),
   );
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));

@@ -22,7 +22,11 @@ describe('WatchEntries across replicas', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    replicas = await Promise.all([startStore(redis.url), startStore(redis.url), startStore(redis.url)]);
+    replicas = await Promise.all([
+      startStore(redis.url),
+      startStore(redis.url),
+      startStore(redis.url),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -34,7 +38,12 @@ describe('WatchEntries across replicas', () => {
     const onA = await watch(a.client);
     const onB = await watch(b.client);
     const [fromA, fromB] = [onA.next(), onB.next()];
-    const { entry } = await call(c.client, c.client.addEntry, { author: 'Ada', text: 'live', idempotencyKey: '', sentiment: undefined });
+    const { entry } = await call(c.client, c.client.addEntry, {
+      author: 'Ada',
+      text: 'live',
+      idempotencyKey: '',
+      sentiment: undefined,
+    });
     expect(await fromA).toEqual(entry);
     expect(await fromB).toEqual(entry);
     onA.stream.cancel();
@@ -45,7 +54,10 @@ describe('WatchEntries across replicas', () => {
     const [a] = replicas as [RunningStore];
     const watcher = await watch(a.client);
     const next = watcher.next();
-    const { entry } = await new RedisGuestbook(a.redis).addEntry({ author: 'Mono', text: 'legacy write' }, null);
+    const { entry } = await new RedisGuestbook(a.redis).addEntry(
+      { author: 'Mono', text: 'legacy write' },
+      null,
+    );
     expect(await next).toMatchObject({ id: entry.id, text: 'legacy write', sentiment: undefined });
     watcher.stream.cancel();
   });

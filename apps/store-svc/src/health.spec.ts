@@ -34,20 +34,35 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     try {
       const started = Date.now();
       const errors = await Promise.all([
-        failure(call(client, client.listEntries, { pageSize: 5, pageToken: '' }, { deadlineMs: 1_000 })),
+        failure(
+          call(client, client.listEntries, { pageSize: 5, pageToken: '' }, { deadlineMs: 1_000 }),
+        ),
         failure(call(client, client.getStats, {}, { deadlineMs: 1_000 })),
         failure(call(client, client.incrementVisits, {}, { deadlineMs: 1_000 })),
-        failure(call(client, client.addEntry, { author: 'A', text: 'b', idempotencyKey: '', sentiment: undefined }, { deadlineMs: 1_000 })),
+        failure(
+          call(
+            client,
+            client.addEntry,
+            { author: 'A', text: 'b', idempotencyKey: '', sentiment: undefined },
+            { deadlineMs: 1_000 },
+          ),
+        ),
       ]);
       expect(errors.map((e) => e.code)).toEqual(Array(4).fill(status.UNAVAILABLE));
       expect(Date.now() - started).toBeLessThan(1_000);
-      await waitFor(async () => (await health.status()) === 'NOT_SERVING', { timeoutMs: 2_000, what: 'NOT_SERVING' });
+      await waitFor(async () => (await health.status()) === 'NOT_SERVING', {
+        timeoutMs: 2_000,
+        what: 'NOT_SERVING',
+      });
       expect(await health.status(storeServiceName)).toBe('NOT_SERVING');
     } finally {
       await redis.start();
     }
     const back = Date.now();
-    await waitFor(async () => (await health.status(storeServiceName)) === 'SERVING', { timeoutMs: 2_000, what: 'SERVING' });
+    await waitFor(async () => (await health.status(storeServiceName)) === 'SERVING', {
+      timeoutMs: 2_000,
+      what: 'SERVING',
+    });
     await waitFor(() => call(client, client.getStats, {}, { deadlineMs: 500 }).then(() => true), {
       timeoutMs: 2_000,
       what: 'GetStats to succeed',
@@ -61,8 +76,14 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     try {
       await waitFor(async () => (await health.status()) === 'SERVING', { what: 'SERVING' });
       await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
-      await waitFor(async () => (await health.status()) === 'NOT_SERVING', { timeoutMs: 1_400, what: 'NOT_SERVING' });
-      await waitFor(async () => (await health.status()) === 'SERVING', { timeoutMs: 2_500, what: 'SERVING again' });
+      await waitFor(async () => (await health.status()) === 'NOT_SERVING', {
+        timeoutMs: 1_400,
+        what: 'NOT_SERVING',
+      });
+      await waitFor(async () => (await health.status()) === 'SERVING', {
+        timeoutMs: 2_500,
+        what: 'SERVING again',
+      });
     } finally {
       await admin.close();
     }
@@ -72,6 +93,8 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     running.store.drain();
     expect(await health.status()).toBe('NOT_SERVING');
     expect(await health.status(storeServiceName)).toBe('NOT_SERVING');
-    await expect(call(running.client, running.client.getStats, {})).resolves.toMatchObject({ entries: 0 });
+    await expect(call(running.client, running.client.getStats, {})).resolves.toMatchObject({
+      entries: 0,
+    });
   });
 });

@@ -9,7 +9,10 @@ import { storeServiceName } from '@fig/proto';
  * SERVING only while Redis answers and the server is not draining.
  */
 export class StoreHealth {
-  readonly service = new HealthImplementation({ '': 'NOT_SERVING', [storeServiceName]: 'NOT_SERVING' });
+  readonly service = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [storeServiceName]: 'NOT_SERVING',
+  });
   private redisUp = false;
   private draining = false;
 
@@ -38,10 +41,16 @@ export class StoreHealth {
  * and a PING every `intervalMs` (bounded by the same time) catches a Redis
  * that is connected but not answering. Returns a function that stops it.
  */
-export function watchRedis(redis: RedisClient, onChange: (up: boolean) => void, intervalMs = 500): () => void {
+export function watchRedis(
+  redis: RedisClient,
+  onChange: (up: boolean) => void,
+  intervalMs = 500,
+): () => void {
   const down = () => onChange(false);
   const ping = () => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(reject, intervalMs, new Error('ping timed out')).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(reject, intervalMs, new Error('ping timed out')).unref(),
+    );
     // Untraced: two root spans a second per replica would bury real traffic.
     const pong = context.with(suppressTracing(context.active()), () => redis.ping());
     Promise.race([pong, timeout]).then(() => onChange(true), down);

@@ -1,10 +1,24 @@
 import path from 'node:path';
-import { credentials, loadPackageDefinition, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  status,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createClient } from 'redis';
 import { StoreServiceClient } from '@fig/proto';
 import { createStoreClient } from '@fig/store-client';
-import { freePort, startOtlpReceiver, startProcess, startRedis, waitFor, type ManagedProcess, type RedisServer } from '@fig/testing';
+import {
+  freePort,
+  startOtlpReceiver,
+  startProcess,
+  startRedis,
+  waitFor,
+  type ManagedProcess,
+  type RedisServer,
+} from '@fig/testing';
 import { call, failure } from '../test/grpc';
 import { healthClient } from '../test/health-client';
 
@@ -17,7 +31,10 @@ interface StoreProcess {
 }
 
 /** The built bundle, run as Kubernetes would run it (its own env, signals, exit code). */
-async function startStoreProcess(redisUrl: string, env: Record<string, string> = {}): Promise<StoreProcess> {
+async function startStoreProcess(
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<StoreProcess> {
   const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const ops = `http://127.0.0.1:${opsPort}`;
   const process = await startProcess({
@@ -39,18 +56,33 @@ async function startStoreProcess(redisUrl: string, env: Record<string, string> =
 
 async function handledCount(ops: string, method: string): Promise<number> {
   const text = await (await fetch(`${ops}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total{') && l.includes(`grpc_method="${method}",grpc_code="OK"`));
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('grpc_server_handled_total{') &&
+        l.includes(`grpc_method="${method}",grpc_code="OK"`),
+    );
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 /** The services a gRPC server lists through server reflection (v1). */
 function reflectedServices(port: number): Promise<string[]> {
-  const file = path.join(root, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+  const file = path.join(
+    root,
+    'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
+  );
   const pkg = loadPackageDefinition(loadSync(file, { keepCase: true })) as never as {
     grpc: { reflection: { v1: { ServerReflection: typeof StoreServiceClient } } };
   };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, credentials.createInsecure()) as never as {
-    serverReflectionInfo(): NodeJS.ReadWriteStream & { end(m?: unknown): void; write(m: unknown): boolean };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(
+    `127.0.0.1:${port}`,
+    credentials.createInsecure(),
+  ) as never as {
+    serverReflectionInfo(): NodeJS.ReadWriteStream & {
+      end(m?: unknown): void;
+      write(m: unknown): boolean;
+    };
     close(): void;
   };
   return new Promise((resolve, reject) => {
@@ -94,11 +126,16 @@ describe('store-svc as a process', () => {
       metadata.set('traceparent', `00-${traceId}-${parentId}-01`);
       await call(client, client.getStats, {}, { metadata });
       const span = await waitFor(
-        () => otlp.spans.find((s) => s.traceId === traceId && s.name === 'grpc.fig.store.v1.StoreService/GetStats'),
+        () =>
+          otlp.spans.find(
+            (s) => s.traceId === traceId && s.name === 'grpc.fig.store.v1.StoreService/GetStats',
+          ),
         { what: 'the GetStats server span' },
       );
       expect([span.service, span.kind, span.parentSpanId]).toEqual(['store-svc', 2, parentId]);
-      const redisCalls = otlp.spans.filter((s) => s.traceId === traceId && s.name.startsWith('redis-'));
+      const redisCalls = otlp.spans.filter(
+        (s) => s.traceId === traceId && s.name.startsWith('redis-'),
+      );
       expect(redisCalls.map((s) => [s.name, s.parentSpanId]).sort()).toEqual([
         ['redis-GET', span.spanId],
         ['redis-HGETALL', span.spanId],
@@ -124,9 +161,15 @@ describe('store-svc as a process', () => {
       // Writes wait in Redis for 1.5 s (reads and PING do not): a slow call in flight.
       await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'WRITE']);
       const inFlight = call(client, client.incrementVisits, {}, { deadlineMs: 5_000 });
-      await waitFor(async () => (await (await fetch(`${store.ops}/metrics`)).text()).match(/grpc_server_in_flight\{[^}]*"IncrementVisits"[^}]*\} 1/), {
-        what: 'the call to be in flight',
-      });
+      await waitFor(
+        async () =>
+          (await (await fetch(`${store.ops}/metrics`)).text()).match(
+            /grpc_server_in_flight\{[^}]*"IncrementVisits"[^}]*\} 1/,
+          ),
+        {
+          what: 'the call to be in flight',
+        },
+      );
       expect(await health.status()).toBe('SERVING');
 
       store.process.signal('SIGTERM');
@@ -134,8 +177,13 @@ describe('store-svc as a process', () => {
       expect((await fetch(`${store.ops}/readyz`)).status).toBe(503);
       const refused = await waitFor(
         async () => {
-          const fresh = new StoreServiceClient(`127.0.0.1:${store.port}`, credentials.createInsecure());
-          const error = await failure(call(fresh, fresh.getStats, {}, { deadlineMs: 500 })).catch(() => undefined);
+          const fresh = new StoreServiceClient(
+            `127.0.0.1:${store.port}`,
+            credentials.createInsecure(),
+          );
+          const error = await failure(call(fresh, fresh.getStats, {}, { deadlineMs: 500 })).catch(
+            () => undefined,
+          );
           fresh.close();
           return error?.code === status.UNAVAILABLE ? error : undefined;
         },
@@ -153,16 +201,25 @@ describe('store-svc as a process', () => {
   });
 
   it('cuts in-flight calls once SHUTDOWN_TIMEOUT_MS is spent, and still exits 0', async () => {
-    const store = await startStoreProcess(redis.url, { SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '200' });
+    const store = await startStoreProcess(redis.url, {
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '200',
+    });
     const client = new StoreServiceClient(`127.0.0.1:${store.port}`, credentials.createInsecure());
     const admin = createClient({ url: redis.url });
     await admin.connect();
     try {
       await admin.sendCommand(['CLIENT', 'PAUSE', '2000', 'WRITE']);
       const inFlight = failure(call(client, client.incrementVisits, {}, { deadlineMs: 5_000 }));
-      await waitFor(async () => (await (await fetch(`${store.ops}/metrics`)).text()).match(/grpc_server_in_flight\{[^}]*"IncrementVisits"[^}]*\} 1/), {
-        what: 'the call to be in flight',
-      });
+      await waitFor(
+        async () =>
+          (await (await fetch(`${store.ops}/metrics`)).text()).match(
+            /grpc_server_in_flight\{[^}]*"IncrementVisits"[^}]*\} 1/,
+          ),
+        {
+          what: 'the call to be in flight',
+        },
+      );
       const signalled = Date.now();
       store.process.signal('SIGTERM');
       expect([status.CANCELLED, status.UNAVAILABLE]).toContain((await inFlight).code);
@@ -176,13 +233,22 @@ describe('store-svc as a process', () => {
   });
 
   it('the client spreads calls over two instances and keeps succeeding when one is killed', async () => {
-    const [one, two] = await Promise.all([startStoreProcess(redis.url), startStoreProcess(redis.url)]);
-    const client = createStoreClient({ target: `ipv4:127.0.0.1:${one.port},127.0.0.1:${two.port}` });
-    const list = () => call(client, client.listEntries, { pageSize: 5, pageToken: '' }, { deadlineMs: 2_000 });
+    const [one, two] = await Promise.all([
+      startStoreProcess(redis.url),
+      startStoreProcess(redis.url),
+    ]);
+    const client = createStoreClient({
+      target: `ipv4:127.0.0.1:${one.port},127.0.0.1:${two.port}`,
+    });
+    const list = () =>
+      call(client, client.listEntries, { pageSize: 5, pageToken: '' }, { deadlineMs: 2_000 });
     try {
-      const countBoth = () => Promise.all([handledCount(one.ops, 'ListEntries'), handledCount(two.ops, 'ListEntries')]);
+      const countBoth = () =>
+        Promise.all([handledCount(one.ops, 'ListEntries'), handledCount(two.ops, 'ListEntries')]);
       // Round robin only picks connected instances; measure once both are.
-      await waitFor(async () => (await list()) && (await countBoth()).every((n) => n > 0), { what: 'both connected' });
+      await waitFor(async () => (await list()) && (await countBoth()).every((n) => n > 0), {
+        what: 'both connected',
+      });
       const before = await countBoth();
       for (let i = 0; i < 40; i++) await list();
       const counts = (await countBoth()).map((n, i) => n - before[i]!) as [number, number];
@@ -203,7 +269,9 @@ describe('store-svc as a process', () => {
       await Promise.all([worker(), worker(), worker(), worker()]);
       await killed;
       expect(errors.map((e) => e.code)).toEqual([]);
-      expect(await handledCount(two.ops, 'ListEntries')).toBeGreaterThan(before[1]! + counts[1] + 100);
+      expect(await handledCount(two.ops, 'ListEntries')).toBeGreaterThan(
+        before[1]! + counts[1] + 100,
+      );
     } finally {
       client.close();
       await Promise.all([one.process.kill(), two.process.kill()]);

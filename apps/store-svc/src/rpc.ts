@@ -1,4 +1,9 @@
-import { status, type handleServerStreamingCall, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  status,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { AppError, type ErrorCode } from '@fig/errors';
 import type { Logger } from '@fig/logging';
 import { toGrpcStatus } from '@fig/proto';
@@ -38,7 +43,10 @@ export function unary<Req, Res>(
     const done = metrics.start(method);
     if (call.cancelled || deadlineOf(call) <= Date.now()) {
       done('DEADLINE_EXCEEDED');
-      return callback({ code: status.DEADLINE_EXCEEDED, details: 'Deadline passed before the call was started' });
+      return callback({
+        code: status.DEADLINE_EXCEEDED,
+        details: 'Deadline passed before the call was started',
+      });
     }
     handle(call.request, call).then(
       (response) => {
@@ -46,7 +54,10 @@ export function unary<Req, Res>(
         callback(null, response);
       },
       (err: unknown) => {
-        const error = err instanceof AppError ? err : new AppError('INTERNAL', undefined, undefined, { cause: err });
+        const error =
+          err instanceof AppError
+            ? err
+            : new AppError('INTERNAL', undefined, undefined, { cause: err });
         if (!(err instanceof AppError)) logger.error({ err, method }, 'unhandled error in RPC');
         const grpcStatus = toGrpcStatus(error, fieldOf[error.code]);
         done(codeName(grpcStatus.code ?? status.UNKNOWN));

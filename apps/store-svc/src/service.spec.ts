@@ -68,7 +68,11 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
 
   it('GetStats counts entries by label; IncrementVisits counts visits', async () => {
     await add(entry('a', { sentiment: positive }));
-    await add(entry('b', { sentiment: { label: SentimentLabel.SENTIMENT_LABEL_NEGATIVE, score: -0.5, model: 'v1' } }));
+    await add(
+      entry('b', {
+        sentiment: { label: SentimentLabel.SENTIMENT_LABEL_NEGATIVE, score: -0.5, model: 'v1' },
+      }),
+    );
     await add(entry('c'));
     await call(client, client.incrementVisits, {});
     expect(await call(client, client.incrementVisits, {})).toEqual({ visits: 2 });
@@ -102,10 +106,26 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
       ['empty text', { text: '' }, ['text:REQUIRED']],
       ['long text', { text: 'x'.repeat(281) }, ['text:TOO_LONG']],
       ['control characters', { text: 'bell\u0007' }, ['text:CONTROL_CHARACTERS']],
-      ['unset label', { sentiment: { ...positive, label: SentimentLabel.SENTIMENT_LABEL_UNSPECIFIED } }, ['sentiment.label:REQUIRED']],
-      ['score out of range', { sentiment: { ...positive, score: 1.5 } }, ['sentiment.score:OUT_OF_RANGE']],
-      ['unknown model', { sentiment: { ...positive, model: 'v9' } }, ['sentiment.model:UNKNOWN_MODEL']],
-      ['several at once', { author: '', text: '', sentiment: { ...positive, score: -2 } }, ['author:REQUIRED', 'text:REQUIRED', 'sentiment.score:OUT_OF_RANGE']],
+      [
+        'unset label',
+        { sentiment: { ...positive, label: SentimentLabel.SENTIMENT_LABEL_UNSPECIFIED } },
+        ['sentiment.label:REQUIRED'],
+      ],
+      [
+        'score out of range',
+        { sentiment: { ...positive, score: 1.5 } },
+        ['sentiment.score:OUT_OF_RANGE'],
+      ],
+      [
+        'unknown model',
+        { sentiment: { ...positive, model: 'v9' } },
+        ['sentiment.model:UNKNOWN_MODEL'],
+      ],
+      [
+        'several at once',
+        { author: '', text: '', sentiment: { ...positive, score: -2 } },
+        ['author:REQUIRED', 'text:REQUIRED', 'sentiment.score:OUT_OF_RANGE'],
+      ],
     ])('AddEntry: %s', async (_name, patch, expected) => {
       const error = await failure(add(entry('fine', patch)));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
@@ -116,31 +136,40 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
       expect((await call(client, client.getStats, {})).entries).toBe(0);
     });
 
-    it.each(['has space', 'x'.repeat(201), 'tab\there'])('AddEntry: idempotency key %j', async (idempotencyKey) => {
-      const error = await failure(add(entry('fine', { idempotencyKey })));
-      expect([error.code, error.details]).toEqual([
-        status.INVALID_ARGUMENT,
-        'idempotency_key: Idempotency-Key must be 1-200 visible characters',
-      ]);
-      expect(fromGrpcError(error).code).toBe('INVALID_IDEMPOTENCY_KEY');
-    });
+    it.each(['has space', 'x'.repeat(201), 'tab\there'])(
+      'AddEntry: idempotency key %j',
+      async (idempotencyKey) => {
+        const error = await failure(add(entry('fine', { idempotencyKey })));
+        expect([error.code, error.details]).toEqual([
+          status.INVALID_ARGUMENT,
+          'idempotency_key: Idempotency-Key must be 1-200 visible characters',
+        ]);
+        expect(fromGrpcError(error).code).toBe('INVALID_IDEMPOTENCY_KEY');
+      },
+    );
 
     it.each([-1, 101])('ListEntries: page_size %i', async (pageSize) => {
       const error = await failure(call(client, client.listEntries, { pageSize, pageToken: '' }));
-      expect([error.code, error.details]).toEqual([status.INVALID_ARGUMENT, 'page_size must be 0-100']);
+      expect([error.code, error.details]).toEqual([
+        status.INVALID_ARGUMENT,
+        'page_size must be 0-100',
+      ]);
       expect(fromGrpcError(error).details?.fields).toEqual([
         { field: 'page_size', code: 'OUT_OF_RANGE', message: 'page_size must be 0-100' },
       ]);
     });
 
-    it.each(['bogus', 'djE6MA', 'djE6NQ=='])('ListEntries: unknown page_token %j', async (pageToken) => {
-      const error = await failure(call(client, client.listEntries, { pageSize: 5, pageToken }));
-      expect([error.code, error.details]).toEqual([
-        status.INVALID_ARGUMENT,
-        'page_token: The cursor is not one this service issued',
-      ]);
-      expect(fromGrpcError(error).code).toBe('INVALID_CURSOR');
-    });
+    it.each(['bogus', 'djE6MA', 'djE6NQ=='])(
+      'ListEntries: unknown page_token %j',
+      async (pageToken) => {
+        const error = await failure(call(client, client.listEntries, { pageSize: 5, pageToken }));
+        expect([error.code, error.details]).toEqual([
+          status.INVALID_ARGUMENT,
+          'page_token: The cursor is not one this service issued',
+        ]);
+        expect(fromGrpcError(error).code).toBe('INVALID_CURSOR');
+      },
+    );
   });
 
   it('does not work on a request whose deadline has already passed', async () => {
@@ -158,7 +187,10 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
           'grpc-timeout': '1n',
         });
         stream.on('trailers', resolve);
-        stream.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(headers));
+        stream.on(
+          'response',
+          (headers) => headers['grpc-status'] !== undefined && resolve(headers),
+        );
         stream.on('error', reject);
         stream.resume();
         stream.end(frame);
@@ -180,14 +212,23 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
     await add(entry('counted'));
     await failure(add(entry('')));
     const text = await running.registry.metrics();
-    expect(text).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="AddEntry",grpc_code="OK"\} [1-9]/);
-    expect(text).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="AddEntry",grpc_code="INVALID_ARGUMENT"\} [1-9]/);
-    expect(text).toMatch(/grpc_server_handling_seconds_bucket\{le="0.1",[^}]*grpc_method="AddEntry"/);
+    expect(text).toMatch(
+      /grpc_server_handled_total\{[^}]*grpc_method="AddEntry",grpc_code="OK"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /grpc_server_handled_total\{[^}]*grpc_method="AddEntry",grpc_code="INVALID_ARGUMENT"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /grpc_server_handling_seconds_bucket\{le="0.1",[^}]*grpc_method="AddEntry"/,
+    );
   });
 
   it('serves entries the monolith wrote, and the monolith reads those it writes', async () => {
     const monolith = new RedisGuestbook(running.redis);
-    const { entry: written } = await monolith.addEntry({ author: 'Mono', text: 'from the monolith' }, null);
+    const { entry: written } = await monolith.addEntry(
+      { author: 'Mono', text: 'from the monolith' },
+      null,
+    );
     await add(entry('from store-svc', { sentiment: positive }));
     const page = await call(client, client.listEntries, { pageSize: 5, pageToken: '' });
     expect(page.entries.map((e) => [e.id, e.text])).toEqual([

@@ -10,7 +10,11 @@ export interface StoreServiceDeps extends RpcContext {
 }
 
 /** StoreService on the shared guestbook: validation here, data rules in @fig/guestbook. */
-export function createStoreService({ guestbook, feed, ...ctx }: StoreServiceDeps): StoreServiceServer {
+export function createStoreService({
+  guestbook,
+  feed,
+  ...ctx
+}: StoreServiceDeps): StoreServiceServer {
   return {
     addEntry: unary('AddEntry', ctx, async (request) => {
       const { entry, sentiment, idempotencyKey } = validateAddEntry(request);
@@ -21,7 +25,9 @@ export function createStoreService({ guestbook, feed, ...ctx }: StoreServiceDeps
       pageToProto(await guestbook.listEntries(validateListEntries(request))),
     ),
     getStats: unary('GetStats', ctx, async () => statsToProto(await guestbook.getStats())),
-    incrementVisits: unary('IncrementVisits', ctx, async () => ({ visits: await guestbook.incrementVisits() })),
+    incrementVisits: unary('IncrementVisits', ctx, async () => ({
+      visits: await guestbook.incrementVisits(),
+    })),
     watchEntries: serverStream('WatchEntries', ctx, (call) => feed.add(call)),
   };
 }

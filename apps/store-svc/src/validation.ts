@@ -1,6 +1,17 @@
 import { AppError, type FieldViolation } from '@fig/errors';
-import { limits, validateIdempotencyKey, validateNewEntry, type ListOptions, type NewEntry } from '@fig/guestbook';
-import { labelOf, sentimentFromProto, type AddEntryRequest, type ListEntriesRequest } from '@fig/proto';
+import {
+  limits,
+  validateIdempotencyKey,
+  validateNewEntry,
+  type ListOptions,
+  type NewEntry,
+} from '@fig/guestbook';
+import {
+  labelOf,
+  sentimentFromProto,
+  type AddEntryRequest,
+  type ListEntriesRequest,
+} from '@fig/proto';
 import type { Sentiment } from '@fig/sentiment';
 
 const models = new Set(['v1', 'v2']);
@@ -9,13 +20,25 @@ function sentimentViolations(sentiment: AddEntryRequest['sentiment']): FieldViol
   if (!sentiment) return [];
   const violations: FieldViolation[] = [];
   if (!labelOf(sentiment.label)) {
-    violations.push({ field: 'sentiment.label', code: 'REQUIRED', message: 'sentiment.label must be set' });
+    violations.push({
+      field: 'sentiment.label',
+      code: 'REQUIRED',
+      message: 'sentiment.label must be set',
+    });
   }
   if (!Number.isFinite(sentiment.score) || sentiment.score < -1 || sentiment.score > 1) {
-    violations.push({ field: 'sentiment.score', code: 'OUT_OF_RANGE', message: 'sentiment.score must be from -1 to 1' });
+    violations.push({
+      field: 'sentiment.score',
+      code: 'OUT_OF_RANGE',
+      message: 'sentiment.score must be from -1 to 1',
+    });
   }
   if (!models.has(sentiment.model)) {
-    violations.push({ field: 'sentiment.model', code: 'UNKNOWN_MODEL', message: 'sentiment.model must be v1 or v2' });
+    violations.push({
+      field: 'sentiment.model',
+      code: 'UNKNOWN_MODEL',
+      message: 'sentiment.model must be v1 or v2',
+    });
   }
   return violations;
 }
@@ -42,10 +65,16 @@ export function validateAddEntry(request: AddEntryRequest): ValidAddEntry {
   }
   violations.push(...sentimentViolations(request.sentiment));
   if (violations.length) {
-    throw new AppError('VALIDATION_FAILED', violations.map((v) => v.message).join('; '), { fields: violations });
+    throw new AppError('VALIDATION_FAILED', violations.map((v) => v.message).join('; '), {
+      fields: violations,
+    });
   }
   const idempotencyKey = validateIdempotencyKey(request.idempotencyKey || undefined);
-  return { entry, sentiment: sentimentFromProto(request.sentiment), ...(idempotencyKey ? { idempotencyKey } : {}) };
+  return {
+    entry,
+    sentiment: sentimentFromProto(request.sentiment),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
 }
 
 export function validateListEntries(request: ListEntriesRequest): ListOptions {
@@ -56,5 +85,8 @@ export function validateListEntries(request: ListEntriesRequest): ListOptions {
       fields: [{ field: 'page_size', code: 'OUT_OF_RANGE', message }],
     });
   }
-  return { limit: pageSize || limits.pageSize.default, ...(pageToken ? { cursor: pageToken } : {}) };
+  return {
+    limit: pageSize || limits.pageSize.default,
+    ...(pageToken ? { cursor: pageToken } : {}),
+  };
 }

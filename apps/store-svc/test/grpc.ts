@@ -12,7 +12,10 @@ export function call<Req, Res>(
   client: object,
   method: Unary<Req, Res>,
   request: Req,
-  { deadlineMs = 2_000, metadata = new Metadata() }: { deadlineMs?: number; metadata?: Metadata } = {},
+  {
+    deadlineMs = 2_000,
+    metadata = new Metadata(),
+  }: { deadlineMs?: number; metadata?: Metadata } = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) =>
     method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, res) =>

@@ -1,4 +1,4 @@
-import type { Metadata} from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { credentials, makeClientConstructor, type Client } from '@grpc/grpc-js';
 import { service } from 'grpc-health-check';
 import { call } from './grpc';
@@ -10,7 +10,10 @@ type CheckMethod = (
   callback: (error: Error | null, response: { status: string }) => void,
 ) => never;
 
-const HealthClient = makeClientConstructor(service as never, 'grpc.health.v1.Health') as unknown as new (
+const HealthClient = makeClientConstructor(
+  service as never,
+  'grpc.health.v1.Health',
+) as unknown as new (
   ...args: ConstructorParameters<typeof Client>
 ) => Client & { check: CheckMethod };
 

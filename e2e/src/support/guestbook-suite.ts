@@ -57,7 +57,11 @@ export function guestbookSuite(baseUrl: () => string) {
     expect(stats).toEqual({
       visits: expect.any(Number),
       entries: expect.any(Number),
-      sentiment: { positive: expect.any(Number), neutral: expect.any(Number), negative: expect.any(Number) },
+      sentiment: {
+        positive: expect.any(Number),
+        neutral: expect.any(Number),
+        negative: expect.any(Number),
+      },
     });
   });
 
@@ -68,7 +72,10 @@ export function guestbookSuite(baseUrl: () => string) {
       body: JSON.stringify({ text: 'this is awful' }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ label: 'negative', model: expect.stringMatching(/^v[12]$/) });
+    expect(await res.json()).toMatchObject({
+      label: 'negative',
+      model: expect.stringMatching(/^v[12]$/),
+    });
   });
 
   it('answers bad input with a stable code', async () => {

@@ -11,11 +11,27 @@ export interface LocalStage {
 }
 
 /** Runs `npm start`'s runner for a stage on free ports and waits for its entry URL. */
-export function startLocalStage(stage: number, redisUrl: string, extraArgs: string[] = []): Promise<LocalStage> {
+export function startLocalStage(
+  stage: number,
+  redisUrl: string,
+  extraArgs: string[] = [],
+): Promise<LocalStage> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(root, 'tools/local/run.mjs'), '--stage', String(stage), '--ports', 'auto', '--log-format', 'json', ...extraArgs],
-    { env: { ...process.env, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      path.join(root, 'tools/local/run.mjs'),
+      '--stage',
+      String(stage),
+      '--ports',
+      'auto',
+      '--log-format',
+      'json',
+      ...extraArgs,
+    ],
+    {
+      env: { ...process.env, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   return new Promise((resolve, reject) => {
@@ -38,6 +54,8 @@ export function startLocalStage(stage: number, redisUrl: string, extraArgs: stri
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => reject(new Error(`stage ${stage} runner exited (${code}):\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`stage ${stage} runner exited (${code}):\n${output}`)),
+    );
   });
 }

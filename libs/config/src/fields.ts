@@ -26,7 +26,9 @@ export const url = (protocols: readonly string[]) =>
         return false;
       }
     },
-    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+    {
+      message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`,
+    },
   );
 
 export const logLevel = z

@@ -7,7 +7,10 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
   INVALID_JSON: { status: 400, message: 'The body is not valid JSON' },
   INVALID_CURSOR: { status: 400, message: 'The cursor is not one this service issued' },
-  INVALID_IDEMPOTENCY_KEY: { status: 400, message: 'Idempotency-Key must be 1-200 visible characters' },
+  INVALID_IDEMPOTENCY_KEY: {
+    status: 400,
+    message: 'Idempotency-Key must be 1-200 visible characters',
+  },
   UNAUTHENTICATED: { status: 401, message: 'Credentials are missing or invalid' },
   FORBIDDEN: { status: 403, message: 'These credentials may not do this' },
   NOT_FOUND: { status: 404, message: 'No such route' },

@@ -36,4 +36,5 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new AppError('NOT_FOUND'));
+export const notFoundHandler: RequestHandler = (_req, _res, next) =>
+  next(new AppError('NOT_FOUND'));

@@ -1,3 +1,9 @@
-export { AppError, errorCatalogue, isAppError, type ErrorCode, type FieldViolation } from './catalogue';
+export {
+  AppError,
+  errorCatalogue,
+  isAppError,
+  type ErrorCode,
+  type FieldViolation,
+} from './catalogue';
 export { errorBody, type ErrorBody } from './body';
 export { errorHandler, notFoundHandler } from './express';

@@ -53,7 +53,10 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
   }
 
   async function renderHome(res: Response, status = 200, formError?: string) {
-    const [visits, page] = await Promise.all([store.incrementVisits(), store.listEntries({ limit: 20 })]);
+    const [visits, page] = await Promise.all([
+      store.incrementVisits(),
+      store.listEntries({ limit: 20 }),
+    ]);
     const html = renderPage({
       info,
       visits,
@@ -81,17 +84,21 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
 
   router.get('/', async (_req, res) => renderHome(res));
 
-  router.post('/entries', express.urlencoded({ extended: false, limit: bodyLimit }), async (req, res) => {
-    let entry;
-    try {
-      entry = validateNewEntry(req.body);
-    } catch (err) {
-      if (err instanceof AppError) return renderHome(res, 400, err.message);
-      throw err;
-    }
-    await store.addEntry(entry, await scoreOrNull(req, entry.text));
-    res.redirect(303, '/');
-  });
+  router.post(
+    '/entries',
+    express.urlencoded({ extended: false, limit: bodyLimit }),
+    async (req, res) => {
+      let entry;
+      try {
+        entry = validateNewEntry(req.body);
+      } catch (err) {
+        if (err instanceof AppError) return renderHome(res, 400, err.message);
+        throw err;
+      }
+      await store.addEntry(entry, await scoreOrNull(req, entry.text));
+      res.redirect(303, '/');
+    },
+  );
 
   router.get('/api/entries', async (req, res) => {
     const limit = parsePageSize(req.query.limit);

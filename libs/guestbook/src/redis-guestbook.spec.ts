@@ -61,7 +61,10 @@ describe('RedisGuestbook (real Redis)', () => {
 
   it('counts entries by sentiment and visits', async () => {
     await guestbook.addEntry({ author: 'A', text: 'a' }, positive);
-    await guestbook.addEntry({ author: 'A', text: 'b' }, { label: 'negative', score: -0.5, model: 'v1' });
+    await guestbook.addEntry(
+      { author: 'A', text: 'b' },
+      { label: 'negative', score: -0.5, model: 'v1' },
+    );
     await guestbook.addEntry({ author: 'A', text: 'c' }, null);
     await guestbook.incrementVisits();
     expect(await guestbook.incrementVisits()).toBe(2);
@@ -74,7 +77,9 @@ describe('RedisGuestbook (real Redis)', () => {
 
   it('creates exactly one entry for 50 concurrent adds with one idempotency key', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => guestbook.addEntry({ author: 'A', text: `try ${i}` }, positive, 'key-1')),
+      Array.from({ length: 50 }, (_, i) =>
+        guestbook.addEntry({ author: 'A', text: `try ${i}` }, positive, 'key-1'),
+      ),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.entry.id)).size).toBe(1);
@@ -108,6 +113,9 @@ describe('RedisGuestbook (real Redis)', () => {
     expect((error as AppError).code).toBe('STORE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(1_000);
     await redis.start();
-    await waitFor(() => guestbook.getStats().then(() => true), { timeoutMs: 2_000, what: 'recovery' });
+    await waitFor(() => guestbook.getStats().then(() => true), {
+      timeoutMs: 2_000,
+      what: 'recovery',
+    });
   });
 });

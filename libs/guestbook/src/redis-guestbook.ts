@@ -29,7 +29,11 @@ export class RedisGuestbook implements GuestbookStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  addEntry(entry: NewEntry, sentiment: Sentiment | null, idempotencyKey?: string): Promise<AddResult> {
+  addEntry(
+    entry: NewEntry,
+    sentiment: Sentiment | null,
+    idempotencyKey?: string,
+  ): Promise<AddResult> {
     // Everything but the id, which only the script can know; it is spliced in first.
     const rest = JSON.stringify({
       author: entry.author,
@@ -62,9 +66,14 @@ export class RedisGuestbook implements GuestbookStore {
       });
       const pageIds = ids.slice(0, limit);
       const json = pageIds.length ? await this.redis.hmGet(keys.entries, pageIds) : [];
-      const entries = json.filter((j): j is string => typeof j === 'string').map((j) => JSON.parse(j) as Entry);
+      const entries = json
+        .filter((j): j is string => typeof j === 'string')
+        .map((j) => JSON.parse(j) as Entry);
       const last = pageIds.at(-1);
-      return { entries, nextCursor: ids.length > limit && last ? encodeCursor(Number(last)) : null };
+      return {
+        entries,
+        nextCursor: ids.length > limit && last ? encodeCursor(Number(last)) : null,
+      };
     });
   }
 

@@ -18,7 +18,11 @@ export interface AddResult {
  * monolith implements it on Redis directly, the frontend over gRPC to store-svc.
  */
 export interface GuestbookStore {
-  addEntry(entry: NewEntry, sentiment: Sentiment | null, idempotencyKey?: string): Promise<AddResult>;
+  addEntry(
+    entry: NewEntry,
+    sentiment: Sentiment | null,
+    idempotencyKey?: string,
+  ): Promise<AddResult>;
   listEntries(options: ListOptions): Promise<Page>;
   getStats(): Promise<Stats>;
   incrementVisits(): Promise<number>;

@@ -14,7 +14,10 @@ function violationsOf(body: unknown) {
 
 describe('validateNewEntry', () => {
   it('trims author and text', () => {
-    expect(validateNewEntry({ author: '  Ada ', text: ' hello  ' })).toEqual({ author: 'Ada', text: 'hello' });
+    expect(validateNewEntry({ author: '  Ada ', text: ' hello  ' })).toEqual({
+      author: 'Ada',
+      text: 'hello',
+    });
   });
 
   it('accepts the boundary lengths, counting an emoji as one character', () => {

@@ -30,11 +30,20 @@ function checkField(
   const value = raw.trim();
   // Length is counted in code points, as a person counts characters (an emoji is one).
   const length = [...value].length;
-  if (length < min) violations.push({ field, code: 'REQUIRED', message: `${field} must not be blank` });
+  if (length < min)
+    violations.push({ field, code: 'REQUIRED', message: `${field} must not be blank` });
   else if (length > max) {
-    violations.push({ field, code: 'TOO_LONG', message: `${field} must be at most ${max} characters` });
+    violations.push({
+      field,
+      code: 'TOO_LONG',
+      message: `${field} must be at most ${max} characters`,
+    });
   } else if (controlCharacters.test(value)) {
-    violations.push({ field, code: 'CONTROL_CHARACTERS', message: `${field} must not contain control characters` });
+    violations.push({
+      field,
+      code: 'CONTROL_CHARACTERS',
+      message: `${field} must not contain control characters`,
+    });
   }
   return value;
 }
@@ -50,7 +59,9 @@ function requireObject(body: unknown, expected: string): Record<string, unknown>
 
 function throwIfAny(violations: FieldViolation[]) {
   if (violations.length) {
-    throw new AppError('VALIDATION_FAILED', violations.map((v) => v.message).join('; '), { fields: violations });
+    throw new AppError('VALIDATION_FAILED', violations.map((v) => v.message).join('; '), {
+      fields: violations,
+    });
   }
 }
 
@@ -84,11 +95,26 @@ export function validateIdempotencyKey(key: string | undefined): string | undefi
 /** `limit` query value → page size; absent means the default, nonsense is an error. */
 export function parsePageSize(raw: unknown): number {
   if (raw === undefined || raw === '') return limits.pageSize.default;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\d+$/.test(raw)
+        ? Number(raw)
+        : NaN;
   if (!Number.isInteger(n) || n < 1 || n > limits.pageSize.max) {
-    throw new AppError('VALIDATION_FAILED', `limit must be a whole number from 1 to ${limits.pageSize.max}`, {
-      fields: [{ field: 'limit', code: 'OUT_OF_RANGE', message: `limit must be 1-${limits.pageSize.max}` }],
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `limit must be a whole number from 1 to ${limits.pageSize.max}`,
+      {
+        fields: [
+          {
+            field: 'limit',
+            code: 'OUT_OF_RANGE',
+            message: `limit must be 1-${limits.pageSize.max}`,
+          },
+        ],
+      },
+    );
   }
   return n;
 }

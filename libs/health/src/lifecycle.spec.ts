@@ -8,7 +8,11 @@ describe('Lifecycle', () => {
     const events: string[] = [];
     const lifecycle: Lifecycle = new Lifecycle({ logger, delayMs: 50, timeoutMs: 1_000 })
       .onDrain('health', () => events.push(`drain hook (draining=${lifecycle.draining})`))
-      .addServer({ name: 'http', close: async () => void events.push('server closed'), force: () => events.push('forced') })
+      .addServer({
+        name: 'http',
+        close: async () => void events.push('server closed'),
+        force: () => events.push('forced'),
+      })
       .addCleanup('telemetry', () => events.push('telemetry flushed'))
       .addCleanup('redis', () => events.push('redis closed'));
     await lifecycle.shutdown('test');
@@ -23,7 +27,11 @@ describe('Lifecycle', () => {
   it('forces servers closed once the drain budget is spent, and still cleans up', async () => {
     const events: string[] = [];
     const lifecycle = new Lifecycle({ logger, delayMs: 0, timeoutMs: 100 })
-      .addServer({ name: 'stuck', close: () => new Promise(() => undefined), force: () => events.push('forced') })
+      .addServer({
+        name: 'stuck',
+        close: () => new Promise(() => undefined),
+        force: () => events.push('forced'),
+      })
       .addCleanup('redis', () => events.push('redis closed'));
     const started = Date.now();
     await lifecycle.shutdown('test');
@@ -44,7 +52,10 @@ describe('Lifecycle', () => {
 
   it('runs the sequence once however often it is asked', async () => {
     let closes = 0;
-    const lifecycle = new Lifecycle({ logger, delayMs: 0, timeoutMs: 100 }).addCleanup('count', () => closes++);
+    const lifecycle = new Lifecycle({ logger, delayMs: 0, timeoutMs: 100 }).addCleanup(
+      'count',
+      () => closes++,
+    );
     await Promise.all([lifecycle.shutdown('a'), lifecycle.shutdown('b')]);
     expect(closes).toBe(1);
   });

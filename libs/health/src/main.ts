@@ -20,7 +20,12 @@ export async function listen(server: Server, port: number, host = '0.0.0.0'): Pr
  */
 export function runMain(main: () => Promise<unknown>) {
   const fail = (err: unknown) => {
-    const message = err instanceof Error && err.name === 'ConfigError' ? err.message : err instanceof Error ? err.stack : String(err);
+    const message =
+      err instanceof Error && err.name === 'ConfigError'
+        ? err.message
+        : err instanceof Error
+          ? err.stack
+          : String(err);
     process.stderr.write(`${message}\n`);
     process.exit(1);
   };

@@ -8,7 +8,9 @@ export interface Metrics {
 }
 
 /** Buckets in seconds, from sub-millisecond loopback calls to slow upstreams. */
-export const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const latencyBuckets = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** A registry per service (never the global one) with RED metrics and build info. */
 export function createMetrics({ service, version }: { service: string; version: string }): Metrics {

@@ -38,7 +38,10 @@ export function createOpsServer(options: OpsServerOptions) {
       case '/livez':
         return sendJson(res, 200, { status: 'alive' });
       case '/readyz': {
-        const report = await runChecks(checks, { draining: isDraining(), timeoutMs: checkTimeoutMs });
+        const report = await runChecks(checks, {
+          draining: isDraining(),
+          timeoutMs: checkTimeoutMs,
+        });
         const ok = report.status === 'ready' || report.status === 'degraded';
         return sendJson(res, ok ? 200 : 503, report);
       }

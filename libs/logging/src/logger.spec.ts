@@ -22,13 +22,31 @@ function capture() {
 describe('createLogger', () => {
   it('writes JSON with service, version and pod', () => {
     const { lines, destination } = capture();
-    createLogger({ service: 'monolith', version: 'v2', pod: 'p-1', level: 'info', destination }).info('hello');
-    expect(lines[0]).toMatchObject({ service: 'monolith', version: 'v2', pod: 'p-1', level: 'info', msg: 'hello' });
+    createLogger({
+      service: 'monolith',
+      version: 'v2',
+      pod: 'p-1',
+      level: 'info',
+      destination,
+    }).info('hello');
+    expect(lines[0]).toMatchObject({
+      service: 'monolith',
+      version: 'v2',
+      pod: 'p-1',
+      level: 'info',
+      msg: 'hello',
+    });
   });
 
   it('adds trace_id and span_id of the active span', () => {
     const { lines, destination } = capture();
-    const logger = createLogger({ service: 's', version: 'v1', pod: 'p', level: 'info', destination });
+    const logger = createLogger({
+      service: 's',
+      version: 'v1',
+      pod: 'p',
+      level: 'info',
+      destination,
+    });
     const spanContext = {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       spanId: 'b7ad6b7169203331',
@@ -41,7 +59,9 @@ describe('createLogger', () => {
 
   it('omits trace fields outside a span', () => {
     const { lines, destination } = capture();
-    createLogger({ service: 's', version: 'v1', pod: 'p', level: 'info', destination }).info('outside');
+    createLogger({ service: 's', version: 'v1', pod: 'p', level: 'info', destination }).info(
+      'outside',
+    );
     expect(lines[0]).not.toHaveProperty('trace_id');
   });
 });

@@ -26,7 +26,13 @@ rmSync(generated, { recursive: true, force: true });
 mkdirSync(generated, { recursive: true });
 run(['generate', '--template', 'buf.gen.yaml', '-o', outDir]);
 
-const descriptorSet = run(['build', '--as-file-descriptor-set', '--exclude-source-info', '-o', '-']);
+const descriptorSet = run([
+  'build',
+  '--as-file-descriptor-set',
+  '--exclude-source-info',
+  '-o',
+  '-',
+]);
 writeFileSync(
   path.join(generated, 'descriptor-set.ts'),
   [

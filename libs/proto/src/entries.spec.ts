@@ -1,6 +1,13 @@
 import type { Entry } from '@fig/guestbook';
 import { Entry as EntryMessage, ListEntriesResponse } from './generated/fig/store/v1/store';
-import { entryFromProto, entryToProto, pageFromProto, pageToProto, statsFromProto, statsToProto } from './entries';
+import {
+  entryFromProto,
+  entryToProto,
+  pageFromProto,
+  pageToProto,
+  statsFromProto,
+  statsToProto,
+} from './entries';
 
 /** Through the proto message and its wire encoding, as a client receives it. */
 function throughTheWire(entry: Entry): Entry {

@@ -24,7 +24,9 @@ export function labelOf(label: SentimentLabel): Label | undefined {
 }
 
 export function sentimentToProto(sentiment: Sentiment | null): SentimentMessage | undefined {
-  return sentiment ? { label: labelToProto[sentiment.label], score: sentiment.score, model: sentiment.model } : undefined;
+  return sentiment
+    ? { label: labelToProto[sentiment.label], score: sentiment.score, model: sentiment.model }
+    : undefined;
 }
 
 /**
@@ -65,7 +67,10 @@ export function pageToProto(page: Page): ListEntriesResponse {
 }
 
 export function pageFromProto(response: ListEntriesResponse): Page {
-  return { entries: response.entries.map(entryFromProto), nextCursor: response.nextPageToken || null };
+  return {
+    entries: response.entries.map(entryFromProto),
+    nextCursor: response.nextPageToken || null,
+  };
 }
 
 export function statsToProto(stats: Stats): GetStatsResponse {
@@ -74,5 +79,9 @@ export function statsToProto(stats: Stats): GetStatsResponse {
 
 export function statsFromProto(response: GetStatsResponse): Stats {
   const { positive = 0, neutral = 0, negative = 0 } = response.sentiment ?? {};
-  return { visits: response.visits, entries: response.entries, sentiment: { positive, neutral, negative } };
+  return {
+    visits: response.visits,
+    entries: response.entries,
+    sentiment: { positive, neutral, negative },
+  };
 }

@@ -18,7 +18,11 @@ describe('gRPC status mapping', () => {
       { field: 'author', code: 'REQUIRED', message: 'author is required' },
       { field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' },
     ];
-    const sent = new AppError('VALIDATION_FAILED', 'author is required; text must be at most 280 characters', { fields });
+    const sent = new AppError(
+      'VALIDATION_FAILED',
+      'author is required; text must be at most 280 characters',
+      { fields },
+    );
     const received = asReceived(sent);
     expect(received.code).toBe(status.INVALID_ARGUMENT);
     const back = fromGrpcError(received);
@@ -51,7 +55,11 @@ describe('gRPC status mapping', () => {
   );
 
   it('treats anything unexplained as INTERNAL', () => {
-    const error = Object.assign(new Error('x'), { code: status.UNKNOWN, details: 'x', metadata: new Metadata() });
+    const error = Object.assign(new Error('x'), {
+      code: status.UNKNOWN,
+      details: 'x',
+      metadata: new Metadata(),
+    });
     expect(fromGrpcError(error).code).toBe('INTERNAL');
   });
 });

@@ -42,20 +42,31 @@ export function toGrpcStatus(error: AppError, field?: string): Partial<StatusObj
     {
       typeUrl: typeUrl('google.rpc.ErrorInfo'),
       value: Buffer.from(
-        ErrorInfo.encode({ reason: error.code, domain: errorDomain, metadata: { message: error.message } }).finish(),
+        ErrorInfo.encode({
+          reason: error.code,
+          domain: errorDomain,
+          metadata: { message: error.message },
+        }).finish(),
       ),
     },
   ];
   const fields = error.details?.fields ?? [];
   if (fields.length) {
-    const violations = fields.map((f) => ({ field: f.field, description: f.message, reason: f.code }));
+    const violations = fields.map((f) => ({
+      field: f.field,
+      description: f.message,
+      reason: f.code,
+    }));
     anys.push({
       typeUrl: typeUrl('google.rpc.BadRequest'),
       value: Buffer.from(BadRequest.encode({ fieldViolations: violations }).finish()),
     });
   }
   const metadata = new Metadata();
-  metadata.set(detailsTrailer, Buffer.from(Status.encode({ code, message: details, details: anys }).finish()));
+  metadata.set(
+    detailsTrailer,
+    Buffer.from(Status.encode({ code, message: details, details: anys }).finish()),
+  );
   return { code, details, metadata };
 }
 
@@ -94,7 +105,9 @@ export function fromGrpcError(error: ServiceError): AppError {
   const { info, fields } = decodeDetails(error.metadata);
   if (info?.domain === errorDomain && isErrorCode(info.reason)) {
     const message = info.metadata.message ?? errorCatalogue[info.reason].message;
-    return new AppError(info.reason, message, fields.length ? { fields } : undefined, { cause: error });
+    return new AppError(info.reason, message, fields.length ? { fields } : undefined, {
+      cause: error,
+    });
   }
   switch (error.code) {
     case status.UNAVAILABLE:

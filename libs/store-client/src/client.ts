@@ -40,7 +40,10 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
         },
       },
       {
-        name: ['AddEntry', 'IncrementVisits'].map((method) => ({ service: storeServiceName, method })),
+        name: ['AddEntry', 'IncrementVisits'].map((method) => ({
+          service: storeServiceName,
+          method,
+        })),
         timeout: duration(deadlineMs),
       },
     ],
@@ -56,7 +59,12 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
  * A StoreService client for frontend and gateway. Trace context travels in
  * metadata through the OpenTelemetry gRPC instrumentation loaded at start-up.
  */
-export function createStoreClient({ target, deadlineMs, maxAttempts, channelOptions }: StoreClientOptions): StoreServiceClient {
+export function createStoreClient({
+  target,
+  deadlineMs,
+  maxAttempts,
+  channelOptions,
+}: StoreClientOptions): StoreServiceClient {
   return new StoreServiceClient(target, credentials.createInsecure(), {
     'grpc.service_config': JSON.stringify(storeServiceConfig({ deadlineMs, maxAttempts })),
     // The config above is the whole policy; do not look for one in DNS TXT records.

@@ -1,5 +1,13 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import type { AddResult, Entry, GuestbookStore, ListOptions, NewEntry, Page, Stats } from '@fig/guestbook';
+import type {
+  AddResult,
+  Entry,
+  GuestbookStore,
+  ListOptions,
+  NewEntry,
+  Page,
+  Stats,
+} from '@fig/guestbook';
 import {
   entryFromProto,
   fromGrpcError,
@@ -34,7 +42,11 @@ export class GrpcGuestbook implements GuestbookStore {
     private readonly options: GrpcGuestbookOptions = {},
   ) {}
 
-  async addEntry(entry: NewEntry, sentiment: Sentiment | null, idempotencyKey?: string): Promise<AddResult> {
+  async addEntry(
+    entry: NewEntry,
+    sentiment: Sentiment | null,
+    idempotencyKey?: string,
+  ): Promise<AddResult> {
     const response = await this.call(this.client.addEntry, {
       author: entry.author,
       text: entry.text,
@@ -45,7 +57,9 @@ export class GrpcGuestbook implements GuestbookStore {
   }
 
   async listEntries({ limit, cursor }: ListOptions): Promise<Page> {
-    return pageFromProto(await this.call(this.client.listEntries, { pageSize: limit, pageToken: cursor ?? '' }));
+    return pageFromProto(
+      await this.call(this.client.listEntries, { pageSize: limit, pageToken: cursor ?? '' }),
+    );
   }
 
   async getStats(): Promise<Stats> {

@@ -28,11 +28,17 @@ export function storeCheck(store: Client, { name = 'store', timeoutMs = 1_000 } 
     name,
     run: () =>
       new Promise((resolve, reject) =>
-        health.check({ service: storeServiceName }, { deadline: Date.now() + timeoutMs }, (err, response) => {
-          if (err) return reject(new Error(`store health check failed: ${err.details || err.message}`));
-          if (response?.status !== 'SERVING') return reject(new Error(`store is ${response?.status ?? 'UNKNOWN'}`));
-          resolve(response.status);
-        }),
+        health.check(
+          { service: storeServiceName },
+          { deadline: Date.now() + timeoutMs },
+          (err, response) => {
+            if (err)
+              return reject(new Error(`store health check failed: ${err.details || err.message}`));
+            if (response?.status !== 'SERVING')
+              return reject(new Error(`store is ${response?.status ?? 'UNKNOWN'}`));
+            resolve(response.status);
+          },
+        ),
       ),
   };
 }

@@ -45,10 +45,17 @@ async function startFake() {
       if (script.hang) return;
       const failure = script.failList?.();
       if (failure) return callback(failure);
-      callback(null, { entries: [entryToProto(stored), entryToProto({ ...stored, id: '2', sentiment: null })], nextPageToken: 'abc' });
+      callback(null, {
+        entries: [entryToProto(stored), entryToProto({ ...stored, id: '2', sentiment: null })],
+        nextPageToken: 'abc',
+      });
     },
     getStats: (_call, callback) =>
-      callback(null, { visits: 9, entries: 2, sentiment: { positive: 1, neutral: 0, negative: 0 } }),
+      callback(null, {
+        visits: 9,
+        entries: 2,
+        sentiment: { positive: 1, neutral: 0, negative: 0 },
+      }),
     incrementVisits: (_call, callback) => callback(null, { visits: 10 }),
     watchEntries: (call) => {
       watchers.push(call);
@@ -60,7 +67,9 @@ async function startFake() {
   const health = new HealthImplementation({ [storeServiceName]: 'SERVING' });
   health.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return { port, seen, script, health, watchers, stop: () => server.forceShutdown() };
 }
@@ -83,14 +92,25 @@ describe('store client', () => {
   it('returns pages, stats and visits in the API JSON shape', async () => {
     const page = await guestbook.listEntries({ limit: 2 });
     expect(JSON.stringify(page)).toBe(
-      JSON.stringify({ entries: [stored, { ...stored, id: '2', sentiment: null }], nextCursor: 'abc' }),
+      JSON.stringify({
+        entries: [stored, { ...stored, id: '2', sentiment: null }],
+        nextCursor: 'abc',
+      }),
     );
-    expect(await guestbook.getStats()).toEqual({ visits: 9, entries: 2, sentiment: { positive: 1, neutral: 0, negative: 0 } });
+    expect(await guestbook.getStats()).toEqual({
+      visits: 9,
+      entries: 2,
+      sentiment: { positive: 1, neutral: 0, negative: 0 },
+    });
     expect(await guestbook.incrementVisits()).toBe(10);
   });
 
   it('sends the sentiment and the idempotency key with a new entry', async () => {
-    const result = await guestbook.addEntry({ author: 'Ada', text: 'Loved it' }, stored.sentiment, 'key-7');
+    const result = await guestbook.addEntry(
+      { author: 'Ada', text: 'Loved it' },
+      stored.sentiment,
+      'key-7',
+    );
     expect(result).toEqual({ entry: stored, created: true });
     expect(fake.seen.add[0]).toEqual({
       author: 'Ada',
@@ -101,10 +121,14 @@ describe('store client', () => {
   });
 
   it('rebuilds the AppError the store raised, so HTTP bodies match the monolith', async () => {
-    const fields = [{ field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' }];
+    const fields = [
+      { field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' },
+    ];
     const raised = new AppError('VALIDATION_FAILED', fields[0]!.message, { fields });
     fake.script.failAdd = () => toGrpcStatus(raised);
-    const error = (await guestbook.addEntry({ author: 'A', text: 'x' }, null).catch((e: unknown) => e)) as AppError;
+    const error = (await guestbook
+      .addEntry({ author: 'A', text: 'x' }, null)
+      .catch((e: unknown) => e)) as AppError;
     expect(errorBody(error.code, error.message, error.details?.fields)).toEqual(
       errorBody(raised.code, raised.message, fields),
     );
@@ -119,26 +143,33 @@ describe('store client', () => {
 
   it('retries ListEntries on UNAVAILABLE but never AddEntry', async () => {
     let listFailures = 1;
-    fake.script.failList = () => (listFailures-- > 0 ? { code: status.UNAVAILABLE, details: 'blip' } : undefined);
+    fake.script.failList = () =>
+      listFailures-- > 0 ? { code: status.UNAVAILABLE, details: 'blip' } : undefined;
     await expect(guestbook.listEntries({ limit: 5 })).resolves.toMatchObject({ nextCursor: 'abc' });
     expect(fake.seen.listAttempts).toBe(2);
 
     fake.script.failAdd = () => ({ code: status.UNAVAILABLE, details: 'blip' });
-    await expect(guestbook.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(guestbook.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
     expect(fake.seen.addAttempts).toBe(1);
   });
 
   it('gives up at the deadline with STORE_UNAVAILABLE when the store does not answer', async () => {
     fake.script.hang = true;
     const started = Date.now();
-    await expect(guestbook.listEntries({ limit: 5 })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(guestbook.listEntries({ limit: 5 })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('reports STORE_UNAVAILABLE when nothing listens at the target', async () => {
     const nowhere = createStoreClient({ target: `127.0.0.1:${await freePort()}` });
-    await expect(new GrpcGuestbook(nowhere).getStats()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(new GrpcGuestbook(nowhere).getStats()).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
     nowhere.close();
   });
 
@@ -148,7 +179,9 @@ describe('store client', () => {
     fake.health.setStatus(storeServiceName, 'NOT_SERVING');
     await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(/store is NOT_SERVING/);
     fake.stop();
-    await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(/store health check failed/);
+    await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(
+      /store health check failed/,
+    );
   });
 
   it('streams new entries until the caller aborts', async () => {

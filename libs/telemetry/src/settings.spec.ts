@@ -3,9 +3,9 @@ import { flushTelemetry, telemetrySettings } from './settings';
 describe('telemetrySettings', () => {
   it('exports only when an OTLP endpoint is configured', () => {
     expect(telemetrySettings({}).endpoint).toBeUndefined();
-    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).endpoint).toBe(
-      'http://collector:4318',
-    );
+    expect(
+      telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).endpoint,
+    ).toBe('http://collector:4318');
   });
 
   it('takes the service name from OTEL_SERVICE_NAME and the version from APP_VERSION', () => {

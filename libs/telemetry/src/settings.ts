@@ -9,8 +9,11 @@ export interface TelemetrySettings {
 }
 
 /** Reads the standard OTEL_* variables (plus APP_VERSION) the way the SDK documents them. */
-export function telemetrySettings(env: Record<string, string | undefined> = process.env): TelemetrySettings {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+export function telemetrySettings(
+  env: Record<string, string | undefined> = process.env,
+): TelemetrySettings {
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
   return {
     enabled: env.OTEL_SDK_DISABLED !== 'true',
     serviceName: env.OTEL_SERVICE_NAME || 'fig',

@@ -1,4 +1,8 @@
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -18,7 +22,8 @@ function exportingProcessors(settings: TelemetrySettings): SpanProcessor[] {
   if (!settings.endpoint) return [];
   // Loaded only when exporting: the exporter and its transformer weigh ~15 MiB.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBase;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout).

@@ -34,13 +34,28 @@ function assertInstalled() {
 }
 
 /** Spawns a private redis-server on a free loopback port, in a temporary folder. */
-export async function startRedis({ aof = false, password }: RedisOptions = {}): Promise<RedisServer> {
+export async function startRedis({
+  aof = false,
+  password,
+}: RedisOptions = {}): Promise<RedisServer> {
   assertInstalled();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'fig-redis-'));
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'always', '--daemonize', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    aof ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
     ...(password ? ['--requirepass', password] : []),
   ];
   let child: ChildProcess | undefined;

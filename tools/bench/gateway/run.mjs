@@ -46,24 +46,39 @@ const freePort = () =>
 /** Installs what is missing, once; a failure leaves that proxy out of the run rather than failing it. */
 function ensureTools() {
   const wanted = { wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy' };
-  const missing = Object.entries(wanted).filter(([cmd]) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`));
+  const missing = Object.entries(wanted).filter(
+    ([cmd]) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`),
+  );
   if (!missing.length) return;
   const packages = missing.map(([, pkg]) => pkg);
   const sudo = process.getuid?.() === 0 ? [] : has('sudo') ? ['sudo', '-n'] : null;
   if (!sudo) return console.warn(`not root and no sudo: cannot install ${packages.join(', ')}`);
   console.log(`installing ${packages.join(', ')} with apt-get…`);
-  const [cmd, ...args] = [...sudo, 'apt-get', 'install', '-y', '--no-install-recommends', ...packages];
-  const run = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const [cmd, ...args] = [
+    ...sudo,
+    'apt-get',
+    'install',
+    '-y',
+    '--no-install-recommends',
+    ...packages,
+  ];
+  const run = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (run.status !== 0) console.warn('apt-get failed; measuring what is available');
 }
 
-const binary = (name) => (has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined);
+const binary = (name) =>
+  has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined;
 
 const children = [];
 const cleanups = [];
 function start(cmd, args, env = {}) {
   // undefined unsets a variable of ours (REDIS_URL: the gateway then counts rate limits locally).
-  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined));
+  const merged = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined),
+  );
   const child = spawn(cmd, args, { env: merged, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
@@ -74,7 +89,8 @@ function start(cmd, args, env = {}) {
 
 async function waitUntilServing(url, child) {
   for (let i = 0; i < 400; i++) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnargs.join(' ')} exited:\n${child.output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`${child.spawnargs.join(' ')} exited:\n${child.output()}`);
     try {
       const res = await fetch(url);
       await res.arrayBuffer();
@@ -90,21 +106,37 @@ async function waitUntilServing(url, child) {
 const toMs = (value, unit) => Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
 
 function wrk(url, seconds) {
-  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], {
+    encoding: 'utf8',
+  });
   const out = run.stdout;
   const latency = (p) => {
     const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
     return m ? toMs(m[1], m[2]) : NaN;
   };
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: latency(50), p99: latency(99), errors };
+  const errors =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+    Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: latency(50),
+    p99: latency(99),
+    errors,
+  };
 }
 
 function autocannon(url, seconds) {
   const bin = path.join(root, 'node_modules/.bin/autocannon');
-  const run = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-j', url], { encoding: 'utf8' });
+  const run = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-j', url], {
+    encoding: 'utf8',
+  });
   const result = JSON.parse(run.stdout);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
 }
 
 const drive = has('wrk') ? wrk : autocannon;
@@ -112,7 +144,9 @@ const drive = has('wrk') ? wrk : autocannon;
 async function main() {
   ensureTools();
   if (!existsSync(path.join(root, 'dist/apps/gateway/main.js'))) {
-    spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], { stdio: 'inherit' });
+    spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], {
+      stdio: 'inherit',
+    });
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'fig-bench-gateway-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,7 +155,9 @@ async function main() {
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
   const targets = [];
 
-  const upstream = start(process.execPath, [path.join(here, 'upstream.mjs')], { PORT: String(ports.upstream) });
+  const upstream = start(process.execPath, [path.join(here, 'upstream.mjs')], {
+    PORT: String(ports.upstream),
+  });
   await waitUntilServing(upstreamUrl, upstream);
   targets.push({ name: 'direct', url: `${upstreamUrl}/` });
 
@@ -129,31 +165,45 @@ async function main() {
   // Twice: as `node main.js` runs it, and with a larger young generation, which
   // cuts the garbage collector's share per request (a node flag, so it belongs
   // in the deployment's NODE_OPTIONS rather than in the code).
-  for (const [name, flags] of [['gateway', []], ['gateway --max-semi-space-size=32', ['--max-semi-space-size=32']]]) {
+  for (const [name, flags] of [
+    ['gateway', []],
+    ['gateway --max-semi-space-size=32', ['--max-semi-space-size=32']],
+  ]) {
     const [port, opsPort] = [await freePort(), await freePort()];
-    const child = start(process.execPath, [...flags, path.join(root, 'dist/apps/gateway/main.js')], {
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
-      LOG_LEVEL: 'warn',
-      ACCESS_LOG: 'false',
-      REDIS_URL: undefined,
-    });
+    const child = start(
+      process.execPath,
+      [...flags, path.join(root, 'dist/apps/gateway/main.js')],
+      {
+        PORT: String(port),
+        OPS_PORT: String(opsPort),
+        GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
+        LOG_LEVEL: 'warn',
+        ACCESS_LOG: 'false',
+        REDIS_URL: undefined,
+      },
+    );
     await waitUntilServing(`http://127.0.0.1:${opsPort}/readyz`, child);
     targets.push({ name, url: `http://127.0.0.1:${port}/` });
   }
 
   const nginx = binary('nginx');
   if (nginx) {
-    for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, sub));
-    writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig({ dir, port: ports.nginx, upstreamPort: ports.upstream }));
+    for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+      mkdirSync(path.join(dir, sub));
+    writeFileSync(
+      path.join(dir, 'nginx.conf'),
+      nginxConfig({ dir, port: ports.nginx, upstreamPort: ports.upstream }),
+    );
     const child = start(nginx, ['-c', path.join(dir, 'nginx.conf'), '-p', dir]);
     await waitUntilServing(`http://127.0.0.1:${ports.nginx}/`, child);
     targets.push({ name: 'nginx', url: `http://127.0.0.1:${ports.nginx}/` });
   }
   const haproxy = binary('haproxy');
   if (haproxy) {
-    writeFileSync(path.join(dir, 'haproxy.cfg'), haproxyConfig({ port: ports.haproxy, upstreamPort: ports.upstream }));
+    writeFileSync(
+      path.join(dir, 'haproxy.cfg'),
+      haproxyConfig({ port: ports.haproxy, upstreamPort: ports.upstream }),
+    );
     const child = start(haproxy, ['-db', '-f', path.join(dir, 'haproxy.cfg')]);
     await waitUntilServing(`http://127.0.0.1:${ports.haproxy}/`, child);
     targets.push({ name: 'haproxy', url: `http://127.0.0.1:${ports.haproxy}/` });
@@ -165,7 +215,9 @@ async function main() {
   await waitUntilServing(`http://127.0.0.1:${ports.express}/`, express);
   targets.push({ name: 'http-proxy-middleware', url: `http://127.0.0.1:${ports.express}/` });
 
-  console.log(`load: ${drive === wrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`);
+  console.log(
+    `load: ${drive === wrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`,
+  );
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (const target of targets) drive(target.url, 3);
   for (let round = 0; round < rounds; round++) {
@@ -174,12 +226,16 @@ async function main() {
   const results = {};
   for (const target of targets) {
     const sorted = [...runs[target.name]].sort((a, b) => a.rps - b.rps);
-    const r = (results[target.name] = { ...sorted[Math.floor(sorted.length / 2)], rounds: runs[target.name].map((x) => Math.round(x.rps)) });
+    const r = (results[target.name] = {
+      ...sorted[Math.floor(sorted.length / 2)],
+      rounds: runs[target.name].map((x) => Math.round(x.rps)),
+    });
     console.log(
       `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}`,
     );
   }
-  const ratio = (a, b) => (results[a] && results[b] ? Number((results[a].rps / results[b].rps).toFixed(2)) : null);
+  const ratio = (a, b) =>
+    results[a] && results[b] ? Number((results[a].rps / results[b].rps).toFixed(2)) : null;
   const ratios = {
     'gateway/nginx': ratio('gateway', 'nginx'),
     'gateway/haproxy': ratio('gateway', 'haproxy'),
@@ -187,7 +243,8 @@ async function main() {
     'gateway/direct': ratio('gateway', 'direct'),
     'gateway --max-semi-space-size=32/nginx': ratio('gateway --max-semi-space-size=32', 'nginx'),
   };
-  for (const [name, value] of Object.entries(ratios)) console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
+  for (const [name, value] of Object.entries(ratios))
+    console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
 
   const report = {
     date: new Date().toISOString(),

@@ -6,7 +6,10 @@ export interface Answer {
 
 /** `entries[].createdAt` → ['entries', '[]', 'createdAt']; `*` stands for any key. */
 function tokens(path: string): string[] {
-  return path.split('.').flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), '[]'] : [part])).filter(Boolean);
+  return path
+    .split('.')
+    .flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), '[]'] : [part]))
+    .filter(Boolean);
 }
 
 function remove(node: unknown, path: string[], i: number) {
@@ -32,7 +35,12 @@ function short(value: unknown): string {
 
 function diff(a: unknown, b: unknown, path: string, out: string[]) {
   if (out.length >= 10 || a === b) return;
-  const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
+  const bothObjects =
+    a &&
+    b &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) {
     out.push(`${path || '$'}: ${short(a)} != ${short(b)}`);
     return;
@@ -62,9 +70,14 @@ function parseJson(body: Buffer): unknown {
  * bodies without the volatile fields (or the raw bytes when not JSON).
  * Returns the differing paths; empty means a match.
  */
-export function compareAnswers(primary: Answer, candidate: Answer, ignore: readonly string[]): string[] {
+export function compareAnswers(
+  primary: Answer,
+  candidate: Answer,
+  ignore: readonly string[],
+): string[] {
   const diffs: string[] = [];
-  if (primary.status !== candidate.status) diffs.push(`status: ${primary.status} != ${candidate.status}`);
+  if (primary.status !== candidate.status)
+    diffs.push(`status: ${primary.status} != ${candidate.status}`);
   if (!primary.body || !candidate.body) return diffs;
   const a = parseJson(primary.body);
   const b = parseJson(candidate.body);

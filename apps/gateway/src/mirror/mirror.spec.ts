@@ -1,12 +1,20 @@
 import { waitFor } from '@fig/testing';
-import { get, metricValue, serve, startGateway, type TestGateway, type TestServer } from '../test-support';
+import {
+  get,
+  metricValue,
+  serve,
+  startGateway,
+  type TestGateway,
+  type TestServer,
+} from '../test-support';
 
 describe('mirroring (the parallel run)', () => {
   let primary: TestServer;
   let candidate: TestServer;
   let gw: TestGateway;
   let candidateCalls = 0;
-  const shadow = (route: string, result: string) => metricValue(gw.registry, 'gateway_shadow_total', { route, result });
+  const shadow = (route: string, result: string) =>
+    metricValue(gw.registry, 'gateway_shadow_total', { route, result });
 
   beforeAll(async () => {
     primary = await serve((req, res) => {
@@ -16,9 +24,18 @@ describe('mirroring (the parallel run)', () => {
     candidate = await serve((req, res) => {
       candidateCalls++;
       res.setHeader('content-type', 'application/json');
-      const answer = () => res.end(JSON.stringify({ items: [1, 2], at: 'candidate-time', path: req.url, shadow: req.headers['x-fig-shadow'] === '1' ? undefined : 'missing' }));
+      const answer = () =>
+        res.end(
+          JSON.stringify({
+            items: [1, 2],
+            at: 'candidate-time',
+            path: req.url,
+            shadow: req.headers['x-fig-shadow'] === '1' ? undefined : 'missing',
+          }),
+        );
       if (req.url?.startsWith('/slow')) setTimeout(answer, 2_000).unref();
-      else if (req.url?.startsWith('/differs')) res.end(JSON.stringify({ items: [1, 3], at: 'x', path: req.url }));
+      else if (req.url?.startsWith('/differs'))
+        res.end(JSON.stringify({ items: [1, 3], at: 'x', path: req.url }));
       else if (req.url?.startsWith('/broken')) req.socket.destroy();
       else answer();
     });
@@ -64,7 +81,10 @@ routes:
     expect(res.json()).toMatchObject({ at: 'primary-time' });
     // Behaviour, not speed: the answer came long before the candidate could have.
     expect(elapsed).toBeLessThan(1_000);
-    await waitFor(async () => (await shadow('slow', 'match')) === 1, { timeoutMs: 5_000, what: 'the slow comparison' });
+    await waitFor(async () => (await shadow('slow', 'match')) === 1, {
+      timeoutMs: 5_000,
+      what: 'the slow comparison',
+    });
   });
 
   it('counts a match when only ignored fields differ', async () => {
@@ -81,7 +101,9 @@ routes:
 
   it('counts a failing candidate as an error and still answers from the primary', async () => {
     expect((await get(`${gw.url}/broken`)).status).toBe(200);
-    await waitFor(async () => (await shadow('broken', 'error')) === 1, { what: 'a candidate error' });
+    await waitFor(async () => (await shadow('broken', 'error')) === 1, {
+      what: 'a candidate error',
+    });
   });
 
   it('mirrors only the sampled share', async () => {

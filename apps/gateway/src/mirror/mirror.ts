@@ -35,7 +35,12 @@ export function upstreamCandidate(upstream: Upstream): Candidate {
   return async (ex, timeoutMs) => {
     const endpoint = upstream.pick();
     if (!endpoint) throw new Error(`no endpoint of ${upstream.name} is available`);
-    const headers = upstreamRequestHeaders(ex.req, ex.id, ex.ctx.tls ? 'https' : 'http', ex.ctx.stripTrace);
+    const headers = upstreamRequestHeaders(
+      ex.req,
+      ex.id,
+      ex.ctx.tls ? 'https' : 'http',
+      ex.ctx.stripTrace,
+    );
     headers.push('x-fig-shadow', '1');
     const res = await endpoint.pool.request({
       path: ex.req.url!,
@@ -65,7 +70,8 @@ export class Mirror {
 
   begin(ex: Exchange, spec: MirrorSpec, candidate: Candidate): ResponseTap | undefined {
     const method = ex.req.method;
-    if ((method !== 'GET' && method !== 'HEAD') || Math.random() * 100 >= spec.percent) return undefined;
+    if ((method !== 'GET' && method !== 'HEAD') || Math.random() * 100 >= spec.percent)
+      return undefined;
     const candidateAnswer = candidate(ex, spec.timeoutMs).then(
       (answer) => answer,
       (err: unknown) => err as Error,
@@ -86,21 +92,35 @@ export class Mirror {
         if (size <= maxBodyBytes) chunks.push(chunk);
       },
       // A HEAD answer has no body to compare, only its status.
-      end: () => finish({ status, body: method === 'GET' && size <= maxBodyBytes ? Buffer.concat(chunks) : undefined }),
+      end: () =>
+        finish({
+          status,
+          body: method === 'GET' && size <= maxBodyBytes ? Buffer.concat(chunks) : undefined,
+        }),
       error: () => finish(undefined),
     };
   }
 
-  private judge(ex: Exchange, spec: MirrorSpec, primary: Answer | undefined, candidate: Answer | Error) {
+  private judge(
+    ex: Exchange,
+    spec: MirrorSpec,
+    primary: Answer | undefined,
+    candidate: Answer | Error,
+  ) {
     const route = ex.route;
     if (!primary) return this.metrics.shadow.labels(route, 'skipped').inc();
     if (candidate instanceof Error) {
       this.metrics.shadow.labels(route, 'error').inc();
-      return this.sample(route, { req_id: ex.id, err: candidate.message }, 'shadow candidate failed');
+      return this.sample(
+        route,
+        { req_id: ex.id, err: candidate.message },
+        'shadow candidate failed',
+      );
     }
     const diffs = compareAnswers(primary, candidate, spec.ignore);
     this.metrics.shadow.labels(route, diffs.length ? 'mismatch' : 'match').inc();
-    if (diffs.length) this.sample(route, { req_id: ex.id, url: ex.req.url, diffs }, 'shadow mismatch');
+    if (diffs.length)
+      this.sample(route, { req_id: ex.id, url: ex.req.url, diffs }, 'shadow mismatch');
   }
 
   /** At most one line per route per second: a broken candidate must not flood the logs. */

@@ -31,16 +31,30 @@ export class Authenticator {
   private readonly jwtKey?: Uint8Array | JWTVerifyGetKey;
 
   constructor(private readonly spec: RouteFile['auth']) {
-    this.keys = new Map(spec.apiKeys.map((k) => [k.sha256, { id: `key:${k.id}`, scopes: new Set(k.scopes) }]));
+    this.keys = new Map(
+      spec.apiKeys.map((k) => [k.sha256, { id: `key:${k.id}`, scopes: new Set(k.scopes) }]),
+    );
     if (spec.jwt?.secret) this.jwtKey = new TextEncoder().encode(spec.jwt.secret);
     else if (spec.jwt?.jwksUrl) this.jwtKey = createRemoteJWKSet(new URL(spec.jwt.jwksUrl));
   }
 
-  async check(req: IncomingMessage, accept: readonly Accept[], scopes: readonly string[]): Promise<AuthOutcome> {
-    const principal = (accept.includes('apiKey') && this.fromApiKey(req)) || (accept.includes('jwt') && (await this.fromJwt(req)));
-    if (!principal) return { ok: false, code: 'UNAUTHENTICATED', message: `Send ${accept.map((a) => (a === 'jwt' ? 'a bearer token' : 'an API key')).join(' or ')}` };
+  async check(
+    req: IncomingMessage,
+    accept: readonly Accept[],
+    scopes: readonly string[],
+  ): Promise<AuthOutcome> {
+    const principal =
+      (accept.includes('apiKey') && this.fromApiKey(req)) ||
+      (accept.includes('jwt') && (await this.fromJwt(req)));
+    if (!principal)
+      return {
+        ok: false,
+        code: 'UNAUTHENTICATED',
+        message: `Send ${accept.map((a) => (a === 'jwt' ? 'a bearer token' : 'an API key')).join(' or ')}`,
+      };
     const missing = scopes.filter((s) => !principal.scopes.has(s));
-    if (missing.length) return { ok: false, code: 'FORBIDDEN', message: `Missing scope ${missing.join(', ')}` };
+    if (missing.length)
+      return { ok: false, code: 'FORBIDDEN', message: `Missing scope ${missing.join(', ')}` };
     return { ok: true, principal };
   }
 

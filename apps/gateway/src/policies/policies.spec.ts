@@ -2,12 +2,26 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { connectRedis, type RedisClient } from '@fig/guestbook';
 import { startRedis, type RedisServer } from '@fig/testing';
-import { get, metricValue, namedUpstream, send, silentLogger, startGateway, type TestGateway, type TestServer } from '../test-support';
+import {
+  get,
+  metricValue,
+  namedUpstream,
+  send,
+  silentLogger,
+  startGateway,
+  type TestGateway,
+  type TestServer,
+} from '../test-support';
 
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const token = (claims: Record<string, unknown>, key = secret) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('fig').setSubject('user-1').setExpirationTime('5m').sign(new TextEncoder().encode(key));
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('fig')
+    .setSubject('user-1')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(key));
 
 describe('access control', () => {
   let up: TestServer;
@@ -15,7 +29,8 @@ describe('access control', () => {
 
   beforeAll(async () => {
     up = await namedUpstream('up');
-    gw = await startGateway(`
+    gw = await startGateway(
+      `
 version: 1
 auth:
   apiKeys:
@@ -32,7 +47,9 @@ routes:
   - name: open
     match: { prefix: / }
     proxy: { upstream: up }
-`, { env: { JWT_SECRET: secret } });
+`,
+      { env: { JWT_SECRET: secret } },
+    );
   });
 
   afterAll(async () => {
@@ -40,7 +57,8 @@ routes:
     await up.close();
   });
 
-  const post = (headers: Record<string, string>) => send(`${gw.url}/api/entries`, 'POST', '{}', headers);
+  const post = (headers: Record<string, string>) =>
+    send(`${gw.url}/api/entries`, 'POST', '{}', headers);
 
   it('answers 401 with a coded body and a challenge when no credential is sent', async () => {
     const res = await post({});
@@ -51,21 +69,40 @@ routes:
 
   it('answers 401 for an unknown API key or a token signed with another key', async () => {
     expect((await post({ 'x-api-key': 'guess' })).status).toBe(401);
-    expect((await post({ authorization: `Bearer ${await token({ scope: 'entries:write' }, 'x'.repeat(40))}` })).status).toBe(401);
+    expect(
+      (
+        await post({
+          authorization: `Bearer ${await token({ scope: 'entries:write' }, 'x'.repeat(40))}`,
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('answers 403 with a coded body when the credential lacks the scope', async () => {
     const byKey = await post({ 'x-api-key': 'reader-key' });
     expect(byKey.status).toBe(403);
     expect(JSON.parse(byKey.text)).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect((await post({ authorization: `Bearer ${await token({ scope: 'other' })}` })).status).toBe(403);
+    expect(
+      (await post({ authorization: `Bearer ${await token({ scope: 'other' })}` })).status,
+    ).toBe(403);
   });
 
   it('lets a key or a token with the scope through, and leaves open routes open', async () => {
     expect((await post({ 'x-api-key': 'writer-key' })).status).toBe(200);
-    expect((await post({ authorization: `Bearer ${await token({ scope: 'entries:read entries:write' })}` })).status).toBe(200);
+    expect(
+      (
+        await post({
+          authorization: `Bearer ${await token({ scope: 'entries:read entries:write' })}`,
+        })
+      ).status,
+    ).toBe(200);
     expect((await get(`${gw.url}/api/entries`)).status).toBe(200);
-    expect(await metricValue(gw.registry, 'gateway_auth_failures_total', { route: 'write', code: 'FORBIDDEN' })).toBe(2);
+    expect(
+      await metricValue(gw.registry, 'gateway_auth_failures_total', {
+        route: 'write',
+        code: 'FORBIDDEN',
+      }),
+    ).toBe(2);
   });
 });
 
@@ -94,7 +131,10 @@ routes:
 
   // An hour-long window, so that a test never straddles a window boundary.
   it('shares one budget across replicas through Redis and answers 429 with Retry-After', async () => {
-    const [one, two] = await Promise.all([startGateway(routes(up.url), { redis: client }), startGateway(routes(up.url), { redis: client })]);
+    const [one, two] = await Promise.all([
+      startGateway(routes(up.url), { redis: client }),
+      startGateway(routes(up.url), { redis: client }),
+    ]);
     try {
       const statuses = [];
       for (let i = 0; i < 6; i++) statuses.push((await get(i % 2 ? one.url : two.url)).status);

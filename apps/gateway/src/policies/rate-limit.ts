@@ -44,7 +44,11 @@ export class RateLimiter {
   private async count(key: string, windowMs: number, now: number): Promise<number> {
     if (this.redis?.isReady) {
       try {
-        const [count] = (await this.redis.multi().incr(key).pExpire(key, windowMs * 2).exec()) as unknown as [number];
+        const [count] = (await this.redis
+          .multi()
+          .incr(key)
+          .pExpire(key, windowMs * 2)
+          .exec()) as unknown as [number];
         if (this.redisDown) this.logger.info('rate limits shared through Redis again');
         this.redisDown = false;
         return count;
@@ -59,7 +63,8 @@ export class RateLimiter {
 
   private markDown(err: unknown) {
     this.onFallback();
-    if (!this.redisDown) this.logger.warn({ err }, 'rate limits counted locally: Redis unreachable');
+    if (!this.redisDown)
+      this.logger.warn({ err }, 'rate limits counted locally: Redis unreachable');
     this.redisDown = true;
   }
 

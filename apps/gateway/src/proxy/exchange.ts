@@ -56,7 +56,11 @@ export class Exchange {
   }
 
   /** Answers with a coded error body, as every Fig service does. */
-  fail(code: ErrorCode, message: string = errorCatalogue[code].message, headers?: Record<string, string>) {
+  fail(
+    code: ErrorCode,
+    message: string = errorCatalogue[code].message,
+    headers?: Record<string, string>,
+  ) {
     const { res } = this;
     if (res.headersSent) {
       res.destroy();
@@ -97,6 +101,11 @@ export class Exchange {
   }
 }
 
-export function sendUnrouted(req: IncomingMessage, res: ServerResponse, id: string, ctx: GatewayContext) {
+export function sendUnrouted(
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  ctx: GatewayContext,
+) {
   new Exchange(req, res, id, 'unmatched', ctx).fail('NOT_FOUND');
 }

@@ -49,7 +49,8 @@ function onPreciseTimeout(call: ProxyCall) {
 
 function errorKind(err: Error): { kind: string; code: ErrorCode } {
   const code = (err as { code?: string }).code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout', code: 'UPSTREAM_TIMEOUT' };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return { kind: 'timeout', code: 'UPSTREAM_TIMEOUT' };
   if (err instanceof RetryableStatus) return { kind: 'status', code: 'BAD_GATEWAY' };
   return { kind: 'connect', code: 'BAD_GATEWAY' };
 }
@@ -141,7 +142,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.controller?.abort(new HeadersTimeout(`no answer within ${this.policy.timeoutMs} ms`));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders) {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+  ) {
     clearTimeout(this.timer);
     if (status >= 502 && status <= 504 && this.canRetry()) {
       this.retryGranted = true;
@@ -150,10 +155,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     }
     this.settle(status < 500);
     const { ex, upstream } = this;
-    const out = toClientHeaders(headers, ex.ctx.defaultHeaders, ex.id, ex.ctx.servedBy ? upstream.servedBy : undefined);
+    const out = toClientHeaders(
+      headers,
+      ex.ctx.defaultHeaders,
+      ex.id,
+      ex.ctx.servedBy ? upstream.servedBy : undefined,
+    );
     // A cookie the gateway set (a new sticky id) must survive the upstream's own.
     const ours = ex.res.getHeader('set-cookie');
-    if (ours !== undefined) out['set-cookie'] = [...[ours].flat().map(String), ...(out['set-cookie'] ?? [])];
+    if (ours !== undefined)
+      out['set-cookie'] = [...[ours].flat().map(String), ...(out['set-cookie'] ?? [])];
     ex.res.writeHead(status, out);
     this.tap?.start(status, headers);
   }
@@ -184,7 +195,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, kind);
       // A timeout is not retried: the next endpoint would get the same slow work,
       // and the client would wait a multiple of the route's timeout.
-      const retry = this.retryGranted || (kind === 'connect' && !ex.res.headersSent && this.canRetry());
+      const retry =
+        this.retryGranted || (kind === 'connect' && !ex.res.headersSent && this.canRetry());
       this.retryGranted = false;
       if (retry) {
         ex.ctx.metrics.retries.labels(ex.route, upstream.name).inc();
@@ -198,7 +210,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       ex.res.destroy(err);
       return;
     }
-    ex.ctx.logger.warn({ err, req_id: ex.id, route: ex.route, upstream: upstream.name }, 'upstream request failed');
+    ex.ctx.logger.warn(
+      { err, req_id: ex.id, route: ex.route, upstream: upstream.name },
+      'upstream request failed',
+    );
     ex.fail(code);
   }
 

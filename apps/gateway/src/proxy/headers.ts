@@ -7,13 +7,32 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
  * headers are rewritten rather than trusted.
  */
 const notForwarded = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
   'x-request-id',
 ]);
 
 const notReturned = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 /** Names listed in a Connection header are hop-by-hop for this message too. */
@@ -21,7 +40,11 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
   // The common values name no header: skip the parsing (this runs on every request).
   if (!value || value.length <= 10) return undefined;
   if (/^\s*(keep-alive|close)\s*$/i.test(value)) return undefined;
-  const tokens = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== 'keep-alive' && t !== 'close');
+  const tokens = value
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== 'keep-alive' && t !== 'close');
   return tokens.length ? new Set(tokens) : undefined;
 }
 
@@ -29,7 +52,12 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
  * The headers sent upstream, as undici's flat [name, value, …] list. `strip`
  * names trace headers the tracing SDK re-injects for the gateway's own span.
  */
-export function upstreamRequestHeaders(req: IncomingMessage, requestId: string, proto: string, strip: ReadonlySet<string>): string[] {
+export function upstreamRequestHeaders(
+  req: IncomingMessage,
+  requestId: string,
+  proto: string,
+  strip: ReadonlySet<string>,
+): string[] {
   const raw = req.rawHeaders;
   const listed = connectionTokens(req.headers.connection);
   const out: string[] = [];
@@ -40,7 +68,14 @@ export function upstreamRequestHeaders(req: IncomingMessage, requestId: string, 
   }
   const address = req.socket.remoteAddress ?? '';
   const prior = req.headers['x-forwarded-for'];
-  out.push('x-forwarded-for', prior ? `${prior}, ${address}` : address, 'x-forwarded-proto', proto, 'x-request-id', requestId);
+  out.push(
+    'x-forwarded-for',
+    prior ? `${prior}, ${address}` : address,
+    'x-forwarded-proto',
+    proto,
+    'x-request-id',
+    requestId,
+  );
   if (req.headers.host) out.push('x-forwarded-host', req.headers.host);
   return out;
 }

@@ -4,7 +4,16 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { waitFor } from '@fig/testing';
-import { client, get, metricValue, namedUpstream, serve, startGateway, type TestGateway, type TestServer } from '../test-support';
+import {
+  client,
+  get,
+  metricValue,
+  namedUpstream,
+  serve,
+  startGateway,
+  type TestGateway,
+  type TestServer,
+} from '../test-support';
 
 describe('proxying', () => {
   let a: TestServer;
@@ -13,7 +22,8 @@ describe('proxying', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([namedUpstream('a'), namedUpstream('b')]);
-    gw = await startGateway(`
+    gw = await startGateway(
+      `
 version: 1
 upstreams:
   pair:
@@ -28,7 +38,9 @@ routes:
   - name: single
     match: { methods: [GET], prefix: /single }
     proxy: { upstream: single }
-`, { env: { PAIR: `${a.url},${b.url}` } });
+`,
+      { env: { PAIR: `${a.url},${b.url}` } },
+    );
   });
 
   afterAll(async () => {
@@ -91,7 +103,11 @@ routes:
     const res = await get(`${gw.url}/nowhere`);
     expect(res.status).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such route' } });
-    const post = await request(`${gw.url}/single`, { dispatcher: client, method: 'POST', body: '{}' });
+    const post = await request(`${gw.url}/single`, {
+      dispatcher: client,
+      method: 'POST',
+      body: '{}',
+    });
     expect(post.statusCode).toBe(404);
     await post.body.dump();
   });
@@ -104,10 +120,22 @@ routes:
   });
 
   it('counts requests per route, upstream and version', async () => {
-    const before = await metricValue(gw.registry, 'gateway_requests_total', { route: 'pair', version: 'v7', status_code: '200' });
+    const before = await metricValue(gw.registry, 'gateway_requests_total', {
+      route: 'pair',
+      version: 'v7',
+      status_code: '200',
+    });
     await get(`${gw.url}/pair`);
     // Counted when the response closes on the server, a moment after the client has it.
-    await waitFor(async () => (await metricValue(gw.registry, 'gateway_requests_total', { route: 'pair', version: 'v7', status_code: '200' })) === before + 1);
+    await waitFor(
+      async () =>
+        (await metricValue(gw.registry, 'gateway_requests_total', {
+          route: 'pair',
+          version: 'v7',
+          status_code: '200',
+        })) ===
+        before + 1,
+    );
   });
 });
 

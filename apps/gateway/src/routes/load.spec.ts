@@ -12,7 +12,10 @@ routes:
     proxy: { upstream: monolith }
 `;
 
-function problemsOf(text: string, env: Record<string, string> = { MONOLITH_URL: 'http://m:1' }): readonly string[] {
+function problemsOf(
+  text: string,
+  env: Record<string, string> = { MONOLITH_URL: 'http://m:1' },
+): readonly string[] {
   try {
     parseRoutes(text, 'routes.yaml', env);
   } catch (err) {
@@ -36,19 +39,29 @@ describe('parseRoutes', () => {
 
   it('uses ${NAME:-fallback} and turns whole numeric and boolean references into values', () => {
     // Block style: a flow map ({ … }) cannot hold an unquoted \${…}.
-    const text = valid.replace('    endpoints:', '    healthCheck:\n      enabled: ${CHECKS:-true}\n      portOffset: ${OFFSET:-1000}\n    endpoints:');
+    const text = valid.replace(
+      '    endpoints:',
+      '    healthCheck:\n      enabled: ${CHECKS:-true}\n      portOffset: ${OFFSET:-1000}\n    endpoints:',
+    );
     const loaded = parseRoutes(text, 'routes.yaml', { MONOLITH_URL: 'http://m:1', OFFSET: '5' });
-    expect(loaded.file.upstreams.monolith!.healthCheck).toMatchObject({ enabled: true, portOffset: 5 });
+    expect(loaded.file.upstreams.monolith!.healthCheck).toMatchObject({
+      enabled: true,
+      portOffset: 5,
+    });
   });
 
   it('reports a YAML syntax error with its line', () => {
-    expect(problemsOf(valid.replace('    match: { prefix: / }', '    match: { prefix: / '))[0]).toMatch(/^line \d+: /);
+    expect(
+      problemsOf(valid.replace('    match: { prefix: / }', '    match: { prefix: / '))[0],
+    ).toMatch(/^line \d+: /);
     expect(problemsOf('version: 1\nupstreams:\n  a: [\n')[0]).toMatch(/^line [34]:/);
   });
 
   it('reports an unknown key at the line of the typo', () => {
     expect(problemsOf(valid.replace('    proxy:', '    proxi:'))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^line 8: routes\.0: Unrecognized key: "proxi"/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^line 8: routes\.0: Unrecognized key: "proxi"/),
+      ]),
     );
   });
 
@@ -59,23 +72,30 @@ describe('parseRoutes', () => {
   });
 
   it('reports an unset environment variable at its line', () => {
-    expect(problemsOf(valid, {})).toEqual(expect.arrayContaining(['line 4: environment variable MONOLITH_URL is not set']));
+    expect(problemsOf(valid, {})).toEqual(
+      expect.arrayContaining(['line 4: environment variable MONOLITH_URL is not set']),
+    );
   });
 
   it('reports every problem at once', () => {
     const text = valid.replace('version: 1', 'version: 2').replace('prefix: /', 'prefix: nope');
     const problems = problemsOf(text);
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^line 1: version/), expect.stringMatching(/^line 7: routes\.0\.match\.prefix/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^line 1: version/),
+        expect.stringMatching(/^line 7: routes\.0\.match\.prefix/),
+      ]),
     );
   });
 
   it('refuses a route with two actions, or a mirror on unsafe methods', () => {
-    expect(problemsOf(valid.replace('    proxy:', '    transcode: { rpc: GetStats }\n    proxy:'))).toEqual([
-      expect.stringMatching(/^line 6: routes\.0: give exactly one action/),
-    ]);
+    expect(
+      problemsOf(valid.replace('    proxy:', '    transcode: { rpc: GetStats }\n    proxy:')),
+    ).toEqual([expect.stringMatching(/^line 6: routes\.0: give exactly one action/)]);
     const mirrored = valid.replace('    proxy:', '    mirror: { upstream: monolith }\n    proxy:');
-    expect(problemsOf(mirrored)).toEqual([expect.stringMatching(/mirror needs methods GET\/HEAD only/)]);
+    expect(problemsOf(mirrored)).toEqual([
+      expect.stringMatching(/mirror needs methods GET\/HEAD only/),
+    ]);
   });
 
   describe('the stage presets', () => {
@@ -83,14 +103,23 @@ describe('parseRoutes', () => {
     const presets = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
     it('ships the three stages', () => {
-      expect(presets).toEqual(expect.arrayContaining(['stage-1-facade.yaml', 'stage-2-store.yaml', 'stage-3-frontend.yaml']));
+      expect(presets).toEqual(
+        expect.arrayContaining([
+          'stage-1-facade.yaml',
+          'stage-2-store.yaml',
+          'stage-3-frontend.yaml',
+        ]),
+      );
     });
 
-    it.each(presets)('%s is valid with the environment a deployment provides, and hard-codes no address', (file) => {
-      const text = readFileSync(path.join(dir, file), 'utf8');
-      expect(text).not.toMatch(/localhost|127\.0\.0\.1/);
-      const env = { MONOLITH_URL: 'http://monolith:8081', FRONTEND_URL: 'http://frontend:8082' };
-      expect(parseRoutes(text, file, env).file.routes.length).toBeGreaterThan(0);
-    });
+    it.each(presets)(
+      '%s is valid with the environment a deployment provides, and hard-codes no address',
+      (file) => {
+        const text = readFileSync(path.join(dir, file), 'utf8');
+        expect(text).not.toMatch(/localhost|127\.0\.0\.1/);
+        const env = { MONOLITH_URL: 'http://monolith:8081', FRONTEND_URL: 'http://frontend:8082' };
+        expect(parseRoutes(text, file, env).file.routes.length).toBeGreaterThan(0);
+      },
+    );
   });
 });

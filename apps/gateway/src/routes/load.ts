@@ -37,7 +37,12 @@ const reference = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
  * both a laptop and a cluster. An unset variable without a fallback is an error
  * at its line rather than an empty URL discovered at the first request.
  */
-function substitute(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], missing: [Path, string][]): unknown {
+function substitute(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: PropertyKey[],
+  missing: [Path, string][],
+): unknown {
   if (typeof value === 'string') {
     const replaced = value.replace(reference, (_, key: string, fallback?: string) => {
       const found = env[key];
@@ -61,7 +66,11 @@ function substitute(value: unknown, env: Record<string, string | undefined>, pat
 }
 
 /** Parses and validates route file text; throws RouteFileError naming each problem's line. */
-export function parseRoutes(text: string, file: string, env: Record<string, string | undefined>): LoadedRoutes {
+export function parseRoutes(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined>,
+): LoadedRoutes {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -75,7 +84,9 @@ export function parseRoutes(text: string, file: string, env: Record<string, stri
   }
   const missing: [Path, string][] = [];
   const raw = substitute(doc.toJS(), env, [], missing);
-  const problems = missing.map(([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`);
+  const problems = missing.map(
+    ([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`,
+  );
   const result = routeFileSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -87,5 +98,8 @@ export function parseRoutes(text: string, file: string, env: Record<string, stri
     }
   }
   if (problems.length || !result.success) throw new RouteFileError(file, problems);
-  return { file: result.data, version: createHash('sha256').update(text).digest('hex').slice(0, 12) };
+  return {
+    file: result.data,
+    version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+  };
 }

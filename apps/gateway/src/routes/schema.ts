@@ -6,7 +6,9 @@ import { z } from 'zod';
  */
 
 const ms = z.number().int().positive();
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name');
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -48,7 +50,10 @@ const upstreamSchema = z
     /** URLs; an entry holding a comma-separated list (FRONTEND_URL with replicas) gives several. */
     endpoints: z
       .preprocess(
-        (v) => (Array.isArray(v) ? v.flatMap((e) => (typeof e === 'string' ? e.split(',').map((u) => u.trim()) : [e])) : v),
+        (v) =>
+          Array.isArray(v)
+            ? v.flatMap((e) => (typeof e === 'string' ? e.split(',').map((u) => u.trim()) : [e]))
+            : v,
         z.array(httpUrl).min(1),
       )
       .optional(),
@@ -80,11 +85,15 @@ const matchSchema = z
     header: keyMatch.optional(),
     cookie: keyMatch.optional(),
   })
-  .refine((m) => Boolean(m.path) !== Boolean(m.prefix), { message: 'give exactly one of path or prefix' });
+  .refine((m) => Boolean(m.path) !== Boolean(m.prefix), {
+    message: 'give exactly one of path or prefix',
+  });
 
 const stickySchema = z
   .strictObject({ cookie: headerName.optional(), header: headerName.optional() })
-  .refine((s) => Boolean(s.cookie) !== Boolean(s.header), { message: 'give exactly one of cookie or header' });
+  .refine((s) => Boolean(s.cookie) !== Boolean(s.header), {
+    message: 'give exactly one of cookie or header',
+  });
 
 const rpcs = ['ListEntries', 'GetStats', 'AddEntry'] as const;
 
@@ -101,7 +110,9 @@ const actions = {
       targets: z.array(z.strictObject({ upstream: name, weight: z.number().int().min(0) })).min(1),
       sticky: stickySchema.optional(),
     })
-    .refine((s) => s.targets.some((t) => t.weight > 0), { message: 'at least one weight must be positive' })
+    .refine((s) => s.targets.some((t) => t.weight > 0), {
+      message: 'at least one weight must be positive',
+    })
     .optional(),
   choose: z
     .strictObject({
@@ -110,7 +121,9 @@ const actions = {
       cases: z.record(z.string(), name),
       default: name,
     })
-    .refine((c) => Boolean(c.header) !== Boolean(c.cookie), { message: 'give exactly one of header or cookie' })
+    .refine((c) => Boolean(c.header) !== Boolean(c.cookie), {
+      message: 'give exactly one of header or cookie',
+    })
     .optional(),
   transcode: transcodeSchema.optional(),
 };
@@ -175,7 +188,9 @@ const authSchema = z.strictObject({
       /** Claim holding space-separated scopes, as in OAuth 2. */
       scopeClaim: z.string().default('scope'),
     })
-    .refine((j) => Boolean(j.secret) !== Boolean(j.jwksUrl), { message: 'give exactly one of secret or jwksUrl' })
+    .refine((j) => Boolean(j.secret) !== Boolean(j.jwksUrl), {
+      message: 'give exactly one of secret or jwksUrl',
+    })
     .optional(),
 });
 
@@ -204,23 +219,35 @@ export const routeFileSchema = z
     };
     file.routes.forEach((route, i) => {
       const at = ['routes', i];
-      if (seen.has(route.name)) ctx.addIssue({ code: 'custom', path: [...at, 'name'], message: 'duplicate route name' });
+      if (seen.has(route.name))
+        ctx.addIssue({ code: 'custom', path: [...at, 'name'], message: 'duplicate route name' });
       seen.add(route.name);
       need(route.proxy?.upstream, [...at, 'proxy', 'upstream']);
-      route.split?.targets.forEach((t, j) => need(t.upstream, [...at, 'split', 'targets', j, 'upstream']));
+      route.split?.targets.forEach((t, j) =>
+        need(t.upstream, [...at, 'split', 'targets', j, 'upstream']),
+      );
       if (route.choose) {
         need(route.choose.default, [...at, 'choose', 'default']);
-        for (const [k, v] of Object.entries(route.choose.cases)) need(v, [...at, 'choose', 'cases', k]);
+        for (const [k, v] of Object.entries(route.choose.cases))
+          need(v, [...at, 'choose', 'cases', k]);
       }
       need(route.transcode?.scorer, [...at, 'transcode', 'scorer']);
       need(route.mirror?.upstream, [...at, 'mirror', 'upstream']);
       need(route.mirror?.transcode?.scorer, [...at, 'mirror', 'transcode', 'scorer']);
       const safe = route.match.methods?.every((m) => m === 'GET' || m === 'HEAD');
       if (route.mirror && !safe) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'match', 'methods'], message: 'mirror needs methods GET/HEAD only' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'match', 'methods'],
+          message: 'mirror needs methods GET/HEAD only',
+        });
       }
       if (route.auth?.accept.includes('jwt') && !file.auth.jwt) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'auth'], message: 'jwt accepted but auth.jwt is not configured' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'auth'],
+          message: 'jwt accepted but auth.jwt is not configured',
+        });
       }
     });
   });

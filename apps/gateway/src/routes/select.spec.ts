@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { get, load, namedUpstream, startGateway, type TestGateway, type TestServer } from '../test-support';
+import {
+  get,
+  load,
+  namedUpstream,
+  startGateway,
+  type TestGateway,
+  type TestServer,
+} from '../test-support';
 
 describe('choosing an upstream', () => {
   let v1: TestServer;
@@ -46,7 +53,8 @@ routes:
     await Promise.all([v1.close(), v2.close()]);
   });
 
-  const servedBy = async (path: string, headers: Record<string, string> = {}) => (await get(`${gw.url}${path}`, headers)).json().name;
+  const servedBy = async (path: string, headers: Record<string, string> = {}) =>
+    (await get(`${gw.url}${path}`, headers)).json().name;
 
   it('splits by weight within ±5% over 2,000 requests', async () => {
     let toV2 = 0;
@@ -64,7 +72,8 @@ routes:
     const sides = new Set<string>();
     for (const user of users) {
       const seen = new Set<unknown>();
-      for (let i = 0; i < 5; i++) seen.add(await servedBy('/sticky-cookie', { cookie: `other=1; fig-user=${user}` }));
+      for (let i = 0; i < 5; i++)
+        seen.add(await servedBy('/sticky-cookie', { cookie: `other=1; fig-user=${user}` }));
       expect(seen.size).toBe(1);
       sides.add(String([...seen][0]));
     }

@@ -17,7 +17,10 @@ export function bucketOf(key: string, buckets: number): number {
   return (hash >>> 0) % buckets;
 }
 
-function splitSelector(spec: NonNullable<RouteSpec['split']>, upstreams: Map<string, Upstream>): Selector {
+function splitSelector(
+  spec: NonNullable<RouteSpec['split']>,
+  upstreams: Map<string, Upstream>,
+): Selector {
   const targets = spec.targets.filter((t) => t.weight > 0);
   const total = targets.reduce((sum, t) => sum + t.weight, 0);
   const bounds: number[] = [];
@@ -41,14 +44,22 @@ function splitSelector(spec: NonNullable<RouteSpec['split']>, upstreams: Map<str
     if (!key) {
       // A first visit gets an id, so every later request lands on the same side.
       key = randomUUID();
-      res.appendHeader('set-cookie', `${cookie}=${key}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax`);
+      res.appendHeader(
+        'set-cookie',
+        `${cookie}=${key}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax`,
+      );
     }
     return scale(key);
   };
 }
 
-function chooseSelector(spec: NonNullable<RouteSpec['choose']>, upstreams: Map<string, Upstream>): Selector {
-  const cases = new Map(Object.entries(spec.cases).map(([value, name]) => [value, upstreams.get(name)!]));
+function chooseSelector(
+  spec: NonNullable<RouteSpec['choose']>,
+  upstreams: Map<string, Upstream>,
+): Selector {
+  const cases = new Map(
+    Object.entries(spec.cases).map(([value, name]) => [value, upstreams.get(name)!]),
+  );
   const fallback = upstreams.get(spec.default)!;
   if (spec.header) {
     const name = spec.header.toLowerCase();
@@ -58,7 +69,10 @@ function chooseSelector(spec: NonNullable<RouteSpec['choose']>, upstreams: Map<s
   return (req) => cases.get(cookieValue(req.headers.cookie, cookie) ?? '') ?? fallback;
 }
 
-export function selectorFor(spec: RouteSpec, upstreams: Map<string, Upstream>): Selector | undefined {
+export function selectorFor(
+  spec: RouteSpec,
+  upstreams: Map<string, Upstream>,
+): Selector | undefined {
   if (spec.proxy) {
     const upstream = upstreams.get(spec.proxy.upstream)!;
     return () => upstream;

@@ -20,9 +20,16 @@ function keyMatches(actual: string | undefined, wanted: { value?: string | undef
   return actual !== undefined && (wanted.value === undefined || actual === wanted.value);
 }
 
-export type CandidateFactory = (spec: NonNullable<RouteSpec['mirror']>, upstreams: Map<string, Upstream>) => Candidate;
+export type CandidateFactory = (
+  spec: NonNullable<RouteSpec['mirror']>,
+  upstreams: Map<string, Upstream>,
+) => Candidate;
 
-function compileRoute(spec: RouteSpec, upstreams: Map<string, Upstream>, makeCandidate: CandidateFactory): CompiledRoute {
+function compileRoute(
+  spec: RouteSpec,
+  upstreams: Map<string, Upstream>,
+  makeCandidate: CandidateFactory,
+): CompiledRoute {
   const { methods, path, prefix, header, cookie } = spec.match;
   const allowed = methods ? new Set<string>(methods) : undefined;
   const headerName = header?.name.toLowerCase();
@@ -35,7 +42,13 @@ function compileRoute(spec: RouteSpec, upstreams: Map<string, Upstream>, makeCan
   };
   const candidate = spec.mirror ? makeCandidate(spec.mirror, upstreams) : undefined;
   const select = selectorFor(spec, upstreams);
-  return { name: spec.name, spec, matches, ...(select ? { select } : {}), ...(candidate ? { candidate } : {}) };
+  return {
+    name: spec.name,
+    spec,
+    matches,
+    ...(select ? { select } : {}),
+    ...(candidate ? { candidate } : {}),
+  };
 }
 
 /**

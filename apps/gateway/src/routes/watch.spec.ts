@@ -59,7 +59,9 @@ describe('RouteWatcher', () => {
     const rejected = once(watcher, 'rejected');
     cm.publish(file('second').replace('proxy:', 'proxy_typo:'));
     const [err] = (await rejected) as [RouteFileError];
-    expect(err.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^line 7: .*proxy_typo/)]));
+    expect(err.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^line 7: .*proxy_typo/)]),
+    );
   });
 
   it('reloads a plain file edited in place', async () => {

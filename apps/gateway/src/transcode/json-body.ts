@@ -16,7 +16,8 @@ function charsetOf(contentType: string): string | undefined {
  */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const contentType = req.headers['content-type'] ?? '';
-  const hasBody = req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
   if (!hasBody || contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE');
   }

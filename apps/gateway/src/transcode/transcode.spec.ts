@@ -5,7 +5,14 @@ import { createGuestbookApp } from '@fig/guestbook-web';
 import { createMetrics } from '@fig/health';
 import { createModel } from '@fig/sentiment';
 import { startRedis, type RedisServer } from '@fig/testing';
-import { client, serve, silentLogger, startGateway, type TestGateway, type TestServer } from '../test-support';
+import {
+  client,
+  serve,
+  silentLogger,
+  startGateway,
+  type TestGateway,
+  type TestServer,
+} from '../test-support';
 
 /**
  * The transcoder against the monolith's own HTTP stack (the shared guestbook
@@ -20,7 +27,11 @@ describe('transcoding to the store', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    redisClient = await connectRedis({ url: redis.url, logger: silentLogger, name: 'transcode-test' });
+    redisClient = await connectRedis({
+      url: redis.url,
+      logger: silentLogger,
+      name: 'transcode-test',
+    });
     const store = new RedisGuestbook(redisClient);
     const model = createModel('v1');
     const app = createGuestbookApp({
@@ -44,7 +55,8 @@ routes:
 `,
       { store },
     );
-    for (let i = 0; i < 5; i++) await store.addEntry({ author: 'seed', text: `entry ${i} is great` }, null);
+    for (let i = 0; i < 5; i++)
+      await store.addEntry({ author: 'seed', text: `entry ${i} is great` }, null);
   });
 
   afterAll(async () => {
@@ -54,10 +66,17 @@ routes:
     await redis.dispose();
   });
 
-  async function both(path: string, init: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {}) {
+  async function both(
+    path: string,
+    init: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {},
+  ) {
     const call = async (base: string) => {
       const res = await request(`${base}${path}`, { dispatcher: client, ...init });
-      return { status: res.statusCode, type: res.headers['content-type'], body: await res.body.text() };
+      return {
+        status: res.statusCode,
+        type: res.headers['content-type'],
+        body: await res.body.text(),
+      };
     };
     return { gateway: await call(gw.url), monolith: await call(monolith.url) };
   }
@@ -78,7 +97,9 @@ routes:
   });
 
   it('follows a cursor from one page to the next exactly as the monolith does', async () => {
-    const first = JSON.parse((await both('/api/entries?limit=2')).gateway.body) as { nextCursor: string };
+    const first = JSON.parse((await both('/api/entries?limit=2')).gateway.body) as {
+      nextCursor: string;
+    };
     const { gateway, monolith } = await both(`/api/entries?limit=2&cursor=${first.nextCursor}`);
     expect(gateway).toEqual(monolith);
     expect(JSON.parse(gateway.body).entries).toHaveLength(2);
@@ -88,7 +109,11 @@ routes:
   it.each([
     ['no content type', undefined, '{"author":"a","text":"b"}'],
     ['text/plain', { 'content-type': 'text/plain' }, '{"author":"a","text":"b"}'],
-    ['latin-1 charset', { 'content-type': 'application/json; charset=latin1' }, '{"author":"a","text":"b"}'],
+    [
+      'latin-1 charset',
+      { 'content-type': 'application/json; charset=latin1' },
+      '{"author":"a","text":"b"}',
+    ],
     ['malformed JSON', json, '{"author":'],
     ['a JSON string', json, '"hello"'],
     ['an array', json, '[]'],
@@ -97,9 +122,17 @@ routes:
     ['control characters', json, '{"author":"a\\u0007","text":"b"}'],
     ['too long a text', json, JSON.stringify({ author: 'a', text: 'x'.repeat(281) })],
     ['a body over 16 KiB', json, JSON.stringify({ author: 'a', text: 'x'.repeat(17_000) })],
-    ['a bad idempotency key', { ...json, 'idempotency-key': 'has spaces' }, '{"author":"a","text":"b"}'],
+    [
+      'a bad idempotency key',
+      { ...json, 'idempotency-key': 'has spaces' },
+      '{"author":"a","text":"b"}',
+    ],
   ])('POST with %s is refused exactly as the monolith refuses it', async (_case, headers, body) => {
-    const { gateway, monolith } = await both('/api/entries', { method: 'POST', body, ...(headers ? { headers } : {}) });
+    const { gateway, monolith } = await both('/api/entries', {
+      method: 'POST',
+      body,
+      ...(headers ? { headers } : {}),
+    });
     expect(gateway).toEqual(monolith);
     expect(gateway.status).toBeGreaterThanOrEqual(400);
   });
@@ -107,10 +140,18 @@ routes:
   it('creates an entry scored by the model, which the monolith then returns for the same idempotency key', async () => {
     const headers = { ...json, 'idempotency-key': randomUUID() };
     const body = JSON.stringify({ author: '  Ada ', text: 'what a wonderful day' });
-    const created = await request(`${gw.url}/api/entries`, { dispatcher: client, method: 'POST', headers, body });
+    const created = await request(`${gw.url}/api/entries`, {
+      dispatcher: client,
+      method: 'POST',
+      headers,
+      body,
+    });
     const text = await created.body.text();
     expect(created.statusCode).toBe(201);
-    expect(JSON.parse(text)).toMatchObject({ author: 'Ada', sentiment: { label: 'positive', model: 'v1' } });
+    expect(JSON.parse(text)).toMatchObject({
+      author: 'Ada',
+      sentiment: { label: 'positive', model: 'v1' },
+    });
     const again = await both('/api/entries', { method: 'POST', headers, body });
     expect(again.gateway).toEqual(again.monolith);
     expect(again.gateway).toMatchObject({ status: 200, body: text });

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { AppError, errorBody, isAppError } from '@fig/errors';
-import { parsePageSize, validateIdempotencyKey, validateNewEntry, type GuestbookStore } from '@fig/guestbook';
+import {
+  parsePageSize,
+  validateIdempotencyKey,
+  validateNewEntry,
+  type GuestbookStore,
+} from '@fig/guestbook';
 import type { Logger } from '@fig/logging';
 import type { Sentiment } from '@fig/sentiment';
 import type { Candidate } from '../mirror/mirror';
@@ -61,7 +66,11 @@ export class Transcoder {
     };
   }
 
-  private async answer(ex: Exchange, spec: TranscodeSpec, upstreams: Map<string, Upstream>): Promise<Answer> {
+  private async answer(
+    ex: Exchange,
+    spec: TranscodeSpec,
+    upstreams: Map<string, Upstream>,
+  ): Promise<Answer> {
     try {
       return await this.call(spec.rpc, ex, spec.scorer ? upstreams.get(spec.scorer) : undefined);
     } catch (err) {
@@ -69,9 +78,14 @@ export class Transcoder {
         ex.ctx.logger.error({ err, req_id: ex.id, route: ex.route }, 'transcoded request failed');
       }
       const error = isAppError(err) ? err : new AppError('INTERNAL');
-      const answer = json(error.status, errorBody(error.code, error.message, error.details?.fields));
+      const answer = json(
+        error.status,
+        errorBody(error.code, error.message, error.details?.fields),
+      );
       const retryAfter = error.details?.retryAfterSeconds;
-      return retryAfter === undefined ? answer : { ...answer, headers: { 'retry-after': String(retryAfter) } };
+      return retryAfter === undefined
+        ? answer
+        : { ...answer, headers: { 'retry-after': String(retryAfter) } };
     }
   }
 
@@ -82,7 +96,8 @@ export class Transcoder {
         const query = queryOf(req);
         const limit = parsePageSize(query.limit);
         const cursor = query.cursor;
-        if (cursor !== undefined && typeof cursor !== 'string') throw new AppError('INVALID_CURSOR');
+        if (cursor !== undefined && typeof cursor !== 'string')
+          throw new AppError('INVALID_CURSOR');
         return json(200, await this.store.listEntries({ limit, ...(cursor ? { cursor } : {}) }));
       }
       case 'GetStats':
@@ -98,7 +113,11 @@ export class Transcoder {
   }
 
   /** As in the monolith, the model is best-effort for writes: an entry is saved unscored rather than lost. */
-  private async scoreOrNull(ex: Exchange, scorer: Upstream | undefined, text: string): Promise<Sentiment | null> {
+  private async scoreOrNull(
+    ex: Exchange,
+    scorer: Upstream | undefined,
+    text: string,
+  ): Promise<Sentiment | null> {
     if (!scorer) return null;
     try {
       return await scoreWith(scorer, text, ex.id);

@@ -9,7 +9,11 @@ describe('Breaker', () => {
   beforeEach(() => {
     now = 10_000;
     changes = [];
-    breaker = new Breaker(options, () => now, (s) => changes.push(s));
+    breaker = new Breaker(
+      options,
+      () => now,
+      (s) => changes.push(s),
+    );
   });
 
   const fail = (n: number) => {

@@ -68,7 +68,10 @@ export class Endpoint {
       }
     };
     const loop = () => {
-      this.healthTimer = setTimeout(() => void probe().finally(() => this.healthTimer && loop()), health.intervalMs);
+      this.healthTimer = setTimeout(
+        () => void probe().finally(() => this.healthTimer && loop()),
+        health.intervalMs,
+      );
       this.healthTimer.unref();
     };
     void probe();

@@ -35,7 +35,9 @@ export class UpstreamRegistry {
    * changes until `commit`, so the caller can swap its route table at the same
    * moment; the returned function then drains the retired upstreams.
    */
-  async prepare(file: RouteFile): Promise<{ upstreams: Map<string, Upstream>; commit: () => Promise<void> }> {
+  async prepare(
+    file: RouteFile,
+  ): Promise<{ upstreams: Map<string, Upstream>; commit: () => Promise<void> }> {
     const next = new Map<string, Upstream>();
     const started: Promise<void>[] = [];
     for (const [name, spec] of Object.entries(file.upstreams)) {

@@ -1,9 +1,21 @@
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@fig/testing';
-import { get, load, metricValue, send, serve, startGateway, type TestServer } from '../test-support';
+import {
+  get,
+  load,
+  metricValue,
+  send,
+  serve,
+  startGateway,
+  type TestServer,
+} from '../test-support';
 
 /** An upstream whose behaviour a test can change, counting what it receives. */
 async function controllable(name: string) {
-  const state = { mode: 'ok' as 'ok' | 'reset' | '503' | '500' | 'hold', received: 0, held: [] as (() => void)[] };
+  const state = {
+    mode: 'ok' as 'ok' | 'reset' | '503' | '500' | 'hold',
+    received: 0,
+    held: [] as (() => void)[],
+  };
   let waiters: (() => void)[] = [];
   const server = await serve((req, res) => {
     state.received++;
@@ -34,7 +46,9 @@ routes:
     try {
       const gets = await Promise.all(Array.from({ length: 20 }, () => get(gw.url)));
       expect(gets.map((r) => r.status)).toEqual(Array(20).fill(200));
-      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBeGreaterThan(0);
+      expect(
+        await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' }),
+      ).toBeGreaterThan(0);
 
       flaky.state.received = 0;
       good.state.received = 0;
@@ -129,7 +143,10 @@ routes:
       await waitFor(
         async () => {
           const pending = get(gw.url);
-          const outcome = await Promise.race([pending.then(() => 'refused'), up.nextRequest().then(() => 'reached')]);
+          const outcome = await Promise.race([
+            pending.then(() => 'refused'),
+            up.nextRequest().then(() => 'reached'),
+          ]);
           if (outcome === 'reached') trial = pending;
           return outcome === 'reached';
         },
@@ -162,7 +179,11 @@ describe('outlier ejection and health checks', () => {
     const ports = await Promise.all([freePort(), freePort()]);
     procs = await Promise.all(
       ports.map((port, i) =>
-        startProcess({ args: ['-e', script], env: { PORT: String(port), NAME: `e${i}` }, readyUrl: `http://127.0.0.1:${port}/` }),
+        startProcess({
+          args: ['-e', script],
+          env: { PORT: String(port), NAME: `e${i}` },
+          readyUrl: `http://127.0.0.1:${port}/`,
+        }),
       ),
     );
     const gw = await startGateway(`
@@ -183,8 +204,12 @@ routes:
       const failed = statuses.filter((s) => s !== 200).length;
       expect(failed / statuses.length).toBeLessThan(0.01);
       const endpoints = gw.gateway.upstreamList[0]!.snapshot().endpoints;
-      expect(endpoints.find((e) => e.url.endsWith(String(ports[1])))).toMatchObject({ ejected: true });
-      expect(await metricValue(gw.registry, 'gateway_endpoint_ejections_total', { upstream: 'u' })).toBe(1);
+      expect(endpoints.find((e) => e.url.endsWith(String(ports[1])))).toMatchObject({
+        ejected: true,
+      });
+      expect(
+        await metricValue(gw.registry, 'gateway_endpoint_ejections_total', { upstream: 'u' }),
+      ).toBe(1);
     } finally {
       await gw.close();
     }
@@ -212,7 +237,8 @@ upstreams:
 routes:
   - { name: r, match: { prefix: / }, proxy: { upstream: u } }
 `);
-    const endpoint = () => gw.gateway.upstreamList.find((u) => u.name === 'u')!.snapshot().endpoints[0]!;
+    const endpoint = () =>
+      gw.gateway.upstreamList.find((u) => u.name === 'u')!.snapshot().endpoints[0]!;
     try {
       expect((await get(gw.url)).text).toBe('a');
       ready = false;

@@ -27,7 +27,10 @@ export class RetryBudget {
   /** Takes one retry from the budget if there is one left. */
   tryRetry(): boolean {
     this.roll();
-    const allowed = Math.max(this.options.minPerWindow, (this.requests * this.options.percent) / 100);
+    const allowed = Math.max(
+      this.options.minPerWindow,
+      (this.requests * this.options.percent) / 100,
+    );
     if (this.retries >= allowed) return false;
     this.retries++;
     return true;

@@ -43,7 +43,10 @@ export class Upstream {
     if (this.spec.dns) {
       await this.resolve();
       const loop = () => {
-        this.dnsTimer = setTimeout(() => void this.resolve().finally(() => this.dnsTimer && loop()), this.spec.dns!.refreshMs);
+        this.dnsTimer = setTimeout(
+          () => void this.resolve().finally(() => this.dnsTimer && loop()),
+          this.spec.dns!.refreshMs,
+        );
         this.dnsTimer.unref();
       };
       loop();
@@ -96,7 +99,10 @@ export class Upstream {
     // Repeat offenders stay out longer, up to 5× the base time.
     e.ejectedUntil = now + ejectMs * Math.min(e.ejections, 5);
     e.consecutiveFailures = 0;
-    this.hooks.logger.warn({ upstream: this.name, endpoint: e.origin, ms: e.ejectedUntil - now }, 'endpoint ejected');
+    this.hooks.logger.warn(
+      { upstream: this.name, endpoint: e.origin, ms: e.ejectedUntil - now },
+      'endpoint ejected',
+    );
     this.hooks.onEjection?.(this.name, e.origin);
   }
 
@@ -124,7 +130,11 @@ export class Upstream {
   private logHealth(e: Endpoint) {
     const { logger } = this.hooks;
     if (e.healthy) logger.info({ upstream: this.name, endpoint: e.origin }, 'endpoint healthy');
-    else logger.warn({ upstream: this.name, endpoint: e.origin, reason: e.lastHealthError }, 'endpoint unhealthy');
+    else
+      logger.warn(
+        { upstream: this.name, endpoint: e.origin, reason: e.lastHealthError },
+        'endpoint unhealthy',
+      );
   }
 
   /** Re-resolves the DNS name: new addresses join, vanished ones are drained and closed. */
@@ -132,10 +142,15 @@ export class Upstream {
     const { host, port, scheme } = this.spec.dns!;
     let addresses: string[];
     try {
-      addresses = (await lookup(host, { all: true })).map((a) => (a.family === 6 ? `[${a.address}]` : a.address));
+      addresses = (await lookup(host, { all: true })).map((a) =>
+        a.family === 6 ? `[${a.address}]` : a.address,
+      );
     } catch (err) {
       // Keep the last known endpoints: a DNS blip should not empty the upstream.
-      this.hooks.logger.warn({ err, upstream: this.name, host }, 'DNS lookup failed; keeping known endpoints');
+      this.hooks.logger.warn(
+        { err, upstream: this.name, host },
+        'DNS lookup failed; keeping known endpoints',
+      );
       return;
     }
     const urls = new Set(addresses.map((a) => `${scheme}://${a}:${port}`));
