@@ -11,8 +11,20 @@ const out = path.resolve(here, '../../test-output/bench');
 const benches = [
   ['startup.mjs', ['--json', path.join(out, 'startup.json')]],
   ['store-list.mjs', ['--json', path.join(out, 'store-list.json')]],
+  ['frontend-page.mjs', []],
   ['gateway/run.mjs', ['--json', path.join(out, 'gateway.json')]],
 ];
+
+// Every benchmark needs a Redis and a load generator; install them once, as
+// .ci/run does for the tests (the gateway's adds nginx and haproxy itself).
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const missing = ['redis-server', 'wrk'].filter((cmd) => !has(cmd));
+if (missing.length && has('apt-get')) {
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  const install = `${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`;
+  process.stdout.write(`installing ${missing.join(', ')} with apt-get…\n`);
+  spawnSync('sh', ['-c', `${sudo}apt-get update -qq && ${install}`], { stdio: 'inherit' });
+}
 
 let failed = 0;
 for (const [script, args] of benches) {

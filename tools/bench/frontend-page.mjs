@@ -4,7 +4,7 @@
 // idle RSS 2 s after ready, and `GET /` throughput and p99 at concurrency 32
 // (with the monolith's `GET /` under the same load as a yardstick).
 //
-//   node apps/frontend/bench/measure.mjs [--runs 5] [--seconds 10] [--connections 32]
+//   node tools/bench/frontend-page.mjs [--runs 5] [--seconds 10] [--connections 32]
 //
 // Needs the bundles (npx nx run-many -t build) and redis-server; uses wrk
 // when installed, autocannon otherwise. Writes test-output/bench/frontend.json.
@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
