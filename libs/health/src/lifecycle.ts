@@ -112,8 +112,6 @@ export function installSignalHandlers(
   exit: (code: number) => void = (code) => process.exit(code),
 ) {
   let received = false;
-  // Let buffered log lines reach stdout, in order, before the process ends.
-  const flushThenExit = (code: number) => logger.flush(() => exit(code));
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -121,10 +119,10 @@ export function installSignalHandlers(
     }
     received = true;
     lifecycle.shutdown(signal).then(
-      () => flushThenExit(0),
+      () => exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        flushThenExit(1);
+        exit(1);
       },
     );
   };
