@@ -13,7 +13,7 @@ interface Entry {
  * only, so the same checks run against `npm start` locally and against a
  * kind cluster (E2E_BASE_URL). Whatever the stage, a client sees one product.
  */
-export function guestbookSuite(baseUrl: () => string) {
+export function guestbookSuite(baseUrl: () => string, expected: { pageService?: string } = {}) {
   const url = (path: string) => `${baseUrl()}${path}`;
   const postEntry = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(url('/api/entries'), {
@@ -30,6 +30,17 @@ export function guestbookSuite(baseUrl: () => string) {
     expect(html).toMatch(/<form method="post" action="\/entries"/);
     expect(html).toMatch(/<footer id="served-by">\[[^\]]+\] (monolith|frontend) v\d/);
   });
+
+  if (expected.pageService) {
+    it(`is served by ${expected.pageService} at this stage`, async () => {
+      const info = (await (await fetch(url('/api/info'))).json()) as { service: string };
+      expect(info.service).toBe(expected.pageService);
+      const html = await (await fetch(url('/'))).text();
+      expect(html).toMatch(
+        new RegExp(`<footer id="served-by">\\[[^\\]]+\\] ${expected.pageService} v`),
+      );
+    });
+  }
 
   it('posts an entry, scores it and lists it first', async () => {
     const text = `lovely to be here ${randomUUID()}`;
