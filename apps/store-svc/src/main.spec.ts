@@ -268,7 +268,7 @@ describe('store-svc as a process', () => {
       };
       await Promise.all([worker(), worker(), worker(), worker()]);
       await killed;
-      expect(errors.map((e) => e.code)).toEqual([]);
+      expect(errors.map((e) => `${e.code} ${e.details}`)).toEqual([]);
       expect(await handledCount(two.ops, 'ListEntries')).toBeGreaterThan(
         before[1]! + counts[1] + 100,
       );

@@ -1,5 +1,6 @@
 import { credentials, type ChannelOptions } from '@grpc/grpc-js';
 import { storeServiceName, StoreServiceClient } from '@fig/proto';
+import { resumeReadsInterceptor } from './resume-reads';
 
 export interface StoreClientOptions {
   /** gRPC target, e.g. `dns:///store-svc:50051` (STORE_ADDR). */
@@ -23,8 +24,10 @@ const duration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms %
  * UNAVAILABLE for calls that are safe to repeat. AddEntry and IncrementVisits
  * are not retried here: a lost reply may hide a write that happened.
  */
+const safeMethods = ['ListEntries', 'GetStats'];
+
 export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {}) {
-  const safe = ['ListEntries', 'GetStats'].map((method) => ({ service: storeServiceName, method }));
+  const safe = safeMethods.map((method) => ({ service: storeServiceName, method }));
   return {
     loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: [
@@ -61,11 +64,13 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
  */
 export function createStoreClient({
   target,
-  deadlineMs,
+  deadlineMs = 2_000,
   maxAttempts,
   channelOptions,
 }: StoreClientOptions): StoreServiceClient {
+  const reads = new Set(safeMethods.map((method) => `/${storeServiceName}/${method}`));
   return new StoreServiceClient(target, credentials.createInsecure(), {
+    interceptors: [resumeReadsInterceptor(reads, deadlineMs)],
     'grpc.service_config': JSON.stringify(storeServiceConfig({ deadlineMs, maxAttempts })),
     // The config above is the whole policy; do not look for one in DNS TXT records.
     'grpc.service_config_disable_resolution': 1,

@@ -1,4 +1,11 @@
-import { Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { AppError, errorBody } from '@fig/errors';
 import type { Entry } from '@fig/guestbook';
@@ -12,7 +19,7 @@ import {
   type WatchEntriesRequest,
   type WatchEntriesResponse,
 } from '@fig/proto';
-import { freePort } from '@fig/testing';
+import { freePort, startTcpProxy } from '@fig/testing';
 import { createStoreClient } from './client';
 import { GrpcGuestbook } from './guestbook';
 import { storeCheck } from './readiness';
@@ -30,19 +37,29 @@ type Fail = () => ReturnType<typeof toGrpcStatus> | undefined;
 /** A stand-in store-svc on a real socket, scripted per test. */
 async function startFake() {
   const seen = { add: [] as AddEntryRequest[], listAttempts: 0, addAttempts: 0 };
-  const script: { failList?: Fail; failAdd?: Fail; hang?: boolean } = {};
+  const script: { failList?: Fail; failAdd?: Fail; hang?: boolean; crash?: () => void } = {};
+  /** Sends the reply's headers, then lets the test crash the connection once. */
+  const crashMidReply = (call: ServerUnaryCall<unknown, unknown>) => {
+    const crash = script.crash;
+    if (!crash) return false;
+    script.crash = undefined;
+    call.sendMetadata(new Metadata());
+    setTimeout(crash, 50);
+    return true;
+  };
   const watchers: ServerWritableStream<WatchEntriesRequest, WatchEntriesResponse>[] = [];
   const impl: StoreServiceServer = {
     addEntry: (call, callback) => {
       seen.addAttempts++;
       seen.add.push(call.request);
+      if (crashMidReply(call)) return;
       const failure = script.failAdd?.();
       if (failure) return callback(failure);
       callback(null, { entry: entryToProto(stored), created: true });
     },
     listEntries: (call, callback) => {
       seen.listAttempts++;
-      if (script.hang) return;
+      if (script.hang || crashMidReply(call)) return;
       const failure = script.failList?.();
       if (failure) return callback(failure);
       callback(null, {
@@ -153,6 +170,29 @@ describe('store client', () => {
       code: 'STORE_UNAVAILABLE',
     });
     expect(fake.seen.addAttempts).toBe(1);
+  });
+
+  it('asks again for a read cut off after its headers, but never for a write', async () => {
+    // A replica killed mid-reply: the headers arrived, the body died in a TCP
+    // reset. The channel's retry policy has committed by then; the client's
+    // read interceptor asks once more.
+    const proxy = await startTcpProxy(fake.port);
+    const viaProxy = createStoreClient({ target: `127.0.0.1:${proxy.port}`, deadlineMs: 2_000 });
+    try {
+      const proxied = new GrpcGuestbook(viaProxy);
+      fake.script.crash = () => proxy.resetAll();
+      await expect(proxied.listEntries({ limit: 5 })).resolves.toMatchObject({ nextCursor: 'abc' });
+      expect(fake.seen.listAttempts).toBe(2);
+
+      fake.script.crash = () => proxy.resetAll();
+      await expect(proxied.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      expect(fake.seen.addAttempts).toBe(1);
+    } finally {
+      viaProxy.close();
+      await proxy.close();
+    }
   });
 
   it('gives up at the deadline with STORE_UNAVAILABLE when the store does not answer', async () => {

@@ -3,3 +3,4 @@ export { startRedis, type RedisServer, type RedisOptions } from './redis';
 export { waitFor } from './wait';
 export { startProcess, type ManagedProcess, type ProcessOptions } from './process';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
