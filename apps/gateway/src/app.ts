@@ -11,6 +11,7 @@ import { Exchange, sendUnrouted, type GatewayContext } from './proxy/exchange';
 import { ProxyCall } from './proxy/forward';
 import { securityHeaders } from './proxy/headers';
 import { RouteFileError, type LoadedRoutes } from './routes/load';
+import { isCanonicalPath } from './routes/path';
 import { RouteTable, type CandidateFactory, type CompiledRoute } from './routes/table';
 import { Transcoder } from './transcode/transcoder';
 import { UpstreamRegistry } from './upstreams/registry';
@@ -133,6 +134,7 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
+    if (!isCanonicalPath(path)) return sendUnrouted(req, res, id, this.ctx, 'INVALID_PATH');
     const table = this.table;
     const route = table.match(req.method ?? 'GET', path, req.headers);
     if (!route) return sendUnrouted(req, res, id, this.ctx);

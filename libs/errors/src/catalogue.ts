@@ -11,6 +11,10 @@ export const errorCatalogue = {
     status: 400,
     message: 'Idempotency-Key must be 1-200 visible characters',
   },
+  INVALID_PATH: {
+    status: 400,
+    message: 'The path is not canonical (empty, dot or encoded segments)',
+  },
   UNAUTHENTICATED: { status: 401, message: 'Credentials are missing or invalid' },
   FORBIDDEN: { status: 403, message: 'These credentials may not do this' },
   NOT_FOUND: { status: 404, message: 'No such route' },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { SignJWT } from 'jose';
 import { connectRedis, type RedisClient } from '@fig/guestbook';
 import { startRedis, type RedisServer } from '@fig/testing';
@@ -59,6 +60,29 @@ routes:
 
   const post = (headers: Record<string, string>) =>
     send(`${gw.url}/api/entries`, 'POST', '{}', headers);
+
+  it('refuses a path that would reach the guarded route through the open one', async () => {
+    // undici and fetch resolve dot segments before sending; node:http sends the path as given.
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(gw.url);
+        httpRequest({ hostname, port, path, method: 'POST' }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        })
+          .on('error', reject)
+          .end('{}');
+      });
+    let reached = 0;
+    up.server.on('request', () => reached++);
+    for (const path of ['/x/../api/entries', '//api/entries', '/api/%65ntries']) {
+      const res = await raw(path);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'INVALID_PATH' } });
+    }
+    expect(reached).toBe(0);
+  });
 
   it('answers 401 with a coded body and a challenge when no credential is sent', async () => {
     const res = await post({});

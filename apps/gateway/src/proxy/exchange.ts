@@ -106,6 +106,7 @@ export function sendUnrouted(
   res: ServerResponse,
   id: string,
   ctx: GatewayContext,
+  code: 'NOT_FOUND' | 'INVALID_PATH' = 'NOT_FOUND',
 ) {
-  new Exchange(req, res, id, 'unmatched', ctx).fail('NOT_FOUND');
+  new Exchange(req, res, id, 'unmatched', ctx).fail(code);
 }
