@@ -156,7 +156,8 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
     }
     const started = Date.now();
     expect((await post(frontend.base, 'circuit open')).status).toBe(201);
-    expect(Date.now() - started).toBeLessThan(150);
+    // Under the 300 ms model timeout: the open circuit did not wait for the model.
+    expect(Date.now() - started).toBeLessThan(250);
 
     const ready = await fetch(`${frontend.ops}/readyz`);
     expect(ready.status).toBe(200);
