@@ -47,12 +47,13 @@ function onPreciseTimeout(call: ProxyCall) {
   call.timeOut();
 }
 
-function errorKind(err: Error): { kind: string; code: ErrorCode } {
+function errorKind(err: Error): { kind: string; code: ErrorCode; message?: string } {
   const code = (err as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
     return { kind: 'timeout', code: 'UPSTREAM_TIMEOUT' };
   if (err instanceof RetryableStatus) return { kind: 'status', code: 'BAD_GATEWAY' };
-  return { kind: 'connect', code: 'BAD_GATEWAY' };
+  // Refused, reset or closed: there was no answer to pass on.
+  return { kind: 'connect', code: 'BAD_GATEWAY', message: 'The upstream connection failed' };
 }
 
 /**
@@ -189,7 +190,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       this.tap?.error();
       return;
     }
-    const { kind, code } = errorKind(err);
+    const { kind, code, message } = errorKind(err);
     if (!this.settled) {
       this.settle(false);
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, kind);
@@ -214,7 +215,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       { err, req_id: ex.id, route: ex.route, upstream: upstream.name },
       'upstream request failed',
     );
-    ex.fail(code);
+    ex.fail(code, message);
   }
 
   private canRetry(): boolean {
