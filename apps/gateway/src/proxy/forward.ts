@@ -218,8 +218,17 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     ex.fail(code, message);
   }
 
+  /**
+   * With no other endpoint to go to, the upstream's own answer (a coded 503,
+   * say) or the connection failure is passed on rather than replaced.
+   */
   private canRetry(): boolean {
-    return this.replayable && this.attempt < this.policy.retry.attempts && this.budget.tryRetry();
+    return (
+      this.replayable &&
+      this.attempt < this.policy.retry.attempts &&
+      this.upstream.hasAlternative(this.endpoint) &&
+      this.budget.tryRetry()
+    );
   }
 
   /** Reports the attempt's outcome once: pending count, outlier detector, breaker. */

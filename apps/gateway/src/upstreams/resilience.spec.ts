@@ -92,6 +92,30 @@ routes:
     }
   });
 
+  it("passes on the only endpoint's own answer or failure instead of retrying nowhere", async () => {
+    const only = await controllable('only');
+    only.state.mode = '503';
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u: { endpoints: ["${only.url}"], breaker: { minFailures: 1000 } }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u }, retry: { attempts: 2 } }
+`);
+    try {
+      const answered = await get(gw.url);
+      expect([answered.status, answered.text]).toEqual([503, 'only']);
+      only.state.mode = 'reset';
+      const failed = await get(gw.url);
+      expect([failed.status, JSON.parse(failed.text).error.code]).toEqual([502, 'BAD_GATEWAY']);
+      expect(only.state.received).toBe(2);
+      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBe(0);
+    } finally {
+      await gw.close();
+      await only.close();
+    }
+  });
+
   it('does not retry a timeout, and times out when the route says, not a second later', async () => {
     const slow = await controllable('slow');
     const good = await controllable('good');

@@ -81,6 +81,12 @@ export class Upstream {
     return undefined;
   }
 
+  /** Whether a retry of a request that failed on `tried` has anywhere else to go. */
+  hasAlternative(tried: Endpoint | undefined): boolean {
+    const now = Date.now();
+    return this.endpoints.some((e) => e !== tried && e.available(now));
+  }
+
   reportSuccess(e: Endpoint) {
     e.consecutiveFailures = 0;
   }
