@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 
 export interface RedisOptions {
-  /** Append-only file on, fsync every write: what "nothing acknowledged is lost" needs. */
+  /** Append-only file on: what "nothing acknowledged is lost" needs. */
   aof?: boolean;
+  /**
+   * When the AOF reaches the disk. `always` survives a power cut; `everysec`
+   * (k8s/base/redis) survives a crash of the process, since Redis writes the
+   * AOF to the kernel before it replies, and loses up to a second to a node crash.
+   */
+  fsync?: 'always' | 'everysec';
   password?: string;
 }
 
@@ -16,6 +22,8 @@ export interface RedisServer {
   dir: string;
   /** Stops the server (SIGTERM, waits for exit); data stays in `dir`. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL) as an OOM kill or a crash would; data stays in `dir`. */
+  crash(): Promise<void>;
   /** Starts it again on the same port and folder. */
   start(): Promise<void>;
   /** Stops it and deletes its folder. */
@@ -36,6 +44,7 @@ function assertInstalled() {
 /** Spawns a private redis-server on a free loopback port, in a temporary folder. */
 export async function startRedis({
   aof = false,
+  fsync = 'always',
   password,
 }: RedisOptions = {}): Promise<RedisServer> {
   assertInstalled();
@@ -53,7 +62,7 @@ export async function startRedis({
     '--appendonly',
     aof ? 'yes' : 'no',
     '--appendfsync',
-    'always',
+    fsync,
     '--daemonize',
     'no',
     ...(password ? ['--requirepass', password] : []),
@@ -79,15 +88,16 @@ export async function startRedis({
     });
   }
 
-  async function stop() {
+  async function end(signal: NodeJS.Signals) {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
+      proc.kill(signal);
     });
   }
+  const stop = () => end('SIGTERM');
 
   await start();
   const auth = password ? `:${encodeURIComponent(password)}@` : '';
@@ -96,6 +106,7 @@ export async function startRedis({
     port,
     dir,
     stop,
+    crash: () => end('SIGKILL'),
     start,
     async dispose() {
       await stop();
