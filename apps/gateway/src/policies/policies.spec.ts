@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { connectRedis, type RedisClient } from '@fig/guestbook';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {
@@ -8,6 +8,7 @@ import {
   metricValue,
   namedUpstream,
   send,
+  serve,
   silentLogger,
   startGateway,
   type TestGateway,
@@ -127,6 +128,60 @@ routes:
         code: 'FORBIDDEN',
       }),
     ).toBe(2);
+  });
+});
+
+describe('access control with a JWKS URL (asymmetric keys)', () => {
+  it('accepts tokens signed by a published key and refuses others', async () => {
+    const [published, impostor] = await Promise.all([
+      generateKeyPair('ES256'),
+      generateKeyPair('ES256'),
+    ]);
+    const jwks = { keys: [{ ...(await exportJWK(published.publicKey)), kid: 'k1', alg: 'ES256' }] };
+    let fetched = 0;
+    const keys = await serve((_req, res) => {
+      fetched++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+    });
+    const up = await namedUpstream('up');
+    const gw = await startGateway(`
+version: 1
+auth:
+  jwt: { jwksUrl: "${keys.url}/.well-known/jwks.json", issuer: fig }
+upstreams:
+  up: { endpoints: ["${up.url}"] }
+routes:
+  - name: write
+    match: { methods: [POST], path: /api/entries }
+    proxy: { upstream: up }
+    auth: { accept: [jwt], scopes: [entries:write] }
+`);
+    const signed = (key: typeof published.privateKey, scope: string) =>
+      new SignJWT({ scope })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('fig')
+        .setSubject('user-2')
+        .setExpirationTime('5m')
+        .sign(key);
+    const post = async (jwt: string) =>
+      (await send(`${gw.url}/api/entries`, 'POST', '{}', { authorization: `Bearer ${jwt}` }))
+        .status;
+    try {
+      expect(await post(await signed(published.privateKey, 'entries:write'))).toBe(200);
+      expect(await post(await signed(impostor.privateKey, 'entries:write'))).toBe(401);
+      expect(await post(await signed(published.privateKey, 'entries:read'))).toBe(403);
+      // HS256 with the public key's bytes as the secret: the classic confusion attack.
+      const confused = await new SignJWT({ scope: 'entries:write' })
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setIssuer('fig')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
+      expect(await post(confused)).toBe(401);
+      expect(fetched).toBeGreaterThanOrEqual(1);
+    } finally {
+      await gw.close();
+      await Promise.all([up.close(), keys.close()]);
+    }
   });
 });
 
