@@ -5,21 +5,26 @@
 # front door's NodePort, dump logs and events on failure, delete the cluster.
 #
 #   npm run e2e:kind -w k8s -- [--profile stage-3] [--stage stage-1-facade] [--keep]
+#                              [--no-metrics-server]
 #
 # --profile  a skaffold profile: stage-0 … stage-3, istio, observability,
 #            istio-observability (default stage-3)
 # --stage    FIG_STAGE for the add-on profiles (default stage-3-frontend)
 # --keep     leave the cluster running afterwards (to look around, or to rerun)
+# --no-metrics-server
+#            skip metrics-server (the HorizontalPodAutoscalers then show <unknown>)
 set -euo pipefail
 
 cluster=fig
 profile=stage-3
 keep=false
+metrics_server=true
 while (($#)); do
   case $1 in
     --profile) profile=${2:?--profile needs a value}; shift 2 ;;
     --stage) export FIG_STAGE=${2:?--stage needs a value}; shift 2 ;;
     --keep) keep=true; shift ;;
+    --no-metrics-server) metrics_server=false; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -66,6 +71,19 @@ trap finish EXIT
 
 if ! kind get clusters | grep -qx "$cluster"; then
   kind create cluster --config k8s/kind/cluster.yaml --wait 120s
+fi
+
+if [[ $metrics_server == true ]]; then
+  # The HorizontalPodAutoscalers read CPU from metrics-server, which kind lacks.
+  # kind's kubelets serve self-signed certificates, hence --kubelet-insecure-tls
+  # (acceptable on a throwaway local cluster only). Best effort: without it the
+  # system still runs, only the HPAs cannot scale.
+  kubectl --context "$context" apply -f \
+    https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.1/components.yaml
+  kubectl --context "$context" -n kube-system patch deployment metrics-server --type=json \
+    -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--kubelet-insecure-tls"}]'
+  kubectl --context "$context" -n kube-system rollout status deployment/metrics-server --timeout=120s ||
+    echo "metrics-server is not ready; the HPAs will show <unknown> targets" >&2
 fi
 
 if [[ $profile == *istio* ]]; then

@@ -69,6 +69,26 @@ describe('k8s/kind/e2e.sh', () => {
     );
   });
 
+  it('installs metrics-server for the HPAs before deploying, unless told not to', () => {
+    const { calls } = runScript([]);
+    const install = indexOf(
+      calls,
+      'kubectl --context kind-fig apply -f https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.1/components.yaml',
+    );
+    const patch = indexOf(
+      calls,
+      'kubectl --context kind-fig -n kube-system patch deployment metrics-server',
+    );
+    expect(install).toBeGreaterThan(indexOf(calls, 'kind create cluster'));
+    expect(patch).toBeGreaterThan(install);
+    expect(calls[patch]).toContain('--kubelet-insecure-tls');
+    expect(indexOf(calls, 'skaffold run')).toBeGreaterThan(patch);
+
+    const without = runScript(['--no-metrics-server']);
+    expect(without.status).toBe(0);
+    expect(without.calls.some((c) => c.includes('metrics-server'))).toBe(false);
+  });
+
   it('keeps the cluster when asked', () => {
     const { status, calls } = runScript(['--keep']);
     expect(status).toBe(0);
