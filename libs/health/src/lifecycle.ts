@@ -85,7 +85,9 @@ export class Lifecycle {
     await sleep(delayMs);
     logger.info('shutdown: no longer accepting, draining in-flight work');
     const drained = Promise.all(this.servers.map((s) => s.close())).then(() => true);
-    const inTime = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
+    // Unreferenced: once drained, the budget's timer must not keep the process up.
+    const budget = sleep(timeoutMs, false, { ref: false });
+    const inTime = await Promise.race([drained, budget]);
     if (!inTime) {
       logger.warn({ timeoutMs }, 'shutdown: drain budget spent, closing what is left');
       this.servers.forEach((s) => s.force());

@@ -62,7 +62,8 @@ describe('ops server', () => {
   });
 
   it('times out a hanging check instead of hanging the probe', async () => {
-    const hanging: Check = { name: 'slow', run: () => sleep(5_000) };
+    // Ignores its signal, as a stuck client would; unreferenced so Jest can exit.
+    const hanging: Check = { name: 'slow', run: () => sleep(5_000, undefined, { ref: false }) };
     const ops = await startOps([hanging]);
     const started = Date.now();
     const res = await fetch(`${ops.base}/readyz`);
