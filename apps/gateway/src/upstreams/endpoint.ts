@@ -24,6 +24,9 @@ export class Endpoint {
   consecutiveFailures = 0;
   ejectedUntil = 0;
   ejections = 0;
+  /** The last active probe failed, or one did since the last ejection: it went away. */
+  private lastProbeOk = true;
+  private probeFailedWhileEjected = false;
   private healthStreak = 0;
   private healthTimer?: NodeJS.Timeout;
 
@@ -41,8 +44,16 @@ export class Endpoint {
     return this.healthy && this.ejectedUntil <= now;
   }
 
+  /** Passive outlier detection takes the endpoint out until `until`. */
+  eject(until: number) {
+    this.ejections++;
+    this.ejectedUntil = until;
+    this.consecutiveFailures = 0;
+    this.probeFailedWhileEjected = !this.lastProbeOk;
+  }
+
   /** Active checks: GET the endpoint's readiness URL; a few failures in a row take it out. */
-  startHealthChecks(onChange: () => void) {
+  startHealthChecks(onChange: () => void, onRecovered: () => void) {
     const health = this.health;
     if (!health?.enabled) return;
     const url = new URL(health.path, this.origin);
@@ -58,6 +69,17 @@ export class Endpoint {
       } catch (err) {
         this.lastHealthError = err instanceof Error ? err.message : String(err);
       }
+      // An ejected endpoint whose probe failed and now passes was restarted (its
+      // pod replaced, say): it comes back now, not when the ejection runs out.
+      // One that kept passing its probe while failing requests stays out.
+      if (this.ejectedUntil > Date.now()) {
+        if (!ok) this.probeFailedWhileEjected = true;
+        else if (this.probeFailedWhileEjected) {
+          this.ejectedUntil = 0;
+          onRecovered();
+        }
+      }
+      this.lastProbeOk = ok;
       // The streak counts consecutive results of the kind that would flip the state.
       this.healthStreak = ok === this.healthy ? 0 : this.healthStreak + 1;
       const needed = this.healthy ? health.unhealthyAfter : health.healthyAfter;

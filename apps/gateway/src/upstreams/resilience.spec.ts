@@ -242,6 +242,56 @@ routes:
     }
   });
 
+  it('lifts an ejection once a restarted endpoint passes its health check, not for one that stayed up', async () => {
+    const ports = await Promise.all([freePort(), freePort()]);
+    const run = (i: number) =>
+      startProcess({
+        args: ['-e', script],
+        env: { PORT: String(ports[i]), NAME: `e${i}` },
+        readyUrl: `http://127.0.0.1:${ports[i]}/`,
+      });
+    procs = await Promise.all([run(0), run(1)]);
+    // e2 fails every request but passes its health check: a real outlier.
+    const outlier = await serve((q, s) => (q.url === '/readyz' ? s.end('ok') : q.socket.destroy()));
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u:
+    endpoints: ["http://127.0.0.1:${ports[0]}", "http://127.0.0.1:${ports[1]}", "${outlier.url}"]
+    outlier: { consecutiveFailures: 2, ejectMs: 30000, maxEjectedPercent: 100 }
+    healthCheck: { path: /readyz, intervalMs: 100, unhealthyAfter: 100 }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u }, retry: { attempts: 2 } }
+`);
+    const view = (url: string) =>
+      gw.gateway.upstreamList[0]!.snapshot().endpoints.find((e) => e.url === url)!;
+    const restarted = `http://127.0.0.1:${ports[1]}`;
+    try {
+      await procs[1]!.kill();
+      await waitFor(
+        async () => {
+          await get(gw.url);
+          return view(restarted).ejected && view(outlier.url).ejected;
+        },
+        { what: 'both failing endpoints to be ejected' },
+      );
+      // A replacement takes longer than a probe interval to start: let one see it gone.
+      await waitFor(() => view(restarted).lastHealthError, { what: 'a failed probe' });
+      procs[1] = await run(1);
+      await waitFor(() => !view(restarted).ejected, {
+        what: 'the restarted endpoint to come back before its 30 s ejection ends',
+        timeoutMs: 3_000,
+      });
+      await waitFor(async () => (await get(gw.url)).text === 'e1', {
+        what: 'a request served by the restarted endpoint',
+      });
+      expect(view(outlier.url).ejected).toBe(true);
+    } finally {
+      await gw.close();
+      await outlier.close();
+    }
+  });
+
   it('takes an endpoint out while its /readyz fails and brings it back when it passes', async () => {
     let ready = true;
     const [a, b, ops] = await Promise.all([

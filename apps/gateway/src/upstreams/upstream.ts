@@ -51,7 +51,7 @@ export class Upstream {
       };
       loop();
     }
-    for (const e of this.endpoints) e.startHealthChecks(() => this.logHealth(e));
+    for (const e of this.endpoints) this.watch(e);
     this.started = true;
   }
 
@@ -101,10 +101,8 @@ export class Upstream {
     // Never eject so many that the rest are overwhelmed, and never the last one.
     const maxEjected = Math.floor((this.endpoints.length * maxEjectedPercent) / 100);
     if (ejected >= maxEjected || ejected + 1 >= this.endpoints.length) return;
-    e.ejections++;
     // Repeat offenders stay out longer, up to 5× the base time.
-    e.ejectedUntil = now + ejectMs * Math.min(e.ejections, 5);
-    e.consecutiveFailures = 0;
+    e.eject(now + ejectMs * Math.min(e.ejections + 1, 5));
     this.hooks.logger.warn(
       { upstream: this.name, endpoint: e.origin, ms: e.ejectedUntil - now },
       'endpoint ejected',
@@ -131,6 +129,17 @@ export class Upstream {
 
   private newEndpoint(url: string) {
     return new Endpoint(url, this.spec.connections, this.spec.healthCheck);
+  }
+
+  private watch(e: Endpoint) {
+    e.startHealthChecks(
+      () => this.logHealth(e),
+      () =>
+        this.hooks.logger.info(
+          { upstream: this.name, endpoint: e.origin },
+          'ejection lifted: the endpoint was restarted',
+        ),
+    );
   }
 
   private logHealth(e: Endpoint) {
@@ -166,7 +175,7 @@ export class Upstream {
     const added = [...urls].filter((u) => !known.has(u)).map((u) => this.newEndpoint(u));
     if (!added.length && !gone.length) return;
     this.endpoints = [...kept, ...added];
-    if (this.started) for (const e of added) e.startHealthChecks(() => this.logHealth(e));
+    if (this.started) for (const e of added) this.watch(e);
     for (const e of gone) void e.close();
     this.hooks.logger.info({ upstream: this.name, endpoints: [...urls] }, 'DNS endpoints changed');
   }
