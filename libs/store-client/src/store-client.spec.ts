@@ -224,6 +224,27 @@ describe('store client', () => {
     );
   });
 
+  it('is ready while any store-svc replica is SERVING, so one draining replica fails no caller', async () => {
+    const other = await startFake();
+    const both = createStoreClient({
+      target: `ipv4:127.0.0.1:${fake.port},127.0.0.1:${other.port}`,
+    });
+    try {
+      const check = storeCheck(both);
+      await expect(check.run(AbortSignal.timeout(1_000))).resolves.toBe('SERVING');
+      other.health.setStatus(storeServiceName, 'NOT_SERVING');
+      // Whichever replica round robin would pick first, the answer is the same.
+      for (let i = 0; i < 10; i++) {
+        await expect(check.run(AbortSignal.timeout(1_000))).resolves.toBe('SERVING');
+      }
+      fake.health.setStatus(storeServiceName, 'NOT_SERVING');
+      await expect(check.run(AbortSignal.timeout(1_000))).rejects.toThrow(/store is NOT_SERVING/);
+    } finally {
+      both.close();
+      other.stop();
+    }
+  });
+
   it('streams new entries until the caller aborts', async () => {
     const abort = new AbortController();
     const received: Entry[] = [];
