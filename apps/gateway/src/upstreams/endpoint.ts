@@ -1,4 +1,4 @@
-import { Pool, request } from 'undici';
+import { Pool, request, type Dispatcher } from 'undici';
 
 export interface HealthCheckOptions {
   enabled: boolean;
@@ -8,6 +8,19 @@ export interface HealthCheckOptions {
   timeoutMs: number;
   unhealthyAfter: number;
   healthyAfter: number;
+}
+
+/**
+ * Whether a failed readiness answer is a Fig ops server's "draining" report
+ * (`{"status":"draining"}`, libs/health): the endpoint got SIGTERM. Anything
+ * else is an ordinary failure.
+ */
+async function isDrainingReport(body: Dispatcher.ResponseData['body']): Promise<boolean> {
+  try {
+    return ((await body.json()) as { status?: unknown }).status === 'draining';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -61,11 +74,15 @@ export class Endpoint {
     url.port = String(port + health.portOffset);
     const probe = async () => {
       let ok = false;
+      let draining = false;
       try {
         const res = await request(url, { signal: AbortSignal.timeout(health.timeoutMs) });
-        await res.body.dump();
         ok = res.statusCode >= 200 && res.statusCode < 300;
-        this.lastHealthError = ok ? undefined : `status ${res.statusCode}`;
+        draining = !ok && (await isDrainingReport(res.body));
+        if (ok || !draining) await res.body.dump();
+        this.lastHealthError = ok
+          ? undefined
+          : `status ${res.statusCode}${draining ? ' (draining)' : ''}`;
       } catch (err) {
         this.lastHealthError = err instanceof Error ? err.message : String(err);
       }
@@ -81,8 +98,10 @@ export class Endpoint {
       }
       this.lastProbeOk = ok;
       // The streak counts consecutive results of the kind that would flip the state.
+      // An endpoint that says it is shutting down is taken out at once: it
+      // will not recover, and the sooner no request goes to it the better.
       this.healthStreak = ok === this.healthy ? 0 : this.healthStreak + 1;
-      const needed = this.healthy ? health.unhealthyAfter : health.healthyAfter;
+      const needed = draining ? 1 : this.healthy ? health.unhealthyAfter : health.healthyAfter;
       if (this.healthStreak >= needed) {
         this.healthy = ok;
         this.healthStreak = 0;

@@ -292,6 +292,45 @@ routes:
     }
   });
 
+  it('takes an endpoint that reports draining out at the first probe, others only after unhealthyAfter', async () => {
+    let report: 'ready' | 'not-ready' | 'draining' = 'ready';
+    let probes = 0;
+    const ops = await serve((_q, s) => {
+      probes++;
+      s.writeHead(report === 'ready' ? 200 : 503, { 'content-type': 'application/json' });
+      s.end(JSON.stringify({ status: report, checks: {} }));
+    });
+    const up = await serve((_q, s) => s.end('up'));
+    const gw = await startGateway(`
+version: 1
+upstreams:
+  u:
+    endpoints: ["${up.url}"]
+    healthCheck: { path: /readyz, portOffset: ${ops.port - up.port}, intervalMs: 40, unhealthyAfter: 5 }
+routes:
+  - { name: r, match: { prefix: / }, proxy: { upstream: u } }
+`);
+    const healthy = () => gw.gateway.upstreamList[0]!.snapshot().endpoints[0]!.healthy;
+    const probesUntilUnhealthy = async () => {
+      const before = probes;
+      await waitFor(() => !healthy(), { what: 'the endpoint to be taken out' });
+      return probes - before;
+    };
+    try {
+      await waitFor(() => probes > 0, { what: 'a first probe' });
+      report = 'not-ready';
+      expect(await probesUntilUnhealthy()).toBeGreaterThanOrEqual(5);
+      report = 'ready';
+      await waitFor(healthy, { what: 'the endpoint back' });
+      report = 'draining';
+      // One probe, or two if the next one started before the check above ran.
+      expect(await probesUntilUnhealthy()).toBeLessThanOrEqual(2);
+    } finally {
+      await gw.close();
+      await Promise.all([ops.close(), up.close()]);
+    }
+  });
+
   it('takes an endpoint out while its /readyz fails and brings it back when it passes', async () => {
     let ready = true;
     const [a, b, ops] = await Promise.all([
