@@ -30,20 +30,33 @@ const isFree = (port: number) =>
   });
 
 /**
- * `count` service ports whose ops ports all sit at one offset above them, as
- * the gateway's active health checks expect (8082 → 9082 in the standard layout).
+ * Service ports whose ops ports all sit at one offset above them, as the
+ * gateway's active health checks expect (8082 → 9082 in the standard layout),
+ * plus `extra` ports of any kind; all distinct, since none is bound until its
+ * process starts.
  */
-async function portsAtOneOffset(count: number): Promise<{ ports: number[]; offset: number }> {
+async function allocatePorts(count: number, extra: number) {
   for (;;) {
-    const [first, ops] = [await freePort(), await freePort()];
-    const offset = ops - first;
+    const [first, firstOps] = [await freePort(), await freePort()];
+    const offset = firstOps - first;
+    if (offset === 0) continue;
+    const taken = new Set([first, firstOps]);
     const ports = [first];
     while (ports.length < count) {
       const port = await freePort();
-      if (!ports.includes(port) && port + offset < 65536 && (await isFree(port + offset)))
-        ports.push(port);
+      const ops = port + offset;
+      if (taken.has(port) || taken.has(ops) || ops >= 65536 || !(await isFree(ops))) continue;
+      ports.push(port);
+      taken.add(port).add(ops);
     }
-    if (offset !== 0) return { ports, offset };
+    const others: number[] = [];
+    while (others.length < extra) {
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      others.push(port);
+      taken.add(port);
+    }
+    return { ports, offset, others };
   }
 }
 
@@ -56,7 +69,7 @@ describe('a rolling update of stage 3 under load', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const { ports, offset } = await portsAtOneOffset(4);
+    const { ports, offset, others } = await allocatePorts(4, 4);
     const [monolithPort, frontendA, frontendB, gatewayPort] = ports as [
       number,
       number,
@@ -69,7 +82,11 @@ describe('a rolling update of stage 3 under load', () => {
 
     monolith = await replica('monolith', { REDIS_URL: redis.url, ...drain }, at(monolithPort));
     const storeEnv = { REDIS_URL: redis.url, ...drain };
-    stores = [await replica('store-svc', storeEnv), await replica('store-svc', storeEnv)];
+    const [storeA, opsA, storeB, opsB] = others as [number, number, number, number];
+    stores = [
+      await replica('store-svc', storeEnv, { port: storeA, ops: opsA }),
+      await replica('store-svc', storeEnv, { port: storeB, ops: opsB }),
+    ];
     const frontendEnv = {
       STORE_ADDR: `ipv4:${stores.map((s) => `127.0.0.1:${s.port}`).join(',')}`,
       MONOLITH_URL: urlOf(monolith),
