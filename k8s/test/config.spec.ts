@@ -95,6 +95,16 @@ describe(`each service's Deployment against its config schema (checked: ${writte
       expect(problems).toEqual([]);
     });
 
+    it("holds store-svc's rollout until gRPC clients have reconnected (minReadySeconds)", () => {
+      // grpc-js reconnects to a restarted address after a ~1 s backoff; the
+      // rolling-update spec (e2e) waits 2 s before it rolls the next replica.
+      const stores = deployed().filter((w) => w.labels['app.kubernetes.io/name'] === 'store-svc');
+      for (const w of stores) {
+        const spec = (w.object as { spec: { minReadySeconds?: number } }).spec;
+        expect([w.name, (spec.minReadySeconds ?? 0) >= 2]).toEqual([w.name, true]);
+      }
+    });
+
     it('points every upstream address at a Service port of this overlay', () => {
       const addresses = serviceAddresses(objects());
       const problems: string[] = [];
