@@ -8,7 +8,7 @@
 // Ctrl-C stops everything in reverse order (each service drains), then Redis.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,15 +42,6 @@ function fail(message) {
   process.stderr.write(`npm start: ${message}\n`);
   process.exit(2);
 }
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 
 const children = [];
 let redis;
