@@ -30,34 +30,29 @@ const isFree = (port: number) =>
   });
 
 /**
- * Service ports whose ops ports all sit at one offset above them, as the
- * gateway's active health checks expect (8082 → 9082 in the standard layout),
- * plus `extra` ports of any kind; all distinct, since none is bound until its
+ * Service ports whose ops ports sit 1000 above them, as in the standard
+ * layout (8082 → 9082) and as the gateway's active health checks expect, plus
+ * `extra` ports of any kind; all distinct, since none is bound until its
  * process starts.
  */
+const offset = 1_000;
 async function allocatePorts(count: number, extra: number) {
-  for (;;) {
-    const [first, firstOps] = [await freePort(), await freePort()];
-    const offset = firstOps - first;
-    if (offset === 0) continue;
-    const taken = new Set([first, firstOps]);
-    const ports = [first];
-    while (ports.length < count) {
-      const port = await freePort();
-      const ops = port + offset;
-      if (taken.has(port) || taken.has(ops) || ops >= 65536 || !(await isFree(ops))) continue;
-      ports.push(port);
-      taken.add(port).add(ops);
-    }
-    const others: number[] = [];
-    while (others.length < extra) {
-      const port = await freePort();
-      if (taken.has(port)) continue;
-      others.push(port);
-      taken.add(port);
-    }
-    return { ports, offset, others };
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (taken.has(port) || taken.has(port + offset) || !(await isFree(port + offset))) continue;
+    ports.push(port);
+    taken.add(port).add(port + offset);
   }
+  const others: number[] = [];
+  while (others.length < extra) {
+    const port = await freePort();
+    if (taken.has(port)) continue;
+    others.push(port);
+    taken.add(port);
+  }
+  return { ports, others };
 }
 
 describe('a rolling update of stage 3 under load', () => {
@@ -69,7 +64,7 @@ describe('a rolling update of stage 3 under load', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const { ports, offset, others } = await allocatePorts(4, 4);
+    const { ports, others } = await allocatePorts(4, 4);
     const [monolithPort, frontendA, frontendB, gatewayPort] = ports as [
       number,
       number,
@@ -113,7 +108,7 @@ describe('a rolling update of stage 3 under load', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await killAll([gateway, monolith, ...stores, ...frontends].filter(Boolean));
+    await killAll([gateway, monolith, ...(stores ?? []), ...(frontends ?? [])].filter(Boolean));
     await redis?.dispose();
   });
 

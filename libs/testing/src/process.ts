@@ -22,6 +22,21 @@ export interface ManagedProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * Every child still running. A spec that fails before its clean-up would
+ * otherwise leave its processes behind, holding the test runner open (Jest
+ * waits for their pipes) until CI times out. So children do not keep the
+ * runner alive, and under Jest whatever a spec file left running is killed
+ * after its last hook.
+ */
+const running = new Set<ChildProcess>();
+declare const afterAll: ((fn: () => void) => void) | undefined;
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
 /** Runs a Node process the way Kubernetes would: its own env, signals, exit code. */
 export async function startProcess(options: ProcessOptions): Promise<ManagedProcess> {
   const child = spawn(process.execPath, options.args, {
@@ -29,11 +44,18 @@ export async function startProcess(options: ProcessOptions): Promise<ManagedProc
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.unref();
   let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (c: Buffer) => (output += c.toString()));
+    (stream as { unref?: () => void } | null)?.unref?.();
+  }
   const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? -1);
+    }),
   );
   let done = false;
   void exited.then(() => (done = true));
