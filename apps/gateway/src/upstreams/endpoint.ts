@@ -78,8 +78,9 @@ export class Endpoint {
       try {
         const res = await request(url, { signal: AbortSignal.timeout(health.timeoutMs) });
         ok = res.statusCode >= 200 && res.statusCode < 300;
-        draining = !ok && (await isDrainingReport(res.body));
-        if (ok || !draining) await res.body.dump();
+        // A failed answer's body is read (and so consumed) to look for the draining report.
+        if (ok) await res.body.dump();
+        else draining = await isDrainingReport(res.body);
         this.lastHealthError = ok
           ? undefined
           : `status ${res.statusCode}${draining ? ' (draining)' : ''}`;
