@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import fc from 'fast-check';
 import { errorCatalogue } from '@fig/errors';
 import { startRedis, type RedisServer } from '@fig/testing';
-import { killAll, replica, stage3Routes, start, urlOf, type Replica } from './support/services';
+import { killAll, startStage3, type Stage3 } from './support/services';
 
 /**
  * Random requests — methods, paths, queries, headers and bodies, well-formed
@@ -144,37 +144,21 @@ async function holds(base: string, s: Sent) {
 
 describe('random requests', () => {
   let redis: RedisServer;
-  let monolith: Replica;
-  let frontend: Replica;
-  let gateway: Replica;
-  const replicas: Replica[] = [];
+  let system: Stage3 | undefined;
 
   beforeAll(async () => {
     redis = await startRedis();
-    monolith = await replica('monolith', { REDIS_URL: redis.url });
-    const store = await replica('store-svc', { REDIS_URL: redis.url });
-    frontend = await replica('frontend', {
-      STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
-      MONOLITH_URL: urlOf(monolith),
-    });
-    gateway = await replica('gateway', {
-      GATEWAY_ROUTES: stage3Routes,
-      FRONTEND_URL: urlOf(frontend),
-      MONOLITH_URL: urlOf(monolith),
-    });
-    await Promise.all([monolith, store, frontend].map(start));
-    await start(gateway);
-    replicas.push(monolith, store, frontend, gateway);
+    system = await startStage3(redis.url);
   }, 60_000);
 
   afterAll(async () => {
-    await killAll(replicas);
+    await killAll(system?.all ?? []);
     await redis?.dispose();
   });
 
   for (const target of ['monolith', 'frontend', 'gateway'] as const) {
     it(`get a coded answer from the ${target}, never a 5xx or a hang`, async () => {
-      const base = urlOf({ monolith, frontend, gateway }[target]);
+      const base = system![target].base;
       await fc.assert(
         fc.asyncProperty(sent, (s) => holds(base, s)),
         { numRuns: 1_000 },

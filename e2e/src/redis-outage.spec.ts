@@ -1,15 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, waitFor, type RedisServer } from '@fig/testing';
 import { describeOutcome, startLoad, succeeded, type Outcome } from './support/load';
-import {
-  allEntries,
-  killAll,
-  replica,
-  stage3Routes,
-  start,
-  urlOf,
-  type Replica,
-} from './support/services';
+import { allEntries, killAll, startStage3, type Stage3 } from './support/services';
 
 async function postPolitely(base: string, key: string, text: string): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
@@ -34,30 +26,17 @@ async function postPolitely(base: string, key: string, text: string): Promise<Re
  */
 describe('a Redis crash under load at stage 3', () => {
   let redis: RedisServer;
-  let replicas: Replica[];
+  let system: Stage3 | undefined;
   let base: string;
 
   beforeAll(async () => {
     redis = await startRedis({ aof: true, fsync: 'everysec' });
-    const monolith = await replica('monolith', { REDIS_URL: redis.url });
-    const store = await replica('store-svc', { REDIS_URL: redis.url });
-    const frontend = await replica('frontend', {
-      STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
-      MONOLITH_URL: urlOf(monolith),
-    });
-    const gateway = await replica('gateway', {
-      GATEWAY_ROUTES: stage3Routes,
-      FRONTEND_URL: urlOf(frontend),
-      MONOLITH_URL: urlOf(monolith),
-      REDIS_URL: redis.url,
-    });
-    replicas = [monolith, store, frontend, gateway];
-    await Promise.all(replicas.map(start));
-    base = urlOf(gateway);
+    system = await startStage3(redis.url);
+    base = system.gateway.base;
   }, 60_000);
 
   afterAll(async () => {
-    await killAll(replicas ?? []);
+    await killAll(system?.all ?? []);
     await redis?.dispose();
   });
 

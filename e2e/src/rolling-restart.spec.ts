@@ -1,17 +1,8 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, startRedis, waitFor, type RedisServer } from '@fig/testing';
+import { freePort, isPortFree, startRedis, waitFor, type RedisServer } from '@fig/testing';
+import { restartService, startService, type Service } from './support/frontend-topology';
 import { describeOutcome, startLoad, succeeded } from './support/load';
-import {
-  handledCalls,
-  killAll,
-  allEntries,
-  replica,
-  stage3Routes,
-  start,
-  urlOf,
-  type Replica,
-} from './support/services';
+import { allEntries, handledCalls, killAll, stage3Routes } from './support/services';
 
 /**
  * A rolling update of stage 3 under steady load loses no request and no
@@ -20,14 +11,6 @@ import {
  * port; the next one goes only once the new one is ready and in use, as a
  * Deployment with maxUnavailable 0 and minReadySeconds would proceed.
  */
-
-/** True when nothing listens on 127.0.0.1:port. */
-const isFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 
 /**
  * Service ports whose ops ports sit 1000 above them, as in the standard
@@ -41,7 +24,7 @@ async function allocatePorts(count: number, extra: number) {
   const ports: number[] = [];
   while (ports.length < count) {
     const port = await freePort();
-    if (taken.has(port) || taken.has(port + offset) || !(await isFree(port + offset))) continue;
+    if (taken.has(port) || taken.has(port + offset) || !(await isPortFree(port + offset))) continue;
     ports.push(port);
     taken.add(port).add(port + offset);
   }
@@ -57,10 +40,10 @@ async function allocatePorts(count: number, extra: number) {
 
 describe('a rolling update of stage 3 under load', () => {
   let redis: RedisServer;
-  let stores: Replica[];
-  let frontends: Replica[];
-  let monolith: Replica;
-  let gateway: Replica;
+  let stores: Service[];
+  let frontends: Service[];
+  let monolith: Service;
+  let gateway: Service;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -71,40 +54,38 @@ describe('a rolling update of stage 3 under load', () => {
       number,
       number,
     ];
+    const [storeA, opsA, storeB, opsB] = others as [number, number, number, number];
     // The shutdown settings of the Deployments in k8s/base.
     const drain = { SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' };
-    const at = (port: number) => ({ port, ops: port + offset });
+    const at = (port: number) => ({ port, opsPort: port + offset });
 
-    monolith = await replica('monolith', { REDIS_URL: redis.url, ...drain }, at(monolithPort));
     const storeEnv = { REDIS_URL: redis.url, ...drain };
-    const [storeA, opsA, storeB, opsB] = others as [number, number, number, number];
-    stores = [
-      await replica('store-svc', storeEnv, { port: storeA, ops: opsA }),
-      await replica('store-svc', storeEnv, { port: storeB, ops: opsB }),
-    ];
+    [monolith, ...stores] = await Promise.all([
+      startService('monolith', { REDIS_URL: redis.url, ...drain }, at(monolithPort)),
+      startService('store-svc', storeEnv, { port: storeA, opsPort: opsA }),
+      startService('store-svc', storeEnv, { port: storeB, opsPort: opsB }),
+    ]);
     const frontendEnv = {
       STORE_ADDR: `ipv4:${stores.map((s) => `127.0.0.1:${s.port}`).join(',')}`,
-      MONOLITH_URL: urlOf(monolith),
+      MONOLITH_URL: monolith.base,
       ...drain,
     };
-    frontends = [
-      await replica('frontend', frontendEnv, at(frontendA)),
-      await replica('frontend', frontendEnv, at(frontendB)),
-    ];
-    gateway = await replica(
+    frontends = await Promise.all([
+      startService('frontend', frontendEnv, at(frontendA)),
+      startService('frontend', frontendEnv, at(frontendB)),
+    ]);
+    gateway = await startService(
       'gateway',
       {
         GATEWAY_ROUTES: stage3Routes,
-        FRONTEND_URL: frontends.map(urlOf).join(','),
-        MONOLITH_URL: urlOf(monolith),
+        FRONTEND_URL: frontends.map((f) => f.base).join(','),
+        MONOLITH_URL: monolith.base,
         REDIS_URL: redis.url,
         GATEWAY_ACTIVE_HEALTH_CHECKS: 'true',
         UPSTREAM_OPS_PORT_OFFSET: String(offset),
       },
       at(gatewayPort),
     );
-    await Promise.all([monolith, ...stores, ...frontends].map(start));
-    await start(gateway);
   }, 60_000);
 
   afterAll(async () => {
@@ -113,10 +94,8 @@ describe('a rolling update of stage 3 under load', () => {
   });
 
   /** The gateway routes to this frontend again: healthy by its checks, and not ejected. */
-  const inRotation = async (frontend: Replica) => {
-    const { upstreams } = (await (
-      await fetch(`http://127.0.0.1:${gateway.ops}/gateway/upstreams`)
-    ).json()) as {
+  const inRotation = async (frontend: Service) => {
+    const { upstreams } = (await (await fetch(`${gateway.ops}/gateway/upstreams`)).json()) as {
       upstreams: {
         name: string;
         endpoints: { url: string; healthy: boolean; ejected: boolean }[];
@@ -124,16 +103,13 @@ describe('a rolling update of stage 3 under load', () => {
     };
     const endpoint = upstreams
       .find((u) => u.name === 'frontend')!
-      .endpoints.find((e) => e.url === urlOf(frontend))!;
+      .endpoints.find((e) => e.url === frontend.base)!;
     return endpoint.healthy && !endpoint.ejected;
   };
 
   /** SIGTERM, a clean exit, a new process on the same port, ready and taking traffic. */
-  async function roll(r: Replica) {
-    const old = r.proc!;
-    old.signal('SIGTERM');
-    expect(await old.exited).toBe(0);
-    await start(r);
+  async function roll(r: Service) {
+    expect(await restartService(r)).toBe(0);
     if (r.app === 'monolith') return;
     if (r.app === 'frontend') {
       await waitFor(() => inRotation(r), {
@@ -152,7 +128,7 @@ describe('a rolling update of stage 3 under load', () => {
   }
 
   it('loses no request and no acknowledged write while every store-svc, frontend and the monolith restart', async () => {
-    const base = urlOf(gateway);
+    const base = gateway.base;
     const load = startLoad(base);
     try {
       await sleep(500);

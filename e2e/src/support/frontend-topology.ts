@@ -8,8 +8,10 @@ import {
 } from '@fig/testing';
 import { root } from './local-stage';
 
+export type App = 'monolith' | 'store-svc' | 'frontend' | 'gateway';
+
 export interface Service {
-  app: 'monolith' | 'store-svc' | 'frontend';
+  app: App;
   proc: ManagedProcess;
   port: number;
   opsPort: number;
@@ -25,7 +27,7 @@ export interface Service {
  * on the given ones (a restart keeps its address), and waits for /readyz.
  */
 export async function startService(
-  app: 'monolith' | 'store-svc' | 'frontend',
+  app: App,
   env: Record<string, string>,
   ports?: { port: number; opsPort: number },
 ): Promise<Service> {
@@ -59,12 +61,14 @@ export async function stopService(service: Service): Promise<number | string> {
 
 /**
  * The same service again on the same ports (a restarted pod behind the same
- * address). `service.proc` is replaced in place, so whoever cleans up kills
- * the new process.
+ * address), once the old one has exited; resolves with the old one's exit
+ * code. `service.proc` is replaced in place, so whoever cleans up kills the
+ * new process.
  */
-export async function restartService(service: Service): Promise<void> {
-  await stopService(service);
+export async function restartService(service: Service): Promise<number | string> {
+  const code = await stopService(service);
   service.proc = (await startService(service.app, service.env, service)).proc;
+  return code;
 }
 
 export interface FrontendTopology {

@@ -1,58 +1,42 @@
 import path from 'node:path';
-import { freePort, startProcess, type ManagedProcess } from '@fig/testing';
-
-const root = path.resolve(__dirname, '../../..');
-const bundle = (app: string, file = 'main.js') => path.join(root, 'dist/apps', app, file);
+import { startService, type Service } from './frontend-topology';
+import { root } from './local-stage';
 
 /** The stage-3 route preset the gateway ships with. */
 export const stage3Routes = path.join(root, 'apps/gateway/routes/stage-3-frontend.yaml');
 
-/** One replica of an app, run from its build on fixed ports so it can be restarted in place. */
-export interface Replica {
-  app: 'monolith' | 'store-svc' | 'frontend' | 'gateway';
-  port: number;
-  ops: number;
-  env: Record<string, string>;
-  proc?: ManagedProcess;
+export const killAll = (services: Service[]) => Promise.all(services.map((s) => s.proc.kill()));
+
+export interface Stage3 {
+  monolith: Service;
+  store: Service;
+  frontend: Service;
+  gateway: Service;
+  all: Service[];
 }
 
-export const urlOf = (replica: Replica) => `http://127.0.0.1:${replica.port}`;
-
-export async function replica(
-  app: Replica['app'],
-  env: Record<string, string>,
-  ports: { port?: number; ops?: number } = {},
-): Promise<Replica> {
-  return {
-    app,
-    port: ports.port ?? (await freePort()),
-    ops: ports.ops ?? (await freePort()),
-    env,
-  };
-}
-
-/** Starts (or restarts) the replica and resolves once its /readyz answers 2xx. */
-export async function start(r: Replica): Promise<Replica> {
-  r.proc = await startProcess({
-    args: ['--import', bundle(r.app, 'instrument.js'), bundle(r.app)],
-    env: {
-      PORT: String(r.port),
-      OPS_PORT: String(r.ops),
-      LOG_LEVEL: 'warn',
-      OTEL_SDK_DISABLED: 'true',
-      ...r.env,
-    },
-    readyUrl: `http://127.0.0.1:${r.ops}/readyz`,
-    readyTimeoutMs: 15_000,
+/** Stage 3 with one of each, behind the gateway's shipped preset, on one Redis. */
+export async function startStage3(redisUrl: string): Promise<Stage3> {
+  const [monolith, store] = await Promise.all([
+    startService('monolith', { REDIS_URL: redisUrl }),
+    startService('store-svc', { REDIS_URL: redisUrl }),
+  ]);
+  const frontend = await startService('frontend', {
+    STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
+    MONOLITH_URL: monolith.base,
   });
-  return r;
+  const gateway = await startService('gateway', {
+    GATEWAY_ROUTES: stage3Routes,
+    FRONTEND_URL: frontend.base,
+    MONOLITH_URL: monolith.base,
+    REDIS_URL: redisUrl,
+  });
+  return { monolith, store, frontend, gateway, all: [monolith, store, frontend, gateway] };
 }
-
-export const killAll = (replicas: Replica[]) => Promise.all(replicas.map((r) => r.proc?.kill()));
 
 /** Sum of store-svc's handled-call counter for one method, over every code. */
-export async function handledCalls(store: Replica, method: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${store.ops}/metrics`)).text();
+export async function handledCalls(store: Service, method: string): Promise<number> {
+  const text = await (await fetch(`${store.ops}/metrics`)).text();
   const pattern = new RegExp(
     `^grpc_server_handled_total\\{[^}]*grpc_method="${method}"[^}]*\\} (\\d+)`,
     'gm',

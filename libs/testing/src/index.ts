@@ -1,4 +1,4 @@
-export { freePort } from './ports';
+export { freePort, isPortFree } from './ports';
 export { startRedis, type RedisServer, type RedisOptions } from './redis';
 export { waitFor } from './wait';
 export { startProcess, type ManagedProcess, type ProcessOptions } from './process';

@@ -25,7 +25,8 @@ const [low, high] = searchRange();
 /** Ports this process handed out: none twice, although none is bound yet. */
 const handedOut = new Set<number>();
 
-function canListen(port: number): Promise<boolean> {
+/** True when nothing listens on 127.0.0.1:port right now. */
+export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -40,7 +41,7 @@ export async function freePort(): Promise<number> {
     const port = low + Math.floor(Math.random() * (high - low));
     if (handedOut.has(port)) continue;
     handedOut.add(port); // before the check, so concurrent callers never share one
-    if (await canListen(port)) return port;
+    if (await isPortFree(port)) return port;
     handedOut.delete(port);
   }
   throw new Error(`no free port found in ${low}-${high - 1}`);
