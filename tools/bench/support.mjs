@@ -1,18 +1,9 @@
 // Small helpers every benchmark shares.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 export { setTimeout as sleep } from 'node:timers/promises';
-
-/** A TCP port free on 127.0.0.1 right now. */
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+// The same free-port rule as npm start (below the ephemeral range, never twice).
+export { freePort } from '../local/ports.mjs';
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
