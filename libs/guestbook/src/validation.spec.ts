@@ -20,6 +20,11 @@ describe('validateNewEntry', () => {
     });
   });
 
+  it('accepts right-to-left text, its marks and emoji joined with zero-width joiners', () => {
+    const text = 'שלום \u200fעולם 👩\u200d💻';
+    expect(validateNewEntry({ author: 'دانا', text }).text).toBe(text);
+  });
+
   it('accepts the boundary lengths, counting an emoji as one character', () => {
     const author = '😀'.repeat(40);
     expect(validateNewEntry({ author, text: 'x'.repeat(280) }).author).toBe(author);
@@ -32,6 +37,12 @@ describe('validateNewEntry', () => {
     [{ author: 'Ada', text: 'x'.repeat(281) }, ['text:TOO_LONG']],
     [{ author: 'Ada', text: 'line\nbreak' }, ['text:CONTROL_CHARACTERS']],
     [{ author: 'A\u0007da', text: 'bell' }, ['author:CONTROL_CHARACTERS']],
+    [{ author: '\u200b', text: 'hi' }, ['author:REQUIRED']],
+    [{ author: 'Ada', text: ' \u200b\u200d\u2060\ufeff\u00ad\u3164\u180e ' }, ['text:REQUIRED']],
+    [{ author: 'admin\u202eexe.txt', text: 'hi' }, ['author:BIDI_CONTROLS']],
+    [{ author: 'Ada', text: 'isolate \u2067opened' }, ['text:BIDI_CONTROLS']],
+    [{ author: 'Ada', text: 'lone \ud800 surrogate' }, ['text:INVALID_UNICODE']],
+    [{ author: 'Ada', text: 'reversed \udc00\ud800 pair' }, ['text:INVALID_UNICODE']],
     [{ author: 42, text: ['x'] }, ['author:NOT_A_STRING', 'text:NOT_A_STRING']],
     [{}, ['author:REQUIRED', 'text:REQUIRED']],
     [[], ['(body):NOT_AN_OBJECT']],

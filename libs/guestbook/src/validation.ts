@@ -12,6 +12,30 @@ export const limits = {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+// Explicit bidi embeddings, overrides and isolates (LRE…RLO, LRI…PDI): one left
+// open reverses or reorders the text after it on the page. Marks (LRM, RLM,
+// ALM) open nothing and stay allowed for right-to-left writing.
+const bidiControls = /[\u202a-\u202e\u2066-\u2069]/;
+
+// A UTF-16 surrogate not in a pair (`"\ud800"` in JSON) cannot be stored as UTF-8.
+const loneSurrogate = /\p{Cs}/u;
+
+// Whitespace and characters with no glyph (zero-width space, joiners, word
+// joiner, BOM, soft hyphen, fillers, variation selectors): a value made only
+// of these looks blank to a reader, so it counts as blank.
+const invisible = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+
+/** The first rule `value` breaks, as a violation code and message, or undefined. */
+function characterViolation(value: string, field: string): [string, string] | undefined {
+  if (controlCharacters.test(value))
+    return ['CONTROL_CHARACTERS', `${field} must not contain control characters`];
+  if (bidiControls.test(value))
+    return ['BIDI_CONTROLS', `${field} must not contain bidirectional override characters`];
+  if (loneSurrogate.test(value))
+    return ['INVALID_UNICODE', `${field} must be well-formed Unicode text`];
+  return undefined;
+}
+
 function checkField(
   body: Record<string, unknown>,
   field: 'author' | 'text',
@@ -30,7 +54,8 @@ function checkField(
   const value = raw.trim();
   // Length is counted in code points, as a person counts characters (an emoji is one).
   const length = [...value].length;
-  if (length < min)
+  const visible = value.replace(invisible, '').length > 0;
+  if (length < min || !visible)
     violations.push({ field, code: 'REQUIRED', message: `${field} must not be blank` });
   else if (length > max) {
     violations.push({
@@ -38,12 +63,9 @@ function checkField(
       code: 'TOO_LONG',
       message: `${field} must be at most ${max} characters`,
     });
-  } else if (controlCharacters.test(value)) {
-    violations.push({
-      field,
-      code: 'CONTROL_CHARACTERS',
-      message: `${field} must not contain control characters`,
-    });
+  } else {
+    const broken = characterViolation(value, field);
+    if (broken) violations.push({ field, code: broken[0], message: broken[1] });
   }
   return value;
 }
