@@ -181,7 +181,7 @@ function pageFacts(html: string) {
     formError: /<p class="error" role="alert">([^<]*)<\/p>/.exec(html)?.[1],
     entries: [
       ...html.matchAll(
-        /<strong class="author">([^<]*)<\/strong> <span class="badge ([a-z]+)"[^>]*>[^<]*<\/span>[\s\S]*?<p class="text">([^<]*)<\/p>/g,
+        /<strong class="author"[^>]*>([^<]*)<\/strong> <span class="badge ([a-z]+)"[^>]*>[^<]*<\/span>[\s\S]*?<p class="text"[^>]*>([^<]*)<\/p>/g,
       ),
     ].map(([, author, badge, body]) => `${text(author!)} [${badge}] ${text(body!)}`),
   };

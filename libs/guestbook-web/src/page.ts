@@ -33,11 +33,15 @@ function badge(entry: Entry): string {
   return `<span class="badge ${label}" title="score ${score} (model ${model})">${label}</span>`;
 }
 
+/**
+ * User text is isolated (`dir="auto"`): its direction is its own and cannot
+ * reorder the badge, the time or the next entry, whatever characters it holds.
+ */
 export function renderEntry(entry: Entry): string {
   const when = escapeHtml(entry.createdAt);
   return `<li class="entry" data-id="${escapeHtml(entry.id)}">
-  <p class="meta"><strong class="author">${escapeHtml(entry.author)}</strong> ${badge(entry)} <time datetime="${when}">${when.replace('T', ' ').slice(0, 16)}</time></p>
-  <p class="text">${escapeHtml(entry.text)}</p>
+  <p class="meta"><strong class="author" dir="auto">${escapeHtml(entry.author)}</strong> ${badge(entry)} <time datetime="${when}">${when.replace('T', ' ').slice(0, 16)}</time></p>
+  <p class="text" dir="auto">${escapeHtml(entry.text)}</p>
 </li>`;
 }
 
@@ -50,7 +54,7 @@ input,textarea{font:inherit;padding:.5rem;border:1px solid #767676;border-radius
 button{font:inherit;padding:.5rem 1rem;border:0;border-radius:4px;background:var(--version);color:#fff;cursor:pointer;justify-self:start}
 :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
 ol{list-style:none;padding:0}.entry{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.5rem 0}
-.meta,.text{margin:0}.text{white-space:pre-wrap;overflow-wrap:anywhere}time{color:#555;font-size:.875rem}
+.meta,.text{margin:0}.author,.text{unicode-bidi:isolate}.text{white-space:pre-wrap;overflow-wrap:anywhere}time{color:#555;font-size:.875rem}
 .badge{font-size:.75rem;padding:.1rem .5rem;border-radius:1rem;border:1px solid currentColor}
 .positive{color:#1b5e20;background:#e8f5e9}.neutral{color:#424242;background:#eeeeee}
 .negative{color:#b71c1c;background:#ffebee}.unscored{color:#5d4037;background:#fff8e1}
