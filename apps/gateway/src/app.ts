@@ -134,8 +134,9 @@ export class Gateway {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    if (!isCanonicalPath(path)) return sendUnrouted(req, res, id, this.ctx, 'INVALID_PATH');
     const table = this.table;
+    if (!isCanonicalPath(path) || table.isCaseVariant(path))
+      return sendUnrouted(req, res, id, this.ctx, 'INVALID_PATH');
     const route = table.match(req.method ?? 'GET', path, req.headers);
     if (!route) return sendUnrouted(req, res, id, this.ctx);
     const ex = new Exchange(req, res, id, route.name, this.ctx);
@@ -155,7 +156,7 @@ export class Gateway {
     const { auth, rateLimit } = route.spec;
     let client = `ip:${ex.req.socket.remoteAddress}`;
     if (auth) {
-      const outcome = await this.auth.check(ex.req, auth.accept, auth.scopes);
+      const outcome = await this.auth.check(ex.req, auth.accept, auth.scopes, auth);
       if (!outcome.ok) {
         this.metrics.authFailures.labels(route.name, outcome.code).inc();
         const challenge: Record<string, string> =

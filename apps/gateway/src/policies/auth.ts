@@ -42,10 +42,11 @@ export class Authenticator {
     req: IncomingMessage,
     accept: readonly Accept[],
     scopes: readonly string[],
+    { allowTokensWithoutExpiry = false } = {},
   ): Promise<AuthOutcome> {
     const principal =
       (accept.includes('apiKey') && this.fromApiKey(req)) ||
-      (accept.includes('jwt') && (await this.fromJwt(req)));
+      (accept.includes('jwt') && (await this.fromJwt(req, allowTokensWithoutExpiry)));
     if (!principal)
       return {
         ok: false,
@@ -65,7 +66,11 @@ export class Authenticator {
     return this.keys.get(createHash('sha256').update(key).digest('hex'));
   }
 
-  private async fromJwt(req: IncomingMessage): Promise<Principal | undefined> {
+  /** A token that never expires is a leaked credential forever, so `exp` is required by default. */
+  private async fromJwt(
+    req: IncomingMessage,
+    allowWithoutExpiry: boolean,
+  ): Promise<Principal | undefined> {
     const header = req.headers.authorization;
     if (!this.jwtKey || !header?.startsWith('Bearer ')) return undefined;
     const jwt = this.spec.jwt!;
@@ -74,6 +79,7 @@ export class Authenticator {
         ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience ? { audience: jwt.audience } : {}),
         ...(jwt.secret ? { algorithms: ['HS256', 'HS384', 'HS512'] } : {}),
+        ...(allowWithoutExpiry ? {} : { requiredClaims: ['exp'] }),
       });
       return { id: `sub:${payload.sub ?? 'anonymous'}`, scopes: scopesOf(payload[jwt.scopeClaim]) };
     } catch {

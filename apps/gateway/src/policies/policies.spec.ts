@@ -46,6 +46,10 @@ routes:
     match: { methods: [POST], path: /api/entries }
     proxy: { upstream: up }
     auth: { accept: [apiKey, jwt], scopes: [entries:write] }
+  - name: legacy
+    match: { methods: [POST], path: /api/legacy }
+    proxy: { upstream: up }
+    auth: { accept: [jwt], allowTokensWithoutExpiry: true }
   - name: open
     match: { prefix: / }
     proxy: { upstream: up }
@@ -77,7 +81,17 @@ routes:
       });
     let reached = 0;
     up.server.on('request', () => reached++);
-    for (const path of ['/x/../api/entries', '//api/entries', '/api/%65ntries']) {
+    for (const path of [
+      '/x/../api/entries',
+      '//api/entries',
+      '/api/%65ntries',
+      '/api/entries/',
+      '/API/entries',
+      '/api/Entries',
+      '/api/entries;x',
+      '/api/entries#x',
+      '/api/entries%2F',
+    ]) {
       const res = await raw(path);
       expect([path, res.status]).toEqual([path, 400]);
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'INVALID_PATH' } });
@@ -101,6 +115,19 @@ routes:
         })
       ).status,
     ).toBe(401);
+  });
+
+  it('refuses a token without an expiry unless the route allows it', async () => {
+    const forever = await new SignJWT({ scope: 'entries:write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('fig')
+      .setSubject('user-1')
+      .sign(new TextEncoder().encode(secret));
+    expect((await post({ authorization: `Bearer ${forever}` })).status).toBe(401);
+    const legacy = await send(`${gw.url}/api/legacy`, 'POST', '{}', {
+      authorization: `Bearer ${forever}`,
+    });
+    expect(legacy.status).toBe(200);
   });
 
   it('answers 403 with a coded body when the credential lacks the scope', async () => {

@@ -4,7 +4,6 @@ describe('isCanonicalPath', () => {
   it.each([
     '/',
     '/api/entries',
-    '/api/entries/',
     '/a%20b',
     '/a%3Fb',
     '/caf%C3%A9',
@@ -29,6 +28,15 @@ describe('isCanonicalPath', () => {
     ['/admin\\keys', 'backslash'],
     ['/%61dmin', 'encoded letter'],
     ['/api/entries%5F', 'encoded underscore'],
+    ['/api/entries/', 'trailing slash'],
+    ['/api/entries//', 'trailing double slash'],
+    ['/api/entries;jsessionid=1', 'path parameter'],
+    ['/api;x/entries', 'segment parameter'],
+    ['/api/entries#frag', 'fragment'],
+    ['/api/entries%', 'truncated escape'],
+    ['/api/entries%zz', 'malformed escape'],
+    ['/api/entries%2e', 'encoded dot'],
+    ['/api/entries/%2e%2e', 'encoded dot segment'],
   ])('refuses %s (%s)', (path) => {
     expect(isCanonicalPath(path)).toBe(false);
   });

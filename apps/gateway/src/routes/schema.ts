@@ -67,6 +67,12 @@ const upstreamSchema = z
       .optional(),
     balance: z.enum(['round-robin', 'least-pending']).default('round-robin'),
     connections: z.number().int().min(1).max(1024).default(64),
+    /**
+     * How long a request may wait for a free pooled connection before the
+     * gateway answers 503 UPSTREAM_UNAVAILABLE: a pool held by slow requests
+     * must not make every other request hang.
+     */
+    queueTimeoutMs: ms.default(1_000),
     healthCheck: healthCheckSchema.optional(),
     breaker: breakerSchema.prefault({}),
     outlier: outlierSchema.prefault({}),
@@ -154,6 +160,8 @@ const routeSchema = z
         /** Any one of these credentials is enough. */
         accept: z.array(z.enum(['apiKey', 'jwt'])).min(1),
         scopes: z.array(z.string().min(1)).default([]),
+        /** Tokens must expire (an `exp` claim) unless the route says otherwise. */
+        allowTokensWithoutExpiry: z.boolean().default(false),
       })
       .optional(),
     rateLimit: z

@@ -58,6 +58,9 @@ function compileRoute(
 export class RouteTable {
   readonly routes: CompiledRoute[];
   readonly loadedAt = new Date().toISOString();
+  /** The table's paths and prefixes (but `/`), to recognise case variants of them. */
+  private readonly named: { path: string; exact: boolean }[];
+  private readonly upperCaseNamed: boolean;
 
   constructor(
     readonly loaded: LoadedRoutes,
@@ -65,6 +68,25 @@ export class RouteTable {
     makeCandidate: CandidateFactory,
   ) {
     this.routes = loaded.file.routes.map((r) => compileRoute(r, upstreams, makeCandidate));
+    this.named = loaded.file.routes
+      .map(({ match }) => ({ path: match.path ?? match.prefix!, exact: match.path !== undefined }))
+      .filter((n) => n.path !== '/');
+    this.upperCaseNamed = this.named.some((n) => n.path !== n.path.toLowerCase());
+  }
+
+  /**
+   * Whether `path` names one of the table's routes in other letter case
+   * (`/API/Entries`): refused, so it can never fall through to a catch-all
+   * and reach an upstream that reads paths case-insensitively.
+   */
+  isCaseVariant(path: string): boolean {
+    const lower = path.toLowerCase();
+    if (lower === path && !this.upperCaseNamed) return false;
+    return this.named.some(({ path: named, exact }) =>
+      exact
+        ? path !== named && lower === named.toLowerCase()
+        : !path.startsWith(named) && lower.startsWith(named.toLowerCase()),
+    );
   }
 
   get version(): string {
