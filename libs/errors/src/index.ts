@@ -7,3 +7,4 @@ export {
 } from './catalogue';
 export { errorBody, type ErrorBody } from './body';
 export { errorHandler, notFoundHandler } from './express';
+export { answerClientErrors, rawErrorResponse } from './node-http';
