@@ -2,7 +2,9 @@ import express, { type Express, type Request, type Response, type Router } from 
 import helmet from 'helmet';
 import { AppError, errorHandler, notFoundHandler } from '@fig/errors';
 import {
+  checkBodyEncoding,
   parsePageSize,
+  requireUtf8,
   validateIdempotencyKey,
   validateNewEntry,
   validateSentimentRequest,
@@ -29,10 +31,22 @@ export interface GuestbookAppDeps {
 
 const bodyLimit = '16kb';
 
-/** Bodies are JSON only; anything else is refused before it is read. */
+/**
+ * Bodies are uncompressed UTF-8 JSON only (docs/adr/0206); anything else is
+ * refused before it is read, by the same rules the gateway's transcoder uses.
+ */
 function requireJson(req: Request, _res: Response, next: (err?: unknown) => void) {
-  next(req.is('application/json') ? undefined : new AppError('UNSUPPORTED_MEDIA_TYPE'));
+  if (!req.is('application/json')) return next(new AppError('UNSUPPORTED_MEDIA_TYPE'));
+  try {
+    checkBodyEncoding(req.headers);
+    next();
+  } catch (err) {
+    next(err);
+  }
 }
+
+/** body-parser would decode bad bytes to U+FFFD; refuse them as the transcoder does. */
+const verifyUtf8 = (_req: unknown, _res: unknown, body: Buffer) => requireUtf8(body);
 
 /**
  * The guestbook over HTTP: the page, the form post and the JSON API, exactly
@@ -69,6 +83,11 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // One path, one meaning: /api/entries/ and /API/entries are not /api/entries
+  // here either, so the gateway's exact, case-sensitive route policies cannot be
+  // sidestepped by a variant it passes on (docs/adr/0207-one-path-rule.md).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(helmet());
   app.use(requestContext(logger));
@@ -79,14 +98,17 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
     next();
   });
 
-  const router = express.Router();
-  const json = [requireJson, express.json({ limit: bodyLimit })];
+  const router = express.Router({ caseSensitive: true, strict: true });
+  const json = [
+    requireJson,
+    express.json({ limit: bodyLimit, inflate: false, verify: verifyUtf8 }),
+  ];
 
   router.get('/', async (_req, res) => renderHome(res));
 
   router.post(
     '/entries',
-    express.urlencoded({ extended: false, limit: bodyLimit }),
+    express.urlencoded({ extended: false, limit: bodyLimit, inflate: false }),
     async (req, res) => {
       let entry;
       try {

@@ -6,6 +6,7 @@ export {
   validateNewEntry,
   validateSentimentRequest,
 } from './validation';
+export { checkBodyEncoding, requireUtf8 } from './body-rules';
 export { decodeCursor, encodeCursor } from './cursor';
 export { keys } from './keys';
 export type { AddResult, GuestbookStore, ListOptions } from './store';

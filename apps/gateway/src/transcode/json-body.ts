@@ -1,13 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '@fig/errors';
+import { checkBodyEncoding, requireUtf8 } from '@fig/guestbook';
 
 /** The monolith's limit (express.json({ limit: '16kb' })). */
 const limitBytes = 16 * 1024;
-
-function charsetOf(contentType: string): string | undefined {
-  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
-  return match?.[1]?.toLowerCase();
-}
 
 /**
  * Reads a JSON request body with the rules and error codes of the monolith's
@@ -21,11 +17,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   if (!hasBody || contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE');
   }
-  const charset = charsetOf(contentType);
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if ((charset && charset !== 'utf-8' && charset !== 'utf8') || encoding !== 'identity') {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON');
-  }
+  checkBodyEncoding(req.headers);
   if (Number(req.headers['content-length']) > limitBytes) {
     req.resume();
     throw new AppError('PAYLOAD_TOO_LARGE');
@@ -37,7 +29,9 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size > limitBytes) throw new AppError('PAYLOAD_TOO_LARGE');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  requireUtf8(bytes);
+  const text = bytes.toString('utf8');
   if (text.length === 0) return {};
   // Strict mode: only an object or an array at the top level.
   const first = text.trimStart()[0];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
 import { createGuestbookApp } from '@fig/guestbook-web';
@@ -68,7 +69,11 @@ routes:
 
   async function both(
     path: string,
-    init: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {},
+    init: {
+      method?: 'GET' | 'POST';
+      body?: string | Buffer;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     const call = async (base: string) => {
       const res = await request(`${base}${path}`, { dispatcher: client, ...init });
@@ -122,6 +127,42 @@ routes:
     ['control characters', json, '{"author":"a\\u0007","text":"b"}'],
     ['too long a text', json, JSON.stringify({ author: 'a', text: 'x'.repeat(281) })],
     ['a body over 16 KiB', json, JSON.stringify({ author: 'a', text: 'x'.repeat(17_000) })],
+    [
+      'a valid gzip body',
+      { ...json, 'content-encoding': 'gzip' },
+      gzipSync('{"author":"a","text":"b"}'),
+    ],
+    ['a plain body labelled gzip', { ...json, 'content-encoding': 'gzip' }, '{"a":1}'],
+    [
+      'a UTF-16 charset',
+      { 'content-type': 'application/json; charset=utf-16' },
+      '{"author":"a","text":"b"}',
+    ],
+    [
+      'the utf8 alias',
+      { 'content-type': 'application/json; charset=utf8' },
+      '{"author":"a","text":"b"}',
+    ],
+    [
+      'an overlong sequence',
+      json,
+      Buffer.concat([
+        Buffer.from('{"author":"a","text":"'),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from('"}'),
+      ]),
+    ],
+    [
+      'an encoded surrogate',
+      json,
+      Buffer.concat([
+        Buffer.from('{"author":"a","text":"'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from('"}'),
+      ]),
+    ],
+    ['a bidi override', json, '{"author":"admin\\u202eexe.txt","text":"b"}'],
+    ['an invisible author', json, '{"author":"\\u200b","text":"b"}'],
     [
       'a bad idempotency key',
       { ...json, 'idempotency-key': 'has spaces' },
