@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
+import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import { liveEvents } from '@fig/guestbook-web';
 import {
   createOpsServer,
@@ -60,7 +61,7 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
   });
 
-  const server = createServer(app);
+  const server = answerClientErrors(createServer(boundedServerOptions(), app));
   const ops = createOpsServer({
     checks: [storeCheck(storeClient), model.check],
     registry: metrics.registry,

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { Mirror, upstreamCandidate } from './mirror/mirror';
 import { Authenticator } from './policies/auth';
+import { InFlightLimit } from './policies/in-flight';
 import { RateLimiter } from './policies/rate-limit';
 import { Exchange, sendUnrouted, type GatewayContext } from './proxy/exchange';
 import { ProxyCall } from './proxy/forward';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   retireAfterMs?: number;
   /** True once shutdown has begun: answers then ask keep-alive clients to reconnect elsewhere. */
   isDraining?: () => boolean;
+  /** Requests one client address may have in progress at once (429 TOO_MANY_IN_FLIGHT beyond). */
+  maxInFlightPerClient?: number;
 }
 
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -51,6 +54,7 @@ export class Gateway {
   private readonly ctx: GatewayContext;
   private readonly mirror: Mirror;
   private readonly limiter: RateLimiter;
+  private readonly inFlight: InFlightLimit;
   private readonly transcoder?: Transcoder;
   lastRejected: { at: string; problems: readonly string[] } | undefined;
 
@@ -75,6 +79,7 @@ export class Gateway {
       defaultHeaders: securityHeaders(deps.tls ?? false),
     };
     this.mirror = new Mirror(this.metrics, logger);
+    this.inFlight = new InFlightLimit(deps.maxInFlightPerClient ?? 32);
     this.limiter = new RateLimiter(deps.redis, logger, () => this.metrics.rateLimitFallback.inc());
     if (deps.store) this.transcoder = new Transcoder(deps.store, logger);
   }
@@ -137,6 +142,18 @@ export class Gateway {
     const table = this.table;
     if (!isCanonicalPath(path) || table.isCaseVariant(path))
       return sendUnrouted(req, res, id, this.ctx, 'INVALID_PATH');
+    if (!this.inFlight.admit(req, res)) {
+      // Refused requests are not counted, so a client at its limit never locks itself out.
+      this.metrics.rateLimited.labels('in-flight').inc();
+      return new Exchange(req, res, id, 'unmatched', this.ctx).fail(
+        'TOO_MANY_IN_FLIGHT',
+        undefined,
+        {
+          'retry-after': '1',
+          connection: 'close',
+        },
+      );
+    }
     const route = table.match(req.method ?? 'GET', path, req.headers);
     if (!route) return sendUnrouted(req, res, id, this.ctx);
     const ex = new Exchange(req, res, id, route.name, this.ctx);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnv, port, url } from '@fig/config';
+import { baseEnv, durationMs, port, url } from '@fig/config';
 
 /** One URL, or several separated by commas (one per replica, as `npm start` passes them). */
 const urlList = (fallback: string) =>
@@ -40,6 +40,15 @@ export const gatewayConfigSchema = z
     TLS_KEY_FILE: z.string().min(1).optional(),
     /** One log line per request; benchmarks turn it off, as they do for nginx. */
     ACCESS_LOG: flag(true),
+    /** A request's headers, then its whole body, must arrive within these (408 REQUEST_TIMEOUT). */
+    HEADERS_TIMEOUT_MS: durationMs(10_000),
+    REQUEST_TIMEOUT_MS: durationMs(15_000),
+    /** Requests one client address may have in progress at once (429 TOO_MANY_IN_FLIGHT beyond). */
+    MAX_IN_FLIGHT_PER_CLIENT: z
+      .string()
+      .regex(/^[1-9]\d*$/, 'must be a whole number from 1')
+      .transform(Number)
+      .default(32),
     /** The X-Fig-Served-By response header naming the upstream and version (for the workshop). */
     SERVED_BY_HEADER: flag(true),
   })

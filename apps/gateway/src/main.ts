@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { propagation } from '@opentelemetry/api';
 import { ConfigError, loadConfig } from '@fig/config';
+import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import { connectRedis, redisCheck, type RedisClient } from '@fig/guestbook';
 import {
   type Check,
@@ -63,6 +64,7 @@ runMain(async () => {
     // is empty and the caller's context passes through untouched.
     stripTrace: new Set(propagation.fields()),
     isDraining: () => lifecycle.draining,
+    maxInFlightPerClient: config.MAX_IN_FLIGHT_PER_CLIENT,
   });
   await gateway.apply(routes);
   watcher.on('loaded', (next) => {
@@ -74,12 +76,22 @@ runMain(async () => {
   watcher.on('rejected', (err) => gateway.reject(err));
   watcher.start();
 
-  const server: Server = config.TLS_CERT_FILE
-    ? createHttpsServer(
-        { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE!) },
-        gateway.handle,
-      )
-    : createHttpServer(gateway.handle);
+  const limits = boundedServerOptions({
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+  });
+  const server: Server = answerClientErrors(
+    config.TLS_CERT_FILE
+      ? createHttpsServer(
+          {
+            ...limits,
+            cert: readFileSync(config.TLS_CERT_FILE),
+            key: readFileSync(config.TLS_KEY_FILE!),
+          },
+          gateway.handle,
+        )
+      : createHttpServer(limits, gateway.handle),
+  );
   // Longer than the idle timeout of the load balancers in front, so they close first.
   server.keepAliveTimeout = 65_000;
 

@@ -1,5 +1,12 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
+import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
@@ -26,8 +33,9 @@ export interface TestServer {
 
 export async function serve(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: ServerOptions = {},
 ): Promise<TestServer> {
-  const server = createServer(handler);
+  const server = answerClientErrors(createServer(options, handler));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -60,6 +68,9 @@ export interface TestGateway extends TestServer {
 
 export interface GatewayOptions {
   env?: Record<string, string>;
+  maxInFlightPerClient?: number;
+  /** The production server's limits (boundedServerOptions), shortened for a test. */
+  requestTimeoutMs?: number;
   store?: GuestbookStore;
   redis?: RedisClient;
   logger?: Logger;
@@ -79,9 +90,15 @@ export async function startGateway(
     retireAfterMs: 50,
     ...(options.store ? { store: options.store } : {}),
     ...(options.redis ? { redis: options.redis } : {}),
+    ...(options.maxInFlightPerClient ? { maxInFlightPerClient: options.maxInFlightPerClient } : {}),
   });
   await gateway.apply(parseRoutes(yaml, 'test.yaml', env));
-  const server = await serve(gateway.handle);
+  const server = await serve(
+    gateway.handle,
+    boundedServerOptions(
+      options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {},
+    ),
+  );
   return {
     ...server,
     gateway,

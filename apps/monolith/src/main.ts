@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
+import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import { connectRedis, RedisGuestbook, redisCheck } from '@fig/guestbook';
 import {
   createOpsServer,
@@ -33,7 +34,7 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
   });
 
-  const server = createServer(app);
+  const server = answerClientErrors(createServer(boundedServerOptions(), app));
   const ops = createOpsServer({
     checks: [redisCheck(redis)],
     registry: metrics.registry,

@@ -7,4 +7,4 @@ export {
 } from './catalogue';
 export { errorBody, type ErrorBody } from './body';
 export { errorHandler, notFoundHandler } from './express';
-export { answerClientErrors, rawErrorResponse } from './node-http';
+export { answerClientErrors, boundedServerOptions, rawErrorResponse } from './node-http';

@@ -69,3 +69,21 @@ export function answerClientErrors(server: Server): Server {
   });
   return server;
 }
+
+/**
+ * Limits for every Fig HTTP server: the request line and headers must
+ * arrive within `headersTimeoutMs` and the whole request, body included,
+ * within `requestTimeoutMs` (Node's default is 300 s, which let one body sent
+ * at a byte a second hold a connection for five minutes). Node checks them
+ * every `connectionsCheckingInterval`; the 408 goes through answerClientErrors.
+ */
+export function boundedServerOptions({
+  requestTimeoutMs = 15_000,
+  headersTimeoutMs = 10_000,
+}: { requestTimeoutMs?: number; headersTimeoutMs?: number } = {}) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2),
+  };
+}

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '@fig/errors';
 import type { RetryBudget } from '../upstreams/retry-budget';
@@ -31,6 +31,11 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 
 class RetryableStatus extends Error {}
 
+/** The request body stopped before its end because of the client (or the server's limits on it). */
+function clientBodyFailed(req: IncomingMessage): boolean {
+  return !req.complete && (req.destroyed || req.readableAborted || req.errored !== null);
+}
+
 /** Raised by the gateway's own timer; the code makes it a timeout like undici's. */
 class HeadersTimeout extends Error {
   readonly code = 'UND_ERR_HEADERS_TIMEOUT';
@@ -45,6 +50,10 @@ const preciseBelowMs = 5_000;
 
 function onPreciseTimeout(call: ProxyCall) {
   call.timeOut();
+}
+
+function onQueueTimeout(call: ProxyCall) {
+  call.queueTimeOut();
 }
 
 function errorKind(err: Error): { kind: string; code: ErrorCode; message?: string } {
@@ -76,6 +85,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   private retryGranted = false;
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
+  /** Runs while the request waits for a pooled connection (undici calls onRequestStart when it gets one). */
+  private queueTimer: NodeJS.Timeout | undefined;
+  /** Answered 503 while still queued: whatever undici reports later is not news. */
+  private abandoned = false;
 
   constructor(
     private readonly ex: Exchange,
@@ -117,6 +130,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const { req } = ex;
     const { timeoutMs } = this.policy;
     if (timeoutMs < preciseBelowMs) this.timer = setTimeout(onPreciseTimeout, timeoutMs, this);
+    this.queueTimer = setTimeout(onQueueTimeout, upstream.spec.queueTimeoutMs, this);
     endpoint.pool.dispatch(
       {
         path: req.url!,
@@ -131,9 +145,29 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController) {
+    clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
     this.controller = controller;
-    if (this.clientGone) controller.abort(new Error('client closed the connection'));
+    if (this.abandoned) controller.abort(new Error('answered while queued'));
+    else if (this.clientGone) controller.abort(new Error('client closed the connection'));
     else if (this.timedOut) controller.abort(new HeadersTimeout('headers timeout'));
+  }
+
+  /**
+   * No pooled connection came free in time (slow requests hold them all): the
+   * client gets a coded 503 now rather than hanging, and the queued dispatch
+   * is dropped when its turn comes. Not the upstream's fault, so no verdict.
+   */
+  queueTimeOut() {
+    this.queueTimer = undefined;
+    const { ex, upstream } = this;
+    this.abandoned = true;
+    this.settle(undefined);
+    ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'pool_full');
+    this.give(
+      'UPSTREAM_UNAVAILABLE',
+      `No connection to ${upstream.name} came free within ${upstream.spec.queueTimeoutMs} ms`,
+    );
   }
 
   /** The precise timer fired before the upstream's headers arrived. */
@@ -185,7 +219,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error) {
     const { ex, upstream } = this;
-    if (this.clientGone) {
+    clearTimeout(this.queueTimer);
+    if (this.abandoned) return;
+    // A body the client cut short, malformed or too slow (the server then
+    // destroys the request) fails the upstream call too: that is the client's
+    // doing, and must not count against the upstream's breaker or endpoint.
+    if (this.clientGone || clientBodyFailed(ex.req)) {
       this.settle(undefined);
       this.tap?.error();
       return;
