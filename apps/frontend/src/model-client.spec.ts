@@ -90,6 +90,14 @@ describe('model client (the monolith’s /api/sentiment behind a timeout and a b
     expect(seen).toHaveLength(2);
   });
 
+  it('does not count the model refusing the text (a 4xx) against the circuit', async () => {
+    behaviour = json({ error: { code: 'VALIDATION_FAILED' } }, 400);
+    for (const text of ['a', 'b', 'c', 'd', 'e'])
+      await expect(client.score(text)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(breaker.state).toBe('closed');
+    expect(seen).toHaveLength(5);
+  });
+
   it('reports readiness details while the model is up, and fails the check once the circuit is open', async () => {
     behaviour = json({ service: 'monolith', model: 'v2' });
     await expect(client.check.run(AbortSignal.timeout(500))).resolves.toEqual({

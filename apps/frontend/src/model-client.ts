@@ -35,6 +35,15 @@ function isSentiment(value: unknown): value is Sentiment {
   );
 }
 
+/** A 4xx other than 408/429 says the request was wrong, not that the model is unwell. */
+const refusesInput = (status: number) =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+function keepRefusal(err: unknown): AppError {
+  if (err instanceof AppError && err.code === 'VALIDATION_FAILED') return err;
+  throw err;
+}
+
 /** Every way the call can fail becomes one of our stable codes, so callers branch on `code`. */
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -82,6 +91,12 @@ export function createModelClient({
     body?: unknown,
   ) {
     const res = await http.request(method, path, signal, body);
+    if (refusesInput(res.status)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The sentiment model refused the text (${res.status})`,
+      );
+    }
     if (res.status !== 200) {
       throw new AppError(
         res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_GATEWAY',
@@ -102,7 +117,11 @@ export function createModelClient({
   return {
     async score(text) {
       try {
-        return await breaker.run(() => callModel(text));
+        // A refusal of the text is the caller's mistake, not the model failing:
+        // it passes the breaker as an answer, and is thrown only past it.
+        const outcome = await breaker.run(() => callModel(text).catch(keepRefusal));
+        if (outcome instanceof AppError) throw outcome;
+        return outcome;
       } catch (err) {
         throw toAppError(err);
       }
