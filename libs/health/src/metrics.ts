@@ -12,11 +12,21 @@ export const latencyBuckets = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+const misnamedDefaults = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** A registry per service (never the global one) with RED metrics and build info. */
 export function createMetrics({ service, version }: { service: string; version: string }): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // prom-client's three totals are gauges named like counters, which promtool
+  // (and any PromQL rate() over them) gets wrong; the same numbers remain, by
+  // type, in nodejs_active_handles, _requests and _resources.
+  for (const name of misnamedDefaults) registry.removeSingleMetric(name);
   new Gauge({
     name: 'fig_build_info',
     help: 'Constant 1, labelled with the running service and version',
