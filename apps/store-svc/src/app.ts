@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
-import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { RedisGuestbook, type RedisClient } from '@fig/guestbook';
 import type { Logger } from '@fig/logging';
 import { descriptorSetBase64, storeServiceName, StoreServiceService } from '@fig/proto';
@@ -46,7 +47,9 @@ export function createStoreServer({ redis, subscriber, logger, registry }: Store
   );
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
-  new ReflectionService(descriptors).addToServer(server);
+  // Reflection lists every service the server has, health included, so a
+  // client like grpcurl can call grpc.health.v1.Health without a local proto.
+  new ReflectionService({ ...descriptors, ...loadSync(healthProtoPath) }).addToServer(server);
   const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up));
 
   return {

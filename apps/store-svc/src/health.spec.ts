@@ -89,6 +89,22 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     }
   });
 
+  it('sends on a Watch stream only when the status changes, not at every Redis probe', async () => {
+    await waitFor(async () => (await health.status()) === 'SERVING', { what: 'SERVING' });
+    const watch = health.watch();
+    try {
+      await waitFor(() => watch.seen.length > 0, { what: 'the first status' });
+      // The Redis probe runs every 0.5 s and reports SERVING each time.
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      expect(watch.seen).toEqual(['SERVING']);
+      running.store.drain();
+      await waitFor(() => watch.seen.length > 1, { what: 'the change' });
+      expect(watch.seen).toEqual(['SERVING', 'NOT_SERVING']);
+    } finally {
+      watch.cancel();
+    }
+  });
+
   it('turns NOT_SERVING when draining, while still answering calls', async () => {
     running.store.drain();
     expect(await health.status()).toBe('NOT_SERVING');

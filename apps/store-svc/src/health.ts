@@ -15,6 +15,7 @@ export class StoreHealth {
   });
   private redisUp = false;
   private draining = false;
+  private published: ServingStatus = 'NOT_SERVING';
 
   get status(): ServingStatus {
     return this.redisUp && !this.draining ? 'SERVING' : 'NOT_SERVING';
@@ -30,9 +31,16 @@ export class StoreHealth {
     this.publish();
   }
 
+  /**
+   * setStatus sends to every Watch stream each time it is called, and the
+   * Redis probe reports every 0.5 s: only a change is passed on, so a Watch
+   * stream carries one message per change, as the health protocol intends.
+   */
   private publish() {
-    // setStatus notifies Watch streams only on change, so repeating it is cheap.
-    for (const name of ['', storeServiceName]) this.service.setStatus(name, this.status);
+    const status = this.status;
+    if (status === this.published) return;
+    this.published = status;
+    for (const name of ['', storeServiceName]) this.service.setStatus(name, status);
   }
 }
 

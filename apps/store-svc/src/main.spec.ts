@@ -118,7 +118,10 @@ describe('store-svc as a process', () => {
       expect((await fetch(`${store.ops}/livez`)).status).toBe(200);
       const metrics = await (await fetch(`${store.ops}/metrics`)).text();
       expect(metrics).toContain('fig_build_info{service="store-svc",version="v1"} 1');
-      expect(await reflectedServices(store.port)).toEqual(['fig.store.v1.StoreService']);
+      expect(await reflectedServices(store.port)).toEqual([
+        'fig.store.v1.StoreService',
+        'grpc.health.v1.Health',
+      ]);
 
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const parentId = '00f067aa0ba902b7';

@@ -13,9 +13,10 @@ type CheckMethod = (
 const HealthClient = makeClientConstructor(
   service as never,
   'grpc.health.v1.Health',
-) as unknown as new (
-  ...args: ConstructorParameters<typeof Client>
-) => Client & { check: CheckMethod };
+) as unknown as new (...args: ConstructorParameters<typeof Client>) => Client & {
+  check: CheckMethod;
+  watch: (request: { service: string }) => NodeJS.ReadableStream & { cancel(): void };
+};
 
 /** A grpc.health.v1 client, as Kubernetes' gRPC probe or grpc-health-probe would use. */
 export function healthClient(port: number) {
@@ -27,6 +28,14 @@ export function healthClient(port: number) {
         (res) => (res as { status: string }).status,
         (err: { code?: number }) => `error ${err.code}`,
       ),
+    /** Every status a Watch stream sends, as it arrives. */
+    watch(name = '') {
+      const seen: string[] = [];
+      const stream = client.watch({ service: name });
+      stream.on('data', (m: { status: string }) => seen.push(m.status));
+      stream.on('error', () => undefined);
+      return { seen, cancel: () => stream.cancel() };
+    },
     close: () => client.close(),
   };
 }
