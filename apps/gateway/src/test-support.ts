@@ -69,6 +69,7 @@ export interface TestGateway extends TestServer {
 export interface GatewayOptions {
   env?: Record<string, string>;
   maxInFlightPerClient?: number;
+  accessLog?: boolean;
   /** The production server's limits (boundedServerOptions), shortened for a test. */
   requestTimeoutMs?: number;
   store?: GuestbookStore;
@@ -86,7 +87,7 @@ export async function startGateway(
     routes: parseRoutes(yaml, 'test.yaml', env),
     logger: options.logger ?? silentLogger,
     registry,
-    accessLog: false,
+    accessLog: options.accessLog ?? false,
     retireAfterMs: 50,
     ...(options.store ? { store: options.store } : {}),
     ...(options.redis ? { redis: options.redis } : {}),

@@ -27,7 +27,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = isAppError(err) ? err : fromBodyParser(err);
     const error = known ?? new AppError('INTERNAL');
     if (!known) {
-      logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+      // The path only: a query string may carry a secret (see @fig/logging's redactUrl).
+      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     }
     if (error.details?.retryAfterSeconds !== undefined) {
       res.setHeader('Retry-After', String(error.details.retryAfterSeconds));

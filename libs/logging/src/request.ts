@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { redactUrl } from './redact';
 
 export interface RequestWithContext extends Request {
   id: string;
@@ -28,7 +29,7 @@ export function requestContext(logger: Logger) {
       ctx.log.info(
         {
           method: req.method,
-          url: req.originalUrl,
+          url: redactUrl(req.originalUrl),
           status: res.statusCode,
           ms: Math.round(ms * 10) / 10,
         },

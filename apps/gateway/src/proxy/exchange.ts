@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, errorCatalogue, type ErrorCode } from '@fig/errors';
-import type { Logger } from '@fig/logging';
+import { redactUrl, type Logger } from '@fig/logging';
 import type { GatewayMetrics } from '../metrics';
 
 /** What every request handler needs from the gateway, built once. */
@@ -88,10 +88,11 @@ export class Exchange {
         {
           req_id: this.id,
           method: this.req.method,
-          url: this.req.url,
+          url: redactUrl(this.req.url ?? ''),
           route: this.route,
           upstream: this.upstream,
-          version: this.version,
+          // `version` is the gateway's own (the logger's base field); this is the upstream's.
+          upstream_version: this.version,
           status,
           ms: Math.round(seconds * 10_000) / 10,
         },
