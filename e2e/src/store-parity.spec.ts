@@ -110,4 +110,16 @@ describe('store-svc and the monolith on one Redis', () => {
       await invalid.text(),
     );
   });
+
+  it.each([
+    ['an unclosed bidi override', { author: 'admin\u202eexe.txt', text: 'hi' }],
+    ['an isolate in the text', { author: 'Ada', text: 'x \u2067y' }],
+    ['an author of only a zero-width space', { author: '\u200b', text: 'hi' }],
+    ['invisible-only text', { author: 'Ada', text: '\u200d\u2060\ufeff' }],
+    // (A lone surrogate cannot cross gRPC: protobuf strings are UTF-8 on the wire.)
+  ])('refuses %s over gRPC exactly as the monolith does over HTTP', async (_name, entry) => {
+    const refused = await post(entry);
+    expect(refused.status).toBe(400);
+    expect(await failureOf(grpc.addEntry(entry, null))).toBe(await refused.text());
+  });
 });

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+
 /**
  * The parity run's request sequence and how answers are compared. Each step
  * may use what the same target answered before (a cursor), so both targets
@@ -8,7 +10,7 @@ export interface Step {
   name: string;
   method: 'GET' | 'POST' | 'DELETE';
   path: string | ((previous: Answer[]) => string);
-  body?: string;
+  body?: string | Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -25,6 +27,9 @@ export interface Answer {
 const json = { 'content-type': 'application/json' };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const entry = (author: unknown, text: unknown) => JSON.stringify({ author, text });
+/** A JSON entry whose text holds raw bytes that are not UTF-8. */
+const withBytes = (bytes: number[]) =>
+  Buffer.concat([Buffer.from('{"author":"Ada","text":"a'), Buffer.from(bytes), Buffer.from('"}')]);
 const cursorOf = (answer: Answer | undefined) =>
   (answer?.raw as { nextCursor?: string } | null)?.nextCursor;
 
@@ -153,6 +158,116 @@ export const steps: Step[] = [
     headers: { ...json, 'idempotency-key': 'has space' },
     body: entry('Ada', 'hi'),
   },
+  // Content encodings and charsets (docs/adr/0206): refused alike, before reading.
+  {
+    name: 'a valid gzip body',
+    method: 'POST',
+    path: '/api/entries',
+    headers: { ...json, 'content-encoding': 'gzip' },
+    body: gzipSync(entry('Ada', 'compressed')),
+  },
+  {
+    name: 'a plain body labelled gzip',
+    method: 'POST',
+    path: '/api/entries',
+    headers: { ...json, 'content-encoding': 'gzip' },
+    body: entry('Ada', 'not compressed'),
+  },
+  {
+    name: 'a corrupt deflate body to the model',
+    method: 'POST',
+    path: '/api/sentiment',
+    headers: { ...json, 'content-encoding': 'deflate' },
+    body: new Uint8Array([0x78, 0x9c, 1, 2, 3]),
+  },
+  {
+    name: 'a compressed form post',
+    method: 'POST',
+    path: '/entries',
+    headers: { ...form, 'content-encoding': 'gzip' },
+    body: gzipSync('author=Ada&text=zipped'),
+  },
+  {
+    name: 'charset=utf-16',
+    method: 'POST',
+    path: '/api/entries',
+    headers: { 'content-type': 'application/json; charset=utf-16' },
+    body: entry('Ada', 'hi'),
+  },
+  {
+    name: 'charset=latin1',
+    method: 'POST',
+    path: '/api/entries',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: entry('Ada', 'hi'),
+  },
+
+  // Bytes that are not UTF-8, and text that looks blank or turns direction.
+  {
+    name: 'an overlong sequence',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: withBytes([0xc0, 0xaf]),
+  },
+  {
+    name: 'an encoded surrogate',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: withBytes([0xed, 0xa0, 0x80]),
+  },
+  {
+    name: 'a truncated sequence',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: withBytes([0xe2, 0x82]),
+  },
+  {
+    name: 'a Latin-1 byte',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: withBytes([0xe9]),
+  },
+  {
+    name: 'an unclosed bidi override',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: entry('admin\u202eexe.txt', 'hi'),
+  },
+  {
+    name: 'an invisible author',
+    method: 'POST',
+    path: '/api/entries',
+    headers: json,
+    body: entry('\u200b', 'hi'),
+  },
+  // Path variants (docs/adr/0207): nowhere on either side.
+  {
+    name: 'trailing slash',
+    method: 'POST',
+    path: '/api/entries/',
+    headers: json,
+    body: entry('Ada', 'x'),
+  },
+  {
+    name: 'upper case',
+    method: 'POST',
+    path: '/API/Entries',
+    headers: json,
+    body: entry('Ada', 'x'),
+  },
+  {
+    name: 'form post, trailing slash',
+    method: 'POST',
+    path: '/entries/',
+    headers: form,
+    body: 'author=A&text=b',
+  },
+  { name: 'stats, mixed case', method: 'GET', path: '/api/Stats' },
   {
     name: 'sentiment',
     method: 'POST',
