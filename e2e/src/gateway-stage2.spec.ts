@@ -8,6 +8,7 @@ import {
   type ManagedProcess,
   type RedisServer,
 } from '@fig/testing';
+import { steps } from './support/frontend-parity';
 
 /**
  * Stage 2 with the real processes and the shipped presets: first the parallel
@@ -129,5 +130,28 @@ describe('stage 2 through the gateway', () => {
       status: 200,
       body: entry,
     });
+  });
+
+  it('refuses bad bodies through the transcoder exactly as the monolith does (one API on every stage)', async () => {
+    const gw = await gateway('stage-2-store');
+    // The refusals among the parity steps: encodings, charsets, bytes, texts.
+    const refusals = steps.filter(
+      (s) => s.method === 'POST' && s.path === '/api/entries' && !s.headers?.['idempotency-key'],
+    );
+    const different: string[] = [];
+    for (const step of refusals) {
+      const init = { method: 'POST', headers: step.headers ?? {}, body: step.body ?? '' };
+      const [viaGateway, direct] = await Promise.all([
+        fetch(`${gw.url}/api/entries`, init),
+        fetch(`${monolith}/api/entries`, init),
+      ]);
+      const [a, b] = [
+        `${viaGateway.status} ${await viaGateway.text()}`,
+        `${direct.status} ${await direct.text()}`,
+      ];
+      if ((direct.status >= 400 || viaGateway.status >= 400) && a !== b)
+        different.push(`${step.name}: ${a} vs ${b}`);
+    }
+    expect(different).toEqual([]);
   });
 });
