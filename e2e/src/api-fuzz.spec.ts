@@ -1,14 +1,21 @@
+import { isUtf8 } from 'node:buffer';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { errorCatalogue } from '@fig/errors';
 import { startRedis, type RedisServer } from '@fig/testing';
+import { pathVariants } from './support/path-variants';
 import { killAll, startStage3, type Stage3 } from './support/services';
 
 /**
  * Random requests — methods, paths, queries, headers and bodies, well-formed
  * or not — against the monolith, the frontend and the gateway in front of
  * them. Whatever arrives, every answer comes within a few seconds, is never
- * a 5xx, and every API error is the coded JSON body of the catalogue.
+ * a 5xx, and every API error is the coded JSON body of the catalogue. Also:
+ * no spelling of a rate-limited path is served by the gateway (ADR 0207), no
+ * compressed body and no body that is not UTF-8 is accepted (ADR 0206), and
+ * malformed framing or a stalled body gets one coded answer (ADR 0208).
  */
 
 interface Sent {
@@ -60,6 +67,9 @@ function send(base: string, sent: Sent): Promise<Answer> {
 }
 
 const routes = ['/', '/api/entries', '/api/stats', '/api/info', '/api/sentiment', '/entries'];
+/** The stage-3 preset's rate-limited write routes. */
+const guarded = ['/api/entries', '/entries'];
+const guardedVariants = new Set(guarded.flatMap(pathVariants));
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`));
 
 const path = fc
@@ -69,6 +79,7 @@ const path = fc
       { arbitrary: fc.constantFrom(...routes), weight: 8 },
       fc.constantFrom(...routes).chain((r) => fc.webSegment().map((s) => `${r}/${s}`)),
       fc.webPath().map((p) => p || '/'),
+      { arbitrary: fc.constantFrom(...routes.slice(1).flatMap(pathVariants)), weight: 3 },
     ),
     fc.oneof(
       fc.constant(''),
@@ -96,6 +107,31 @@ const body = fc.oneof(
   fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
   fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+  entryLike.map((v) => gzipSync(JSON.stringify(v))),
+  // An entry whose text holds bytes that are not UTF-8 (overlong, surrogate, stray, truncated).
+  fc
+    .tuple(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(
+        [0xc0, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0x80],
+        [0xe2, 0x82],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0xff],
+      ),
+    )
+    .map(([text, bad]) =>
+      Buffer.concat([
+        Buffer.from(`{"author":"Ada","text":"${text.replace(/["\\]/g, '')}`),
+        Buffer.from(bad),
+        Buffer.from('"}'),
+      ]),
+    ),
+  // Text that turns direction or is invisible.
+  fc
+    .constantFrom('admin\u202eexe.txt', '\u200b', '\u2066x', '\u200d\u2060', 'a\u202ab')
+    .map((author) => Buffer.from(JSON.stringify({ author, text: 'hi' }))),
 );
 
 const sent: fc.Arbitrary<Sent> = fc.record({
@@ -112,11 +148,23 @@ const sent: fc.Arbitrary<Sent> = fc.record({
           'application/json',
           'application/json',
           'application/json; charset=utf-8',
+          'application/json; charset=UTF-8',
+          'application/json; charset=utf-16',
+          'application/json; charset=latin1',
+          'application/json; charset=utf8',
           'application/x-www-form-urlencoded',
           'text/plain',
           'multipart/form-data; boundary=x',
         ),
         'idempotency-key': printable(300),
+        'content-encoding': fc.constantFrom(
+          'gzip',
+          'deflate',
+          'br',
+          'identity',
+          'gzip, identity',
+          'x-zip',
+        ),
         accept: fc.constantFrom('application/json', 'text/html', '*/*'),
       },
       { requiredKeys: [] },
@@ -127,10 +175,24 @@ const sent: fc.Arbitrary<Sent> = fc.record({
 
 const codes = new Set(Object.keys(errorCatalogue));
 
-async function holds(base: string, s: Sent) {
+async function holds(base: string, s: Sent, target: string) {
   const answer = await send(base, s);
   const where = `${s.method} ${s.path} → ${answer.status} ${answer.body.slice(0, 200)}`;
   expect([where, answer.status < 500]).toEqual([where, true]);
+  const accepted = answer.status === 200 || answer.status === 201 || answer.status === 303;
+  if (s.method === 'POST' && s.body?.length) {
+    const coding = s.headers['content-encoding'];
+    const compressed = coding !== undefined && coding !== 'identity';
+    expect([where, 'compressed', accepted && compressed]).toEqual([where, 'compressed', false]);
+    expect([where, 'not UTF-8', accepted && !isUtf8(s.body)]).toEqual([where, 'not UTF-8', false]);
+  }
+  if (target === 'gateway' && guardedVariants.has(s.path.split('?')[0]!)) {
+    expect([where, 'variant served', answer.status < 400]).toEqual([
+      where,
+      'variant served',
+      false,
+    ]);
+  }
   const isApi = s.path.startsWith('/api/');
   if (answer.status >= 400 && isApi && s.method !== 'HEAD') {
     expect([where, answer.contentType]).toEqual([
@@ -160,9 +222,83 @@ describe('random requests', () => {
     it(`get a coded answer from the ${target}, never a 5xx or a hang`, async () => {
       const base = system![target].base;
       await fc.assert(
-        fc.asyncProperty(sent, (s) => holds(base, s)),
+        fc.asyncProperty(sent, (s) => holds(base, s, target)),
         { numRuns: 1_000 },
       );
     }, 120_000);
   }
+
+  /** Bytes on a raw connection (node:http refuses to send broken framing); resolves with all the server sent. */
+  function rawExchange(base: string, bytes: string, dripMs?: number): Promise<string> {
+    const { port } = new URL(base);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (c: string) => (received += c));
+      socket.on('error', () => {});
+      const drip = dripMs
+        ? setInterval(() => socket.writable && socket.write(' '), dripMs)
+        : undefined;
+      const guard = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no close within 25 s after ${JSON.stringify(bytes.slice(0, 60))}`));
+      }, 25_000);
+      socket.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(guard);
+        resolve(received);
+      });
+      socket.write(bytes);
+    });
+  }
+
+  const broken: [string, string, number, string][] = [
+    ['a malformed request line', 'GARBAGE / NOPE\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+    [
+      'a malformed chunk size',
+      'POST /api/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'MALFORMED_REQUEST',
+    ],
+    [
+      'two Content-Lengths',
+      'POST /api/entries HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+      400,
+      'MALFORMED_REQUEST',
+    ],
+    [
+      'headers over the limit',
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
+  ];
+
+  for (const target of ['monolith', 'frontend', 'gateway'] as const) {
+    it.each(broken)(
+      `answers %s to the ${target} with one coded JSON body`,
+      async (_name, bytes, status, code) => {
+        const answer = await rawExchange(system![target].base, bytes);
+        expect(answer.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual([`HTTP/1.1 ${status}`]);
+        expect(answer).toMatch(/content-type: application\/json/i);
+        expect(answer).toContain(`"code":"${code}"`);
+      },
+    );
+  }
+
+  it('cuts stalled and trickling bodies with one coded 408 on every target', async () => {
+    const stalled =
+      'POST /api/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{';
+    const answers = await Promise.all(
+      (['monolith', 'frontend', 'gateway'] as const).flatMap((t) => [
+        rawExchange(system![t].base, stalled),
+        rawExchange(system![t].base, stalled, 500),
+      ]),
+    );
+    for (const answer of answers) {
+      expect(answer.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 408']);
+      expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+    }
+  }, 60_000);
 });
