@@ -117,7 +117,8 @@ export class Gateway {
     this.metrics.reloads.labels('loaded').inc();
     void commit();
     this.deps.logger.info(
-      { version: table.version, previous, routes: table.routes.length },
+      // `version` is the service's own (the logger's base field).
+      { routes_version: table.version, previous, routes: table.routes.length },
       'route table live',
     );
   }

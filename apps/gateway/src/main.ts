@@ -133,7 +133,7 @@ runMain(async () => {
       port,
       opsPort,
       routes: config.GATEWAY_ROUTES,
-      version: routes.version,
+      routes_version: routes.version,
       tls: Boolean(config.TLS_CERT_FILE),
     },
     'gateway listening',

@@ -60,4 +60,9 @@ routes:
     });
     expect(line).not.toContain('secret-value');
   });
+
+  it('never writes the key version twice in any line (the route table logs routes_version)', () => {
+    expect(lines.find((l) => l.includes('route table live'))).toContain('"routes_version":');
+    expect(lines.filter((l) => (l.match(/"version":/g) ?? []).length !== 1)).toEqual([]);
+  });
 });
