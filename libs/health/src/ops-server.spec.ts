@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMetrics } from './metrics';
 import { createOpsServer } from './ops-server';
@@ -27,6 +28,21 @@ const failing = (name: string, critical = true): Check => ({
 });
 
 describe('ops server', () => {
+  it('answers a request Node cannot parse with a coded JSON body', async () => {
+    const ops = await startOps([]);
+    const { port } = new URL(ops.base);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('close', () => resolve(text));
+      socket.write('NOT HTTP\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain('"code":"MALFORMED_REQUEST"');
+    await ops.close();
+  });
+
   it('answers /livez while anything runs, even when draining', async () => {
     const ops = await startOps([failing('redis')], true);
     const res = await fetch(`${ops.base}/livez`);

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import type { Registry } from 'prom-client';
 import { runChecks, type Check } from './checks';
 import { listen } from './main';
@@ -56,11 +57,13 @@ export function createOpsServer(options: OpsServerOptions) {
     return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'No such route' } });
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      sendJson(res, 500, { error: { code: 'INTERNAL', message: String(err) } });
-    });
-  });
+  const server: Server = answerClientErrors(
+    createServer(boundedServerOptions(), (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        sendJson(res, 500, { error: { code: 'INTERNAL', message: String(err) } });
+      });
+    }),
+  );
 
   return {
     server,
