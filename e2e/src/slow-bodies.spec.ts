@@ -7,7 +7,8 @@ import { killAll, startStage3, type Stage3 } from './support/services';
  * A slow-body attack through the gateway (stage 3, shipped preset): one
  * address opens many writes and sends their bodies a byte a second, staying
  * under the rate limit. Another client's page and API requests must keep
- * their normal latency, within a generous factor, and all succeed. Before
+ * their normal latency, within a generous factor, and all succeed (against
+ * the old gateway one of them waited 10.6 s for a pooled connection). Before
  * the limits, ~66 such bodies held the gateway's pool to the frontend and
  * every other request hung 15-20 s.
  */
@@ -31,14 +32,17 @@ function timedGet(base: string, agent: Agent, target: string) {
   });
 }
 
-async function medianLatency(base: string, agent: Agent) {
+/** The slowest of 40 requests: a pool held by the attack shows as one long wait, not in the median. */
+async function worstLatency(base: string, agent: Agent) {
   const samples: { ms: number; status: number }[] = [];
   for (let i = 0; i < 20; i++) {
     samples.push(await timedGet(base, agent, '/api/entries'));
     samples.push(await timedGet(base, agent, '/'));
   }
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  return { median: ms[ms.length >> 1]!, statuses: [...new Set(samples.map((s) => s.status))] };
+  return {
+    worst: Math.max(...samples.map((s) => s.ms)),
+    statuses: [...new Set(samples.map((s) => s.status))],
+  };
 }
 
 describe('a slow-body attack from one client', () => {
@@ -60,7 +64,7 @@ describe('a slow-body attack from one client', () => {
     const { base } = system!.gateway;
     const { port } = new URL(base);
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-    const normal = await medianLatency(base, agent);
+    const normal = await worstLatency(base, agent);
     expect(normal.statuses).toEqual([200]);
 
     // 80 writes from 127.0.0.1, opened 15 a second (the limit is 20/s), each
@@ -83,12 +87,12 @@ describe('a slow-body attack from one client', () => {
       if (i % 15 === 14) await new Promise((r) => setTimeout(r, 1_000));
     }
 
-    const attacked = await medianLatency(base, agent);
+    const attacked = await worstLatency(base, agent);
     agent.destroy();
     expect(attacked.statuses).toEqual([200]);
     // Generous: a loaded, shared machine is noisy. The failure this guards
-    // against is a hang of seconds, a factor of hundreds.
-    expect(attacked.median).toBeLessThan(Math.max(normal.median, 2) * 10);
+    // against is a wait of seconds for a pooled connection.
+    expect(attacked.worst).toBeLessThan(Math.max(normal.worst, 20) * 10);
     // The attacker itself was held to its share: refused beyond it, not queued.
     expect(answers.filter((a) => a.startsWith('HTTP/1.1 429')).length).toBeGreaterThan(0);
   }, 60_000);
