@@ -7,7 +7,7 @@ import {
   listen,
   runMain,
   serviceFoundation,
-} from '@fig/health';
+} from '@fig/service';
 import { GrpcGuestbook, createStoreClient, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { createFrontend } from './app';

@@ -1,6 +1,6 @@
 import { AppError } from '@fig/errors';
 import type { Scorer } from '@fig/guestbook-web';
-import type { Check } from '@fig/health';
+import type { Check } from '@fig/service';
 import type { Sentiment } from '@fig/sentiment';
 import { CircuitOpenError, type CircuitBreaker } from './breaker';
 import { createJsonClient } from './json-request';

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import type { GuestbookStore, RedisClient } from '@fig/guestbook';
+import type { GuestbookStore } from '@fig/guestbook';
+import type { RedisClient } from '@fig/redis';
 import { createLogger, type Logger } from '@fig/logging';
 import { Gateway } from './app';
 import { parseRoutes } from './routes/load';

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
-import { createMetrics } from '@fig/health';
+import { RedisGuestbook } from '@fig/guestbook';
+import { connectRedis, type RedisClient } from '@fig/redis';
+import { createMetrics } from '@fig/service';
 import { createModel } from '@fig/sentiment';
 import { startRedis, type RedisServer } from '@fig/testing';
 import { createMonolith } from './app';

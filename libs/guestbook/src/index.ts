@@ -10,9 +10,3 @@ export { decodeCursor, encodeCursor } from './cursor';
 export { keys } from './keys';
 export type { AddResult, GuestbookStore, ListOptions } from './store';
 export { RedisGuestbook } from './redis-guestbook';
-export {
-  connectRedis,
-  redisCheck,
-  type RedisClient,
-  type RedisConnectOptions,
-} from './redis-client';

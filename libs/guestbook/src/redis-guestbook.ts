@@ -4,7 +4,7 @@ import type { Sentiment } from '@fig/sentiment';
 import type { Entry, NewEntry, Page, Stats } from './entry';
 import { decodeCursor, encodeCursor } from './cursor';
 import { idempotencyTtlSeconds, keys } from './keys';
-import type { RedisClient } from './redis-client';
+import type { RedisClient } from '@fig/redis';
 import { addEntryScript } from './scripts';
 import type { AddResult, GuestbookStore, ListOptions } from './store';
 

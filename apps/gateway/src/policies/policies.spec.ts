@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { connectRedis, type RedisClient } from '@fig/guestbook';
+import { connectRedis, type RedisClient } from '@fig/redis';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {
   get,

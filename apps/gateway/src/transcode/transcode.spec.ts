@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook';
+import { connectRedis, type RedisClient } from '@fig/redis';
 import { createGuestbookApp } from '@fig/guestbook-web';
-import { createMetrics } from '@fig/health';
+import { createMetrics } from '@fig/service';
 import { createModel } from '@fig/sentiment';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {
