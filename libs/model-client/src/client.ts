@@ -1,38 +1,28 @@
+import { CircuitOpenError, type CircuitBreaker } from '@fig/breaker';
 import { AppError } from '@fig/errors';
-import type { Scorer } from '@fig/guestbook-web';
+import { isSentiment, type Sentiment } from '@fig/sentiment';
 import type { Check } from '@fig/service';
-import type { Sentiment } from '@fig/sentiment';
-import { CircuitOpenError, type CircuitBreaker } from './breaker';
-import { createJsonClient } from './json-request';
+import type { ModelTransport } from './transport';
 
 export interface ModelClientOptions {
-  /** The monolith's base URL; the model is its /api/sentiment. */
-  baseUrl: string;
+  transport: ModelTransport;
+  /** Deadline of each call: a slow model costs a write at most this long. */
   timeoutMs: number;
+  /** Guards the model; may be shared with other traffic to the same upstream (the gateway's). */
   breaker: CircuitBreaker;
-  /** Keep-alive connections to the monolith: enough for bursts, few enough to be polite. */
-  connections?: number;
+  /**
+   * Whether an error says the model is unwell; others (a call that never
+   * reached it, a caller's own mistake) leave the breaker alone. All count by default.
+   */
+  countsAsFailure?: (err: unknown) => boolean;
 }
 
-export interface ModelClient extends Scorer {
-  /** A non-critical readiness check: the frontend serves (entries unscored) without the model. */
+export interface ModelClient {
+  /** The model's score; rejects with a coded AppError whenever there is none. */
+  score(text: string, options?: { requestId?: string }): Promise<Sentiment>;
+  /** A non-critical readiness check: callers serve (entries unscored) without the model. */
   check: Check;
   close(): Promise<void>;
-}
-
-const labels = new Set(['positive', 'neutral', 'negative']);
-
-function isSentiment(value: unknown): value is Sentiment {
-  const s = value as Partial<Sentiment> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    labels.has(s.label as string) &&
-    typeof s.score === 'number' &&
-    s.score >= -1 &&
-    s.score <= 1 &&
-    (s.model === 'v1' || s.model === 'v2')
-  );
 }
 
 /** Every way the call can fail becomes one of our stable codes, so callers branch on `code`. */
@@ -60,39 +50,21 @@ function toAppError(err: unknown): AppError {
 }
 
 /**
- * The sentiment model as the frontend sees it: the monolith's
- * `POST /api/sentiment`, over a keep-alive pool, with a deadline on every
- * call and a circuit breaker in front, so a slow or dead monolith costs a
+ * The sentiment model as every caller sees it (the frontend, the gateway's
+ * transcoded writes): a deadline on every call, a circuit breaker in front,
+ * and the answer's shape checked, so a slow, dead or confused model costs a
  * write at most one timeout and, once the circuit opens, nothing at all.
- * Trace context rides along through the HTTP instrumentation.
+ * How the model is reached is the transport's business.
  */
 export function createModelClient({
-  baseUrl,
+  transport,
   timeoutMs,
   breaker,
-  connections = 16,
+  countsAsFailure,
 }: ModelClientOptions): ModelClient {
-  const http = createJsonClient(baseUrl, { maxSockets: connections });
-  const origin = new URL(baseUrl).origin;
-
-  async function getJson(
-    method: 'GET' | 'POST',
-    path: string,
-    signal: AbortSignal,
-    body?: unknown,
-  ) {
-    const res = await http.request(method, path, signal, body);
-    if (res.status !== 200) {
-      throw new AppError(
-        res.status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_GATEWAY',
-        `The sentiment model answered ${res.status}`,
-      );
-    }
-    return res.body;
-  }
-
-  async function callModel(text: string): Promise<Sentiment> {
-    const answer = await getJson('POST', 'api/sentiment', AbortSignal.timeout(timeoutMs), { text });
+  async function callModel(text: string, requestId: string | undefined): Promise<Sentiment> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const answer = await transport.score(text, { signal, ...(requestId ? { requestId } : {}) });
     if (!isSentiment(answer)) {
       throw new AppError('BAD_GATEWAY', 'The sentiment model sent an answer of the wrong shape');
     }
@@ -100,9 +72,11 @@ export function createModelClient({
   }
 
   return {
-    async score(text) {
+    async score(text, { requestId } = {}) {
       try {
-        return await breaker.run(() => callModel(text));
+        return await breaker.run(() => callModel(text, requestId), {
+          ...(countsAsFailure ? { countsAsFailure } : {}),
+        });
       } catch (err) {
         throw toAppError(err);
       }
@@ -112,11 +86,11 @@ export function createModelClient({
       critical: false,
       // An open circuit already says the model is down: no need to knock.
       async run(signal) {
-        if (breaker.state === 'open') throw new Error(`circuit open to ${origin}`);
-        const info = (await getJson('GET', 'api/info', signal)) as { model?: string } | undefined;
-        return { circuit: breaker.state, model: info?.model };
+        if (breaker.state === 'open') throw new Error(`circuit open to ${transport.target}`);
+        const info = await transport.info(signal);
+        return { circuit: breaker.state, model: info.model };
       },
     },
-    close: async () => http.close(),
+    close: () => transport.close(),
   };
 }
