@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import { connectRedis, type RedisClient } from '@fig/redis';
 import { createMetrics } from '@fig/service';
 import { createModel } from '@fig/sentiment';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import { connectRedis, redisCheck } from '@fig/redis';
 import {
   createOpsServer,

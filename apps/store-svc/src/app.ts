@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
 import { descriptorSetBase64, storeServiceName, StoreServiceService } from '@fig/proto';

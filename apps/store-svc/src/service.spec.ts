@@ -1,6 +1,6 @@
 import { connect } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import {
   AddEntryRequest,
   fromGrpcError,

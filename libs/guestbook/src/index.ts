@@ -6,7 +6,4 @@ export {
   validateNewEntry,
   validateSentimentRequest,
 } from './validation';
-export { decodeCursor, encodeCursor } from './cursor';
-export { keys } from './keys';
 export type { AddResult, GuestbookStore, ListOptions } from './store';
-export { RedisGuestbook } from './redis-guestbook';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import { connectRedis, type RedisClient } from '@fig/redis';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {

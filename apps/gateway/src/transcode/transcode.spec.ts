@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import { connectRedis, type RedisClient } from '@fig/redis';
 import { createGuestbookApp } from '@fig/guestbook-web';
 import { createMetrics } from '@fig/service';
