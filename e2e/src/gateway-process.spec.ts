@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { startBundle, waitFor } from '@fig/testing';
+import { closeAtEnd, startBundle, waitFor } from '@fig/testing';
 
 /** The built gateway as a real process: reloads, streaming memory and TLS are properties of the process. */
 
@@ -24,8 +24,12 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+    close: closeAtEnd(
+      () =>
+        new Promise<void>(
+          (resolve) => (server.close(() => resolve()), server.closeAllConnections()),
+        ),
+    ),
   };
 }
 
@@ -204,9 +208,9 @@ describe('streaming through the gateway process', () => {
   });
 
   afterAll(async () => {
-    await gw.kill();
-    cm.remove();
-    await upstream.close();
+    await gw?.kill();
+    cm?.remove();
+    await upstream?.close();
   });
 
   /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   freePort,
   startOtlpReceiver,
+  startAll,
   startBundle,
   startRedis,
   waitFor,
@@ -43,7 +44,7 @@ describe('tracing across the stage-3 system', () => {
   }
 
   beforeAll(async () => {
-    [redis, receiver] = await Promise.all([startRedis(), startOtlpReceiver()]);
+    [redis, receiver] = await startAll(startRedis(), startOtlpReceiver());
     const storePort = await freePort();
     const [monolith] = await Promise.all([
       start('monolith', { REDIS_URL: redis.url, MODEL_VERSION: 'v1' }),

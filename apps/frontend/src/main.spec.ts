@@ -4,6 +4,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   startOtlpReceiver,
+  startAll,
   startBundle,
   startRedis,
   waitFor,
@@ -68,7 +69,7 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
     });
 
   beforeAll(async () => {
-    [redis, receiver, model] = await Promise.all([startRedis(), startOtlpReceiver(), fakeModel()]);
+    [redis, receiver, model] = await startAll(startRedis(), startOtlpReceiver(), fakeModel());
     store = await start('store-svc', {
       REDIS_URL: redis.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,

@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import type { GuestbookStore } from '@fig/guestbook';
 import type { RedisClient } from '@fig/redis';
 import { createLogger, type Logger } from '@fig/logging';
+import { closeAtEnd } from '@fig/testing';
 import { Gateway } from './app';
 import { parseRoutes } from './routes/load';
 
@@ -36,11 +37,13 @@ export async function serve(
     url: `http://127.0.0.1:${port}`,
     port,
     server,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: closeAtEnd(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
   };
 }
 
@@ -88,10 +91,10 @@ export async function startGateway(
     gateway,
     registry,
     reload: (next) => gateway.apply(parseRoutes(next, 'test.yaml', env)),
-    async close() {
+    close: closeAtEnd(async () => {
       await server.close();
       await gateway.close();
-    },
+    }),
   };
 }
 

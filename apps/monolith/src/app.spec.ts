@@ -40,9 +40,9 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    client.destroy();
-    await redis.dispose();
+    if (server) await new Promise((resolve) => server.close(resolve));
+    client?.destroy();
+    await redis?.dispose();
   });
   beforeEach(() => client.flushAll());
 

@@ -35,7 +35,7 @@ describe('monolith process', () => {
     await monolith?.kill();
     monolith = undefined;
   });
-  afterAll(() => redis.dispose());
+  afterAll(() => redis?.dispose());
 
   it('fails readiness within 2 s of Redis stopping, fails requests fast with a coded 503, and recovers within 2 s', async () => {
     monolith = await startMonolith(redis.url);

@@ -29,8 +29,8 @@ describe('WatchEntries across replicas', () => {
     ]);
   });
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await redis.dispose();
+    await Promise.all((replicas ?? []).map((r) => r.stop()));
+    await redis?.dispose();
   });
 
   it('delivers an entry added through a third instance to subscribers of two others', async () => {

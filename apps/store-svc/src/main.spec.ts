@@ -85,7 +85,7 @@ describe('store-svc as a process', () => {
   beforeAll(async () => {
     redis = await startRedis();
   });
-  afterAll(() => redis.dispose());
+  afterAll(() => redis?.dispose());
 
   it('starts SERVING with ops endpoints and reflection, and joins the caller trace', async () => {
     const otlp = await startOtlpReceiver();

@@ -29,8 +29,8 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
     client = running.client;
   });
   afterAll(async () => {
-    await running.stop();
-    await redis.dispose();
+    await running?.stop();
+    await redis?.dispose();
   });
   beforeEach(() => running.redis.flushAll());
 

@@ -18,8 +18,8 @@ describe('RedisGuestbook (real Redis)', () => {
     client = await connectRedis({ url: redis.url, logger, name: 'test' });
   });
   afterAll(async () => {
-    client.destroy();
-    await redis.dispose();
+    client?.destroy();
+    await redis?.dispose();
   });
   beforeEach(async () => {
     // A previous test may have restarted Redis; start from a connected client.

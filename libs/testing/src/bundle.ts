@@ -97,7 +97,7 @@ export async function startBundle(
       cwd: dir,
       env,
       ...(wait === 'nothing' ? {} : { readyUrl: `${ops}/${wait}` }),
-      ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+      readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
     });
 
   const running: RunningBundle = {

@@ -5,3 +5,4 @@ export { startProcess, type ManagedProcess, type ProcessOptions } from './proces
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startBundle, type BundleOptions, type RunningBundle } from './bundle';
+export { closeAtEnd, startAll } from './leaks';

@@ -61,10 +61,9 @@ routes:
   });
 
   afterAll(async () => {
-    await gw.close();
-    await monolith.close();
-    await redisClient.close();
-    await redis.dispose();
+    await Promise.allSettled([gw?.close(), monolith?.close()]);
+    await redisClient?.close();
+    await redis?.dispose();
   });
 
   async function both(
