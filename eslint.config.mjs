@@ -4,19 +4,30 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-// Who may import whom. Apps never import apps; shared libraries import only shared
-// libraries; a service's own libraries are visible to that service alone.
+// Who may import whom. Apps never import apps. Libraries are either domain
+// (types and rules of the guestbook and the model: no I/O) or platform (Redis,
+// gRPC, HTTP, telemetry, the service bootstrap); domain libraries import only
+// domain libraries. @fig/testing (type:testing) is for specs and dev tooling:
+// the project rule lets a project's specs use it, and the file rule below
+// keeps it out of every production source file.
 const depConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
+  { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain', 'type:testing'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   ...['monolith', 'store', 'frontend', 'gateway', 'tools'].map((scope) => ({
     sourceTag: `scope:${scope}`,
     onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
   })),
 ];
+
+const deepImports = {
+  group: ['@fig/*/*'],
+  message: 'Import a library through its entry point.',
+};
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'test-output/**', '.nx/**'] },
@@ -31,12 +42,7 @@ export default tseslint.config(
         'error',
         { enforceBuildableLibDependency: false, allow: [], depConstraints },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [{ group: ['@fig/*/*'], message: 'Import a library through its entry point.' }],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
@@ -50,6 +56,22 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Production sources: everything an app bundle can contain.
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/test-support.ts', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@fig/testing', message: '@fig/testing is for specs and dev tooling only.' },
+          ],
+          patterns: [deepImports],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.spec.ts', 'libs/testing/**/*.ts'],

@@ -8,11 +8,7 @@ import {
   saveScreenshot,
   seriousAxeViolations,
 } from './support/browser-harness';
-import {
-  restartService,
-  startFrontendTopology,
-  type FrontendTopology,
-} from './support/frontend-topology';
+import { startFrontendTopology, type FrontendTopology } from './support/frontend-topology';
 
 // The one documented skip: a developer machine without Debian's chromium.
 // In CI (CI=true) browserMissing() throws instead, so the suite fails.
@@ -120,7 +116,7 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
   it('reconnects after a frontend restart and keeps showing new entries', async () => {
     const { page } = await open();
     await page.evaluate('window.__notReloaded = true');
-    await restartService(topology.frontend);
+    await topology.frontend.restart();
     await liveOn(page);
     const text = `after the restart ${randomUUID()}`;
     expect((await postByApi(text)).status).toBe(201);

@@ -61,12 +61,12 @@ describe('frontend parity with the monolith', () => {
 
   it('names itself at /api/info (the one answer that must differ)', async () => {
     const info = await (await fetch(`${topology.frontend.base}/api/info`)).json();
-    expect(info).toEqual({ service: 'frontend', version: 'v1', pod: 'frontend-e2e' });
+    expect(info).toEqual({ service: 'frontend', version: 'v1', pod: 'frontend-test' });
     const monolith = await (await fetch(`${topology.monolith.base}/api/info`)).json();
     expect(monolith).toEqual({
       service: 'monolith',
       version: 'v1',
-      pod: 'monolith-e2e',
+      pod: 'monolith-test',
       model: 'v2',
     });
   });

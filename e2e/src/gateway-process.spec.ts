@@ -15,20 +15,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { freePort, startProcess, waitFor } from '@fig/testing';
+import { closeAtEnd, startBundle, waitFor } from '@fig/testing';
 
 /** The built gateway as a real process: reloads, streaming memory and TLS are properties of the process. */
-
-const root = path.resolve(__dirname, '../..');
-const gatewayMain = path.join(root, 'dist/apps/gateway/main.js');
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer(handler).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+    close: closeAtEnd(
+      () =>
+        new Promise<void>(
+          (resolve) => (server.close(() => resolve()), server.closeAllConnections()),
+        ),
+    ),
   };
 }
 
@@ -53,23 +54,10 @@ function configMap(initial: string) {
   };
 }
 
-async function startGateway(routesFile: string, env: Record<string, string> = {}) {
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-  const ops = `http://127.0.0.1:${opsPort}`;
-  const proc = await startProcess({
-    args: [gatewayMain],
-    env: {
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      GATEWAY_ROUTES: routesFile,
-      LOG_LEVEL: 'warn',
-      ACCESS_LOG: 'false',
-      SHUTDOWN_DELAY_MS: '0',
-      ...env,
-    },
-    readyUrl: `${ops}/readyz`,
+function startGateway(routesFile: string, env: Record<string, string> = {}) {
+  return startBundle('gateway', {
+    env: { GATEWAY_ROUTES: routesFile, ACCESS_LOG: 'false', ...env },
   });
-  return { proc, port, ops, url: `http://127.0.0.1:${port}` };
 }
 
 const routesTo = (name: string, url: string) => `version: 1
@@ -93,13 +81,13 @@ describe('route reloads of a running gateway', () => {
     let running = true;
     const loops = Array.from({ length: 8 }, async () => {
       while (running) {
-        const res = await request(gw.url, { dispatcher: agent }).catch(() => undefined);
+        const res = await request(gw.base, { dispatcher: agent }).catch(() => undefined);
         const body = res ? await res.body.text() : '';
         statuses.push(res?.statusCode ?? 0);
         seen[body] = (seen[body] ?? 0) + 1;
       }
     });
-    const servedBy = async () => await (await request(gw.url, { dispatcher: agent })).body.text();
+    const servedBy = async () => await (await request(gw.base, { dispatcher: agent })).body.text();
     try {
       for (let i = 0; i < 6; i++) {
         const [name, upstream] = i % 2 ? ['a', a] : ['b', b];
@@ -143,7 +131,7 @@ describe('route reloads of a running gateway', () => {
       ]);
     } finally {
       running = false;
-      await gw.proc.kill();
+      await gw.kill();
       cm.remove();
       await Promise.all([a.close(), b.close()]);
     }
@@ -161,13 +149,13 @@ describe('shutdown', () => {
         what: 'readiness to fail',
       });
       expect((await fetch(`${gw.ops}/livez`)).status).toBe(200);
-      const res = await request(gw.url, { dispatcher: agent });
+      const res = await request(gw.base, { dispatcher: agent });
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toBe('ok');
       expect(res.headers.connection).toBe('close');
       expect(await gw.proc.exited).toBe(0);
     } finally {
-      await gw.proc.kill();
+      await gw.kill();
       cm.remove();
       await upstream.close();
     }
@@ -213,16 +201,16 @@ describe('streaming through the gateway process', () => {
     );
     gw = await startGateway(cm.file);
     // Warm up (JIT, pools, heap sizing), so growth measured later is the transfer's own.
-    const warm = await request(`${gw.url}/download?size=${32 * 1024 * 1024}`, {
+    const warm = await request(`${gw.base}/download?size=${32 * 1024 * 1024}`, {
       dispatcher: agent,
     });
     await warm.body.dump({ limit: Infinity });
   });
 
   afterAll(async () => {
-    await gw.proc.kill();
-    cm.remove();
-    await upstream.close();
+    await gw?.kill();
+    cm?.remove();
+    await upstream?.close();
   });
 
   /**
@@ -247,7 +235,7 @@ describe('streaming through the gateway process', () => {
   it('streams a 256 MiB download with flat gateway memory', async () => {
     let received = 0;
     const growth = await peakGrowth(async () => {
-      const res = await request(`${gw.url}/download`, { dispatcher: agent });
+      const res = await request(`${gw.base}/download`, { dispatcher: agent });
       for await (const c of res.body) received += (c as Buffer).length;
     });
     expect(received).toBe(total);
@@ -257,7 +245,7 @@ describe('streaming through the gateway process', () => {
   it('streams a 256 MiB upload with flat gateway memory', async () => {
     let answer = '';
     const growth = await peakGrowth(async () => {
-      const res = await request(`${gw.url}/upload`, {
+      const res = await request(`${gw.base}/upload`, {
         dispatcher: agent,
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
@@ -311,7 +299,7 @@ describe('TLS termination', () => {
       ).rejects.toThrow();
     } finally {
       await tls.close();
-      await gw.proc.kill();
+      await gw.kill();
       cm.remove();
       rmSync(dir, { recursive: true, force: true });
       await upstream.close();

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
   freePort,
-  startProcess,
+  startBundle,
   startRedis,
   waitFor,
-  type ManagedProcess,
+  type RunningBundle,
   type RedisServer,
 } from '@fig/testing';
 import { steps } from './support/frontend-parity';
@@ -17,31 +17,20 @@ import { steps } from './support/frontend-parity';
  */
 
 const root = path.resolve(__dirname, '../..');
-const bundle = (app: string) => path.join(root, 'dist/apps', app, 'main.js');
 const preset = (name: string) => path.join(root, 'apps/gateway/routes', `${name}.yaml`);
 
 describe('stage 2 through the gateway', () => {
   let redis: RedisServer;
-  const procs: ManagedProcess[] = [];
+  const services: RunningBundle[] = [];
   let monolith: string;
   let storeAddr: string;
 
   async function start(app: string, env: Record<string, string>, port?: number) {
-    const [p, ops] = await Promise.all([port ?? freePort(), freePort()]);
-    const proc = await startProcess({
-      args: [bundle(app)],
-      env: {
-        PORT: String(p),
-        OPS_PORT: String(ops),
-        LOG_LEVEL: 'warn',
-        ACCESS_LOG: 'false',
-        SHUTDOWN_DELAY_MS: '0',
-        ...env,
-      },
-      readyUrl: `http://127.0.0.1:${ops}/readyz`,
+    const service = await startBundle(app, {
+      env: { ACCESS_LOG: 'false', ...env, ...(port ? { PORT: String(port) } : {}) },
     });
-    procs.push(proc);
-    return { url: `http://127.0.0.1:${p}`, ops: `http://127.0.0.1:${ops}` };
+    services.push(service);
+    return { url: service.base, ops: service.ops };
   }
 
   const gateway = (routes: string) =>
@@ -70,7 +59,7 @@ describe('stage 2 through the gateway', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill()));
+    await Promise.all(services.map((s) => s.kill()));
     await redis?.dispose();
   });
 

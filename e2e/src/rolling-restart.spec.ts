@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, isPortFree, startRedis, waitFor, type RedisServer } from '@fig/testing';
-import { restartService, startService, type Service } from './support/frontend-topology';
+import {
+  freePort,
+  isPortFree,
+  startBundle,
+  startRedis,
+  waitFor,
+  type RedisServer,
+} from '@fig/testing';
+import type { Service } from './support/frontend-topology';
 import { describeOutcome, startLoad, succeeded } from './support/load';
 import { allEntries, handledCalls, killAll, stage3Routes } from './support/services';
 
@@ -57,13 +64,17 @@ describe('a rolling update of stage 3 under load', () => {
     const [storeA, opsA, storeB, opsB] = others as [number, number, number, number];
     // The shutdown settings of the Deployments in k8s/base.
     const drain = { SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' };
-    const at = (port: number) => ({ port, opsPort: port + offset });
+    const at = (port: number) => ({ PORT: String(port), OPS_PORT: String(port + offset) });
 
     const storeEnv = { REDIS_URL: redis.url, ...drain };
     [monolith, ...stores] = await Promise.all([
-      startService('monolith', { REDIS_URL: redis.url, ...drain }, at(monolithPort)),
-      startService('store-svc', storeEnv, { port: storeA, opsPort: opsA }),
-      startService('store-svc', storeEnv, { port: storeB, opsPort: opsB }),
+      startBundle('monolith', { env: { REDIS_URL: redis.url, ...drain, ...at(monolithPort) } }),
+      startBundle('store-svc', {
+        env: { ...storeEnv, PORT: String(storeA), OPS_PORT: String(opsA) },
+      }),
+      startBundle('store-svc', {
+        env: { ...storeEnv, PORT: String(storeB), OPS_PORT: String(opsB) },
+      }),
     ]);
     const frontendEnv = {
       STORE_ADDR: `ipv4:${stores.map((s) => `127.0.0.1:${s.port}`).join(',')}`,
@@ -71,21 +82,20 @@ describe('a rolling update of stage 3 under load', () => {
       ...drain,
     };
     frontends = await Promise.all([
-      startService('frontend', frontendEnv, at(frontendA)),
-      startService('frontend', frontendEnv, at(frontendB)),
+      startBundle('frontend', { env: { ...frontendEnv, ...at(frontendA) } }),
+      startBundle('frontend', { env: { ...frontendEnv, ...at(frontendB) } }),
     ]);
-    gateway = await startService(
-      'gateway',
-      {
+    gateway = await startBundle('gateway', {
+      env: {
         GATEWAY_ROUTES: stage3Routes,
         FRONTEND_URL: frontends.map((f) => f.base).join(','),
         MONOLITH_URL: monolith.base,
         REDIS_URL: redis.url,
         GATEWAY_ACTIVE_HEALTH_CHECKS: 'true',
         UPSTREAM_OPS_PORT_OFFSET: String(offset),
+        ...at(gatewayPort),
       },
-      at(gatewayPort),
-    );
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -109,7 +119,7 @@ describe('a rolling update of stage 3 under load', () => {
 
   /** SIGTERM, a clean exit, a new process on the same port, ready and taking traffic. */
   async function roll(r: Service) {
-    expect(await restartService(r)).toBe(0);
+    expect(await r.restart()).toBe(0);
     if (r.app === 'monolith') return;
     if (r.app === 'frontend') {
       await waitFor(() => inRotation(r), {

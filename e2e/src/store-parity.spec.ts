@@ -1,8 +1,8 @@
 import { errorBody, type AppError } from '@fig/errors';
 import type { Page } from '@fig/guestbook';
 import { createStoreClient, GrpcGuestbook } from '@fig/store-client';
-import { startRedis, type RedisServer } from '@fig/testing';
-import { startService, type Service } from './support/frontend-topology';
+import { startBundle, startRedis, type RedisServer } from '@fig/testing';
+import type { Service } from './support/frontend-topology';
 
 /**
  * The shared-database step of the migration: the monolith and store-svc on one
@@ -33,15 +33,15 @@ describe('store-svc and the monolith on one Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
     [monolith, store] = await Promise.all([
-      startService('monolith', { REDIS_URL: redis.url, MODEL_VERSION: 'v2' }),
-      startService('store-svc', { REDIS_URL: redis.url }),
+      startBundle('monolith', { env: { REDIS_URL: redis.url, MODEL_VERSION: 'v2' } }),
+      startBundle('store-svc', { env: { REDIS_URL: redis.url } }),
     ]);
     client = createStoreClient({ target: `ipv4:127.0.0.1:${store.port}` });
     grpc = new GrpcGuestbook(client);
   });
   afterAll(async () => {
     client?.close();
-    await Promise.all([monolith?.proc.kill(), store?.proc.kill()]);
+    await Promise.all([monolith?.kill(), store?.kill()]);
     await redis?.dispose();
   });
 

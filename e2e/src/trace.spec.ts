@@ -2,10 +2,11 @@ import path from 'node:path';
 import {
   freePort,
   startOtlpReceiver,
-  startProcess,
+  startAll,
+  startBundle,
   startRedis,
   waitFor,
-  type ManagedProcess,
+  type RunningBundle,
   type OtlpReceiver,
   type ReceivedSpan,
   type RedisServer,
@@ -19,38 +20,31 @@ import {
  */
 
 const root = path.resolve(__dirname, '../..');
-const bundle = (app: string, file = 'main.js') => path.join(root, 'dist/apps', app, file);
 const SERVER = 2;
 const CLIENT = 3;
 
 describe('tracing across the stage-3 system', () => {
   let redis: RedisServer;
   let receiver: OtlpReceiver;
-  const procs: ManagedProcess[] = [];
+  const services: RunningBundle[] = [];
   let gatewayUrl: string;
 
   async function start(app: string, env: Record<string, string>, port?: number) {
-    const [p, ops] = await Promise.all([port ?? freePort(), freePort()]);
-    const proc = await startProcess({
-      args: ['--import', bundle(app, 'instrument.js'), bundle(app)],
+    const service = await startBundle(app, {
+      traced: true,
       env: {
-        PORT: String(p),
-        OPS_PORT: String(ops),
-        OTEL_SERVICE_NAME: app,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        LOG_LEVEL: 'warn',
-        SHUTDOWN_DELAY_MS: '0',
         ...env,
+        ...(port ? { PORT: String(port) } : {}),
       },
-      readyUrl: `http://127.0.0.1:${ops}/readyz`,
       readyTimeoutMs: 15_000,
     });
-    procs.push(proc);
-    return `http://127.0.0.1:${p}`;
+    services.push(service);
+    return service.base;
   }
 
   beforeAll(async () => {
-    [redis, receiver] = await Promise.all([startRedis(), startOtlpReceiver()]);
+    [redis, receiver] = await startAll(startRedis(), startOtlpReceiver());
     const storePort = await freePort();
     const [monolith] = await Promise.all([
       start('monolith', { REDIS_URL: redis.url, MODEL_VERSION: 'v1' }),
@@ -68,7 +62,7 @@ describe('tracing across the stage-3 system', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill()));
+    await Promise.all(services.map((s) => s.kill()));
     await receiver?.close();
     await redis?.dispose();
   });

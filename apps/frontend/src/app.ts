@@ -7,7 +7,7 @@ import {
   type LiveEvents,
   type Scorer,
 } from '@fig/guestbook-web';
-import type { Metrics } from '@fig/health';
+import type { Metrics } from '@fig/service';
 import type { Logger } from '@fig/logging';
 
 export interface FrontendDeps {

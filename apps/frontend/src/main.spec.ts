@@ -2,52 +2,24 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import {
-  freePort,
   startOtlpReceiver,
-  startProcess,
+  startAll,
+  startBundle,
   startRedis,
   waitFor,
-  type ManagedProcess,
+  type RunningBundle,
   type OtlpReceiver,
   type RedisServer,
 } from '@fig/testing';
 
-const dist = path.resolve(__dirname, '../../../dist/apps');
-const bundle = (app: string, file = 'main.js') => path.join(dist, app, file);
 const status = (url: string) => fetch(url).then((r) => r.status);
 
-interface Running {
-  proc: ManagedProcess;
-  port: number;
-  base: string;
-  ops: string;
-}
+type Running = RunningBundle;
 
-/** A built service on free (or given) ports, traced to `receiver`, ready when it returns. */
-async function start(
-  app: 'frontend' | 'store-svc',
-  env: Record<string, string>,
-  port?: number,
-): Promise<Running> {
-  const [p, opsPort] = await Promise.all([port ?? freePort(), freePort()]);
-  const ops = `http://127.0.0.1:${opsPort}`;
-  const proc = await startProcess({
-    args: ['--import', bundle(app, 'instrument.js'), bundle(app)],
-    env: {
-      PORT: String(p),
-      OPS_PORT: String(opsPort),
-      OTEL_SERVICE_NAME: app,
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-      ...env,
-    },
-    readyUrl: `${ops}/readyz`,
-  });
-  return { proc, port: p, base: `http://127.0.0.1:${p}`, ops };
-}
+/** A built service, traced (as the image starts it), ready when it returns. */
+const start = (app: 'frontend' | 'store-svc', env: Record<string, string>) =>
+  startBundle(app, { traced: true, env });
 
 /** Stands in for the monolith's model: answers, or hangs, as the test says. */
 async function fakeModel() {
@@ -97,18 +69,18 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
     });
 
   beforeAll(async () => {
-    [redis, receiver, model] = await Promise.all([startRedis(), startOtlpReceiver(), fakeModel()]);
+    [redis, receiver, model] = await startAll(startRedis(), startOtlpReceiver(), fakeModel());
     store = await start('store-svc', {
       REDIS_URL: redis.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     });
   });
   afterEach(async () => {
-    await frontend?.proc.kill();
+    await frontend?.kill();
     frontend = undefined;
   });
   afterAll(async () => {
-    await store?.proc.kill();
+    await store?.kill();
     await Promise.all([redis?.dispose(), receiver?.close(), model?.close()]);
   });
 
@@ -176,8 +148,7 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
   it('answers a coded 503 fast while store-svc is down, fails readiness, and recovers within 3 s of its return', async () => {
     frontend = await startFrontend();
     const { base, ops } = frontend;
-    store.proc.signal('SIGTERM');
-    await store.proc.exited;
+    await store.stop();
     try {
       const started = Date.now();
       const res = await fetch(`${base}/api/stats`);
@@ -191,11 +162,7 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
         what: 'readiness to fail',
       });
     } finally {
-      store = await start(
-        'store-svc',
-        { REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
-        store.port,
-      );
+      await store.restart();
     }
     // Reconnect backoff is capped at 2 s, so a returning store is found quickly.
     await waitFor(async () => (await status(`${ops}/readyz`)) === 200, {
@@ -211,25 +178,15 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
     await once(silent, 'listening');
     try {
       const port = (silent.address() as AddressInfo).port;
-      const [p, opsPort] = await Promise.all([freePort(), freePort()]);
-      const proc = await startProcess({
-        args: [bundle('frontend')],
+      frontend = await startBundle('frontend', {
         env: {
-          PORT: String(p),
-          OPS_PORT: String(opsPort),
           STORE_ADDR: `ipv4:127.0.0.1:${port}`,
           STORE_DEADLINE_MS: '400',
           MONOLITH_URL: model.url,
           LOG_LEVEL: 'silent',
         },
-        readyUrl: `http://127.0.0.1:${opsPort}/livez`,
+        waitFor: 'livez',
       });
-      frontend = {
-        proc,
-        port: p,
-        base: `http://127.0.0.1:${p}`,
-        ops: `http://127.0.0.1:${opsPort}`,
-      };
       const started = Date.now();
       const res = await fetch(`${frontend.base}/api/entries`);
       const took = Date.now() - started;
@@ -272,7 +229,7 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
       /MONOLITH_URL: must be a URL[\s\S]*MODEL_TIMEOUT_MS/,
     ],
   ])('refuses to start with %j and names the variable', async (env, message) => {
-    const proc = await startProcess({ args: [bundle('frontend')], env });
+    const { proc } = await startBundle('frontend', { env, waitFor: 'nothing' });
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toMatch(/^Invalid configuration:/m);
     expect(proc.output()).toMatch(message);

@@ -1,20 +1,20 @@
 import { createServer } from 'node:http';
+import { CircuitBreaker } from '@fig/breaker';
 import { loadConfig } from '@fig/config';
 import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import { liveEvents } from '@fig/guestbook-web';
+import { createModelClient, httpTransport } from '@fig/model-client';
 import {
   createOpsServer,
   installSignalHandlers,
   listen,
   runMain,
   serviceFoundation,
-} from '@fig/health';
+} from '@fig/service';
 import { GrpcGuestbook, createStoreClient, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { createFrontend } from './app';
-import { CircuitBreaker } from './breaker';
 import { frontendConfigSchema } from './config';
-import { createModelClient } from './model-client';
 import { StoreFeed } from './store-feed';
 
 runMain(async () => {
@@ -34,8 +34,8 @@ runMain(async () => {
   });
   const store = new GrpcGuestbook(storeClient, { deadlineMs: config.STORE_DEADLINE_MS });
   const breaker = new CircuitBreaker({
-    failureThreshold: config.MODEL_BREAKER_FAILURES,
-    cooldownMs: config.MODEL_BREAKER_COOLDOWN_MS,
+    consecutiveFailures: config.MODEL_BREAKER_FAILURES,
+    openMs: config.MODEL_BREAKER_COOLDOWN_MS,
     onStateChange: (to, from) =>
       logger[to === 'open' ? 'warn' : 'info'](
         { from, to, monolith: config.MONOLITH_URL },
@@ -43,7 +43,7 @@ runMain(async () => {
       ),
   });
   const model = createModelClient({
-    baseUrl: config.MONOLITH_URL,
+    transport: httpTransport(config.MONOLITH_URL),
     timeoutMs: config.MODEL_TIMEOUT_MS,
     breaker,
   });

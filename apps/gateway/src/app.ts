@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GuestbookStore, RedisClient } from '@fig/guestbook';
+import type { GuestbookStore } from '@fig/guestbook';
+import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
 import type { Registry } from 'prom-client';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';

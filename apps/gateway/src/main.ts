@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { propagation } from '@opentelemetry/api';
 import { ConfigError, loadConfig } from '@fig/config';
 import { answerClientErrors, boundedServerOptions } from '@fig/errors';
-import { connectRedis, redisCheck, type RedisClient } from '@fig/guestbook';
+import { connectRedis, redisCheck, type RedisClient } from '@fig/redis';
 import {
   type Check,
   createOpsServer,
@@ -12,7 +12,7 @@ import {
   listen,
   runMain,
   serviceFoundation,
-} from '@fig/health';
+} from '@fig/service';
 import { createStoreClient, GrpcGuestbook, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { Gateway } from './app';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BreakerState } from '@fig/breaker';
 import { RedMetrics } from './red';
-import type { BreakerState } from './upstreams/breaker';
 
 const breakerValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 

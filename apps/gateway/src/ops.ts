@@ -1,4 +1,4 @@
-import type { Check, OpsRoute } from '@fig/health';
+import type { Check, OpsRoute } from '@fig/service';
 import type { Gateway } from './app';
 
 /** The live table as operators need to see it, with secrets left out. */

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { latencyBuckets } from '@fig/health';
+import { latencyBuckets } from '@fig/service';
 
 /** One (route, upstream, version) series: counts by status and a latency histogram. */
 class Series {

@@ -10,8 +10,10 @@ import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import type { GuestbookStore, RedisClient } from '@fig/guestbook';
+import type { GuestbookStore } from '@fig/guestbook';
+import type { RedisClient } from '@fig/redis';
 import { createLogger, type Logger } from '@fig/logging';
+import { closeAtEnd } from '@fig/testing';
 import { Gateway } from './app';
 import { parseRoutes } from './routes/load';
 
@@ -43,11 +45,13 @@ export async function serve(
     url: `http://127.0.0.1:${port}`,
     port,
     server,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: closeAtEnd(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
   };
 }
 
@@ -105,10 +109,10 @@ export async function startGateway(
     gateway,
     registry,
     reload: (next) => gateway.apply(parseRoutes(next, 'test.yaml', env)),
-    async close() {
+    close: closeAtEnd(async () => {
       await server.close();
       await gateway.close();
-    },
+    }),
   };
 }
 

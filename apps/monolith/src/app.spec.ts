@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
-import { createMetrics } from '@fig/health';
+import { RedisGuestbook } from '@fig/guestbook-redis';
+import { connectRedis, type RedisClient } from '@fig/redis';
+import { createMetrics } from '@fig/service';
 import { createModel } from '@fig/sentiment';
 import { startRedis, type RedisServer } from '@fig/testing';
 import { createMonolith } from './app';
@@ -39,9 +40,9 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    client.destroy();
-    await redis.dispose();
+    if (server) await new Promise((resolve) => server.close(resolve));
+    client?.destroy();
+    await redis?.dispose();
   });
   beforeEach(() => client.flushAll());
 

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { GuestbookStore } from '@fig/guestbook';
 import { createGuestbookApp } from '@fig/guestbook-web';
-import type { Metrics } from '@fig/health';
+import type { Metrics } from '@fig/service';
 import type { Logger } from '@fig/logging';
 import type { SentimentModel } from '@fig/sentiment';
 

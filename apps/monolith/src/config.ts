@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseEnv, port, url } from '@fig/config';
+import { MODEL_VERSIONS } from '@fig/sentiment';
 
 /** Everything the monolith reads from its environment. */
 export const monolithConfigSchema = z.object({
@@ -7,7 +8,7 @@ export const monolithConfigSchema = z.object({
   PORT: port(8081),
   OPS_PORT: port(9081),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  MODEL_VERSION: z.enum(['v1', 'v2']).default('v1'),
+  MODEL_VERSION: z.enum(MODEL_VERSIONS).default('v1'),
 });
 
 export type MonolithConfig = z.output<typeof monolithConfigSchema>;

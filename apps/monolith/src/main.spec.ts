@@ -1,46 +1,25 @@
 import { request } from 'node:http';
-import path from 'node:path';
 import {
-  freePort,
   startOtlpReceiver,
-  startProcess,
+  startBundle,
   startRedis,
   waitFor,
-  type ManagedProcess,
+  type RunningBundle,
   type RedisServer,
 } from '@fig/testing';
 
-const dist = path.resolve(__dirname, '../../../dist/apps/monolith');
-const main = path.join(dist, 'main.js');
+type Monolith = RunningBundle;
 
-interface Monolith {
-  proc: ManagedProcess;
-  base: string;
-  ops: string;
-}
-
-async function startMonolith(
+/** The built bundle with the drain settings these specs expect; tracing on request. */
+function startMonolith(
   redisUrl: string,
   env: Record<string, string> = {},
-  args: string[] = [main],
+  traced = false,
 ): Promise<Monolith> {
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-  const ops = `http://127.0.0.1:${opsPort}`;
-  const proc = await startProcess({
-    args,
-    env: {
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_MS: '300',
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      OTEL_SDK_DISABLED: 'true',
-      ...env,
-    },
-    readyUrl: `${ops}/readyz`,
+  return startBundle('monolith', {
+    env: { REDIS_URL: redisUrl, SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '3000', ...env },
+    traced,
   });
-  return { proc, base: `http://127.0.0.1:${port}`, ops };
 }
 
 const status = (url: string) => fetch(url).then((r) => r.status);
@@ -53,10 +32,10 @@ describe('monolith process', () => {
     redis = await startRedis();
   });
   afterEach(async () => {
-    await monolith?.proc.kill();
+    await monolith?.kill();
     monolith = undefined;
   });
-  afterAll(() => redis.dispose());
+  afterAll(() => redis?.dispose());
 
   it('fails readiness within 2 s of Redis stopping, fails requests fast with a coded 503, and recovers within 2 s', async () => {
     monolith = await startMonolith(redis.url);
@@ -147,7 +126,10 @@ describe('monolith process', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must be a URL with scheme redis or rediss/],
     [{ PORT: '99999', MODEL_VERSION: 'v9' }, /PORT: must be 0-65535[\s\S]*MODEL_VERSION/],
   ])('refuses to start with %j and names the variable', async (env, message) => {
-    const proc = await startProcess({ args: [main], env: { REDIS_URL: redis.url, ...env } });
+    const { proc } = await startBundle('monolith', {
+      env: { REDIS_URL: redis.url, ...env },
+      waitFor: 'nothing',
+    });
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toMatch(message);
     expect(proc.output()).toMatch(/^Invalid configuration:/m);
@@ -163,7 +145,7 @@ describe('monolith process', () => {
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
           OTEL_SERVICE_NAME: 'monolith',
         },
-        ['--import', path.join(dist, 'instrument.js'), main],
+        true,
       );
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const res = await fetch(`${monolith.base}/api/stats`, { headers: { traceparent } });

@@ -1,14 +1,15 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@fig/config';
 import { answerClientErrors, boundedServerOptions } from '@fig/errors';
-import { connectRedis, RedisGuestbook, redisCheck } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
+import { connectRedis, redisCheck } from '@fig/redis';
 import {
   createOpsServer,
   installSignalHandlers,
   listen,
   runMain,
   serviceFoundation,
-} from '@fig/health';
+} from '@fig/service';
 import { createModel } from '@fig/sentiment';
 import { flushTelemetry } from '@fig/telemetry';
 import { createMonolith } from './app';

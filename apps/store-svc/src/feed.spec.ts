@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import type { StoreServiceClient, WatchEntriesResponse } from '@fig/proto';
 import { startRedis, type RedisServer } from '@fig/testing';
 import { call } from '../test/grpc';
@@ -29,8 +29,8 @@ describe('WatchEntries across replicas', () => {
     ]);
   });
   afterAll(async () => {
-    await Promise.all(replicas.map((r) => r.stop()));
-    await redis.dispose();
+    await Promise.all((replicas ?? []).map((r) => r.stop()));
+    await redis?.dispose();
   });
 
   it('delivers an entry added through a third instance to subscribers of two others', async () => {

@@ -1,5 +1,7 @@
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
-import { keys, type Entry, type RedisClient } from '@fig/guestbook';
+import type { Entry } from '@fig/guestbook';
+import { keys } from '@fig/guestbook-redis';
+import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
 import { entryToProto, type WatchEntriesRequest, type WatchEntriesResponse } from '@fig/proto';
 

@@ -17,9 +17,9 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     health = healthClient(running.port);
   });
   afterAll(async () => {
-    health.close();
-    await running.stop();
-    await redis.dispose();
+    health?.close();
+    await running?.stop();
+    await redis?.dispose();
   });
 
   it('reports SERVING overall and for StoreService, and NOT_FOUND for unknown services', async () => {

@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import type { RedisClient } from '@fig/guestbook';
+import type { RedisClient } from '@fig/redis';
 import { storeServiceName } from '@fig/proto';
 
 /**

@@ -11,12 +11,11 @@ import { createClient } from 'redis';
 import { StoreServiceClient } from '@fig/proto';
 import { createStoreClient } from '@fig/store-client';
 import {
-  freePort,
   startOtlpReceiver,
-  startProcess,
+  startBundle,
   startRedis,
   waitFor,
-  type ManagedProcess,
+  type RunningBundle,
   type RedisServer,
 } from '@fig/testing';
 import { call, failure } from '../test/grpc';
@@ -24,34 +23,17 @@ import { healthClient } from '../test/health-client';
 
 const root = path.resolve(__dirname, '../../..');
 
-interface StoreProcess {
-  process: ManagedProcess;
-  port: number;
-  ops: string;
-}
+type StoreProcess = RunningBundle;
 
 /** The built bundle, run as Kubernetes would run it (its own env, signals, exit code). */
-async function startStoreProcess(
+function startStoreProcess(
   redisUrl: string,
   env: Record<string, string> = {},
 ): Promise<StoreProcess> {
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-  const ops = `http://127.0.0.1:${opsPort}`;
-  const process = await startProcess({
-    cwd: root,
-    args: ['--import', './dist/apps/store-svc/instrument.js', 'dist/apps/store-svc/main.js'],
-    env: {
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'warn',
-      SHUTDOWN_DELAY_MS: '300',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      ...env,
-    },
-    readyUrl: `${ops}/readyz`,
+  return startBundle('store-svc', {
+    traced: true,
+    env: { REDIS_URL: redisUrl, SHUTDOWN_DELAY_MS: '300', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
   });
-  return { process, port, ops };
 }
 
 async function handledCount(ops: string, method: string): Promise<number> {
@@ -103,7 +85,7 @@ describe('store-svc as a process', () => {
   beforeAll(async () => {
     redis = await startRedis();
   });
-  afterAll(() => redis.dispose());
+  afterAll(() => redis?.dispose());
 
   it('starts SERVING with ops endpoints and reflection, and joins the caller trace', async () => {
     const otlp = await startOtlpReceiver();
@@ -148,7 +130,7 @@ describe('store-svc as a process', () => {
     } finally {
       client.close();
       health.close();
-      await store.process.kill();
+      await store.kill();
       await otlp.close();
     }
   });
@@ -175,7 +157,7 @@ describe('store-svc as a process', () => {
       );
       expect(await health.status()).toBe('SERVING');
 
-      store.process.signal('SIGTERM');
+      store.proc.signal('SIGTERM');
       await waitFor(async () => (await health.status()) === 'NOT_SERVING', { what: 'NOT_SERVING' });
       expect((await fetch(`${store.ops}/readyz`)).status).toBe(503);
       const refused = await waitFor(
@@ -194,12 +176,12 @@ describe('store-svc as a process', () => {
       );
       expect(refused.code).toBe(status.UNAVAILABLE);
       await expect(inFlight).resolves.toEqual({ visits: 1 });
-      expect(await store.process.exited).toBe(0);
+      expect(await store.proc.exited).toBe(0);
     } finally {
       client.close();
       health.close();
       await admin.close();
-      await store.process.kill();
+      await store.kill();
     }
   });
 
@@ -224,14 +206,14 @@ describe('store-svc as a process', () => {
         },
       );
       const signalled = Date.now();
-      store.process.signal('SIGTERM');
+      store.proc.signal('SIGTERM');
       expect([status.CANCELLED, status.UNAVAILABLE]).toContain((await inFlight).code);
       expect(Date.now() - signalled).toBeLessThan(1_500);
-      expect(await store.process.exited).toBe(0);
+      expect(await store.proc.exited).toBe(0);
     } finally {
       client.close();
       await admin.close();
-      await store.process.kill();
+      await store.kill();
     }
   });
 
@@ -266,7 +248,7 @@ describe('store-svc as a process', () => {
       const worker = async () => {
         while (done < 200) {
           await list().catch((err: ServiceError) => errors.push(err));
-          if (++done === 20) killed = one.process.kill();
+          if (++done === 20) killed = one.kill();
         }
       };
       await Promise.all([worker(), worker(), worker(), worker()]);
@@ -277,7 +259,7 @@ describe('store-svc as a process', () => {
       );
     } finally {
       client.close();
-      await Promise.all([one.process.kill(), two.process.kill()]);
+      await Promise.all([one.kill(), two.kill()]);
     }
   });
 });

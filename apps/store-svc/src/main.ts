@@ -1,6 +1,6 @@
 import { loadConfig } from '@fig/config';
-import { connectRedis, redisCheck } from '@fig/guestbook';
-import { createOpsServer, installSignalHandlers, runMain, serviceFoundation } from '@fig/health';
+import { connectRedis, redisCheck } from '@fig/redis';
+import { createOpsServer, installSignalHandlers, runMain, serviceFoundation } from '@fig/service';
 import { flushTelemetry } from '@fig/telemetry';
 import { createStoreServer } from './app';
 import { storeConfigSchema } from './config';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { latencyBuckets } from '@fig/health';
+import { latencyBuckets } from '@fig/service';
 
 export interface RpcMetrics {
   /** Starts timing one call; the returned function records its outcome. */

@@ -1,6 +1,6 @@
 import { connect } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { RedisGuestbook } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
 import {
   AddEntryRequest,
   fromGrpcError,
@@ -29,8 +29,8 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
     client = running.client;
   });
   afterAll(async () => {
-    await running.stop();
-    await redis.dispose();
+    await running?.stop();
+    await redis?.dispose();
   });
   beforeEach(() => running.redis.flushAll());
 

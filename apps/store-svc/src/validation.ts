@@ -12,9 +12,7 @@ import {
   type AddEntryRequest,
   type ListEntriesRequest,
 } from '@fig/proto';
-import type { Sentiment } from '@fig/sentiment';
-
-const models = new Set(['v1', 'v2']);
+import { MODEL_VERSIONS, isModelVersion, type Sentiment } from '@fig/sentiment';
 
 function sentimentViolations(sentiment: AddEntryRequest['sentiment']): FieldViolation[] {
   if (!sentiment) return [];
@@ -33,11 +31,11 @@ function sentimentViolations(sentiment: AddEntryRequest['sentiment']): FieldViol
       message: 'sentiment.score must be from -1 to 1',
     });
   }
-  if (!models.has(sentiment.model)) {
+  if (!isModelVersion(sentiment.model)) {
     violations.push({
       field: 'sentiment.model',
       code: 'UNKNOWN_MODEL',
-      message: 'sentiment.model must be v1 or v2',
+      message: `sentiment.model must be ${MODEL_VERSIONS.join(' or ')}`,
     });
   }
   return violations;

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { connectRedis, type RedisClient } from '@fig/guestbook';
+import { connectRedis, type RedisClient } from '@fig/redis';
 import { createStoreClient } from '@fig/store-client';
 import type { StoreServiceClient } from '@fig/proto';
 import { createStoreServer, type StoreServer } from '../src/app';

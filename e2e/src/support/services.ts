@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { startService, type Service } from './frontend-topology';
+import { startBundle } from '@fig/testing';
+import type { Service } from './frontend-topology';
 import { root } from './local-stage';
 
 /** The stage-3 route preset the gateway ships with. */
 export const stage3Routes = path.join(root, 'apps/gateway/routes/stage-3-frontend.yaml');
 
-export const killAll = (services: Service[]) => Promise.all(services.map((s) => s.proc.kill()));
+export const killAll = (services: Service[]) => Promise.all(services.map((s) => s.kill()));
 
 export interface Stage3 {
   monolith: Service;
@@ -18,18 +19,19 @@ export interface Stage3 {
 /** Stage 3 with one of each, behind the gateway's shipped preset, on one Redis. */
 export async function startStage3(redisUrl: string): Promise<Stage3> {
   const [monolith, store] = await Promise.all([
-    startService('monolith', { REDIS_URL: redisUrl }),
-    startService('store-svc', { REDIS_URL: redisUrl }),
+    startBundle('monolith', { env: { REDIS_URL: redisUrl } }),
+    startBundle('store-svc', { env: { REDIS_URL: redisUrl } }),
   ]);
-  const frontend = await startService('frontend', {
-    STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
-    MONOLITH_URL: monolith.base,
+  const frontend = await startBundle('frontend', {
+    env: { STORE_ADDR: `ipv4:127.0.0.1:${store.port}`, MONOLITH_URL: monolith.base },
   });
-  const gateway = await startService('gateway', {
-    GATEWAY_ROUTES: stage3Routes,
-    FRONTEND_URL: frontend.base,
-    MONOLITH_URL: monolith.base,
-    REDIS_URL: redisUrl,
+  const gateway = await startBundle('gateway', {
+    env: {
+      GATEWAY_ROUTES: stage3Routes,
+      FRONTEND_URL: frontend.base,
+      MONOLITH_URL: monolith.base,
+      REDIS_URL: redisUrl,
+    },
   });
   return { monolith, store, frontend, gateway, all: [monolith, store, frontend, gateway] };
 }

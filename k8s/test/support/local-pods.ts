@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startProcess, type ManagedProcess } from '@fig/testing';
-import { bundleDir, type App } from './apps';
+import { freePort, startBundle, type ManagedProcess } from '@fig/testing';
+import type { App } from './apps';
 import { resolveEnv } from './env';
 import { named, ofKind, type K8sObject } from './objects';
 import { fromRoot } from './paths';
@@ -88,7 +88,9 @@ export async function startPods(plans: Awaited<ReturnType<typeof planPods>>): Pr
       app,
       workload,
       port,
-      process: await startProcess({ args: imageCommand(), cwd: bundleDir(app), env }),
+      process: (
+        await startBundle(app, { env, defaults: false, args: imageCommand(), waitFor: 'nothing' })
+      ).proc,
     })),
   );
 }

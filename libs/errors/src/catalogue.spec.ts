@@ -1,4 +1,4 @@
-import { AppError, errorCatalogue } from './catalogue';
+import { AppError, errorCatalogue, type FieldViolation } from './catalogue';
 import { errorBody } from './body';
 
 describe('error catalogue', () => {
@@ -16,7 +16,9 @@ describe('error catalogue', () => {
 
   it('puts field violations in the body only when there are some', () => {
     expect(errorBody('NOT_FOUND', 'x')).toEqual({ error: { code: 'NOT_FOUND', message: 'x' } });
-    const fields = [{ field: 'author', code: 'REQUIRED', message: 'author is required' }];
+    const fields: FieldViolation[] = [
+      { field: 'author', code: 'REQUIRED', message: 'author is required' },
+    ];
     expect(errorBody('VALIDATION_FAILED', 'bad', fields).error.fields).toEqual(fields);
   });
 });

@@ -38,9 +38,21 @@ export const errorCatalogue = {
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
+/** What can be wrong with one field of a request: the `code` of a field violation. */
+export const FIELD_VIOLATION_CODES = [
+  'REQUIRED',
+  'NOT_A_STRING',
+  'NOT_AN_OBJECT',
+  'TOO_LONG',
+  'CONTROL_CHARACTERS',
+  'OUT_OF_RANGE',
+  'UNKNOWN_MODEL',
+] as const;
+export type FieldViolationCode = (typeof FIELD_VIOLATION_CODES)[number];
+
 export interface FieldViolation {
   field: string;
-  code: string;
+  code: FieldViolationCode;
   message: string;
 }
 

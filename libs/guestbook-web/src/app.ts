@@ -10,7 +10,7 @@ import {
   validateSentimentRequest,
   type GuestbookStore,
 } from '@fig/guestbook';
-import { httpMetrics, type Metrics } from '@fig/health';
+import { httpMetrics, type Metrics } from '@fig/service';
 import { requestContext, type Logger, type RequestWithContext } from '@fig/logging';
 import type { Sentiment } from '@fig/sentiment';
 import { renderPage } from './page';

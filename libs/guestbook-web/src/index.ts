@@ -1,7 +1,5 @@
 export { createGuestbookApp, type GuestbookAppDeps } from './app';
 export type { Scorer, ServiceInfo } from './ports';
-export { renderPage, versionColours, type PageModel } from './page';
-export { escapeHtml } from './escape';
 export {
   liveEvents,
   type LiveEvent,
@@ -9,4 +7,4 @@ export {
   type LiveEventsOptions,
   type LiveFeed,
 } from './live-events';
-export { liveScriptHandler, liveScriptSource, liveScriptTag } from './live-script';
+export { liveScriptHandler, liveScriptTag } from './live-script';

@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { AppError } from '@fig/errors';
+import { AppError, type FieldViolation } from '@fig/errors';
 import { fromGrpcError, toGrpcStatus } from './status';
 
 /** What a grpc-js client sees when the server answers with `toGrpcStatus`. */
@@ -14,7 +14,7 @@ function asReceived(error: AppError, field?: string): ServiceError {
 
 describe('gRPC status mapping', () => {
   it('carries a validation error across with its code, API message and fields', () => {
-    const fields = [
+    const fields: FieldViolation[] = [
       { field: 'author', code: 'REQUIRED', message: 'author is required' },
       { field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' },
     ];

@@ -1,5 +1,11 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { AppError, errorCatalogue, type ErrorCode, type FieldViolation } from '@fig/errors';
+import {
+  AppError,
+  errorCatalogue,
+  type ErrorCode,
+  type FieldViolation,
+  type FieldViolationCode,
+} from '@fig/errors';
 import type { Any } from './generated/google/protobuf/any';
 import { BadRequest, ErrorInfo } from './generated/google/rpc/error_details';
 import { Status } from './generated/google/rpc/status';
@@ -89,7 +95,8 @@ function decodeDetails(metadata: Metadata | undefined): DecodedDetails {
     if (any.typeUrl === typeUrl('google.rpc.BadRequest')) {
       decoded.fields = BadRequest.decode(any.value).fieldViolations.map((v) => ({
         field: v.field,
-        code: v.reason,
+        // As sent: a newer store-svc may name a code this build does not list yet.
+        code: v.reason as FieldViolationCode,
         message: v.description,
       }));
     }

@@ -1,8 +1,9 @@
 // Scores every model on the bundled evaluation set and fails (exit 1) when v2
 // does not beat v1, so a regression in the newer model cannot ship unnoticed.
-import { SENTIMENT_LABELS, evaluate, recall, type EvalReport } from './evaluate';
+import { evaluate, recall, type EvalReport } from './evaluate';
 import { evaluationSet } from './evaluation-set';
-import { MODEL_VERSIONS, createModel } from './models';
+import { createModel } from './models';
+import { MODEL_VERSIONS, SENTIMENT_LABELS } from './types';
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 

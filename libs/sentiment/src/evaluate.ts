@@ -15,8 +15,6 @@ export interface EvalReport {
   confusion: Record<SentimentLabel, Record<SentimentLabel, number>>;
 }
 
-export const SENTIMENT_LABELS: readonly SentimentLabel[] = ['positive', 'neutral', 'negative'];
-
 function emptyRow(): Record<SentimentLabel, number> {
   return { positive: 0, neutral: 0, negative: 0 };
 }

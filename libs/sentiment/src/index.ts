@@ -1,4 +1,14 @@
-export type { ModelVersion, Sentiment, SentimentLabel, SentimentModel } from './types';
-export { MODEL_VERSIONS, createModel } from './models';
+export {
+  MODEL_VERSIONS,
+  SENTIMENT_LABELS,
+  isModelVersion,
+  isSentiment,
+  isSentimentLabel,
+  type ModelVersion,
+  type Sentiment,
+  type SentimentLabel,
+  type SentimentModel,
+} from './types';
+export { createModel } from './models';
 export { evaluate, type EvalExample, type EvalReport } from './evaluate';
 export { evaluationSet } from './evaluation-set';

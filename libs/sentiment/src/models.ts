@@ -2,8 +2,6 @@ import { afinnModel } from './afinn-model';
 import { vaderModel } from './vader-model';
 import type { ModelVersion, SentimentModel } from './types';
 
-export const MODEL_VERSIONS: readonly ModelVersion[] = ['v1', 'v2'];
-
 // Models are stateless, so every caller can share the same instances.
 const models: Record<ModelVersion, SentimentModel> = { v1: afinnModel, v2: vaderModel };
 

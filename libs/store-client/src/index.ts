@@ -1,3 +1,3 @@
-export { createStoreClient, storeServiceConfig, type StoreClientOptions } from './client';
+export { createStoreClient, type StoreClientOptions } from './client';
 export { GrpcGuestbook, type GrpcGuestbookOptions } from './guestbook';
 export { storeCheck } from './readiness';

@@ -1,5 +1,5 @@
 import { makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
-import type { Check } from '@fig/health';
+import type { Check } from '@fig/service';
 import { storeServiceName } from '@fig/proto';
 import { service as healthService } from 'grpc-health-check';
 
@@ -17,7 +17,7 @@ const HealthClientConstructor = makeClientConstructor(
 ) as unknown as new (...args: ConstructorParameters<typeof Client>) => HealthClient;
 
 /**
- * A readiness check (for @fig/health's /readyz): is StoreService SERVING, by
+ * A readiness check (for @fig/service's /readyz): is StoreService SERVING, by
  * store-svc's standard health service, over the store client's own channel so
  * it tests the connections real calls use.
  *

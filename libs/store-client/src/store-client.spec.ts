@@ -7,7 +7,7 @@ import {
   type ServerWritableStream,
 } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { AppError, errorBody } from '@fig/errors';
+import { AppError, errorBody, type FieldViolation } from '@fig/errors';
 import type { Entry } from '@fig/guestbook';
 import {
   entryToProto,
@@ -138,7 +138,7 @@ describe('store client', () => {
   });
 
   it('rebuilds the AppError the store raised, so HTTP bodies match the monolith', async () => {
-    const fields = [
+    const fields: FieldViolation[] = [
       { field: 'text', code: 'TOO_LONG', message: 'text must be at most 280 characters' },
     ];
     const raised = new AppError('VALIDATION_FAILED', fields[0]!.message, { fields });

@@ -4,3 +4,5 @@ export { waitFor } from './wait';
 export { startProcess, type ManagedProcess, type ProcessOptions } from './process';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { startBundle, type BundleOptions, type RunningBundle } from './bundle';
+export { closeAtEnd, startAll } from './leaks';

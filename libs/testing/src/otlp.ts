@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeAtEnd } from './leaks';
 
 export interface ReceivedSpan {
   service: string;
@@ -72,6 +73,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: closeAtEnd(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
   };
 }

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeAtEnd } from './leaks';
 import { freePort } from './ports';
 
 export interface RedisOptions {
@@ -108,9 +109,9 @@ export async function startRedis({
     stop,
     crash: () => end('SIGKILL'),
     start,
-    async dispose() {
+    dispose: closeAtEnd(async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
-    },
+    }),
   };
 }

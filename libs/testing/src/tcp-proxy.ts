@@ -1,4 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
+import { closeAtEnd } from './leaks';
 
 export interface TcpProxy {
   /** The port clients connect to instead of the target's. */
@@ -47,10 +48,10 @@ export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         port: address.port,
         connections: () => pairs.size,
         resetAll,
-        close() {
+        close: closeAtEnd(() => {
           resetAll();
-          return new Promise((done) => server.close(() => done()));
-        },
+          return new Promise<void>((done) => server.close(() => done()));
+        }),
       });
     });
   });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { connectRedis, type RedisClient } from '@fig/guestbook';
-import { startRedis, type RedisServer } from '@fig/testing';
+import { connectRedis, type RedisClient } from '@fig/redis';
+import { startAll, startRedis, type RedisServer } from '@fig/testing';
 import {
   get,
   metricValue,
@@ -59,8 +59,7 @@ routes:
   });
 
   afterAll(async () => {
-    await gw.close();
-    await up.close();
+    await Promise.allSettled([gw?.close(), up?.close()]);
   });
 
   const post = (headers: Record<string, string>) =>
@@ -225,14 +224,13 @@ routes:
 `;
 
   beforeAll(async () => {
-    [redis, up] = await Promise.all([startRedis(), namedUpstream('up')]);
+    [redis, up] = await startAll(startRedis(), namedUpstream('up'));
     client = await connectRedis({ url: redis.url, logger: silentLogger, name: 'gateway-test' });
   });
 
   afterAll(async () => {
-    await client.close().catch(() => undefined);
-    await redis.dispose();
-    await up.close();
+    await client?.close().catch(() => undefined);
+    await Promise.allSettled([redis?.dispose(), up?.close()]);
   });
 
   // An hour-long window, so that a test never straddles a window boundary.

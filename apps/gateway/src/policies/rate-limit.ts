@@ -1,4 +1,4 @@
-import type { RedisClient } from '@fig/guestbook';
+import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
 
 export interface Limit {

@@ -120,7 +120,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     }
     const endpoint = upstream.pick(tried);
     if (!endpoint) {
-      upstream.breaker.record(undefined);
+      upstream.breaker.release();
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'no_endpoint');
       return this.give('UPSTREAM_UNAVAILABLE', `No endpoint of ${upstream.name} is available`);
     }
@@ -278,9 +278,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.timedOut = false;
     const endpoint = this.endpoint!;
     endpoint.pending--;
-    if (success === true) this.upstream.reportSuccess(endpoint);
-    else if (success === false) this.upstream.reportFailure(endpoint);
-    this.upstream.breaker.record(success);
+    const { breaker } = this.upstream;
+    if (success === true) {
+      this.upstream.reportSuccess(endpoint);
+      breaker.recordSuccess();
+    } else if (success === false) {
+      this.upstream.reportFailure(endpoint);
+      breaker.recordFailure();
+    } else breaker.release();
   }
 
   private give(code: ErrorCode, message: string) {

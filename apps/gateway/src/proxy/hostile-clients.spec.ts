@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { connectRedis, type RedisClient } from '@fig/guestbook';
+import { connectRedis, type RedisClient } from '@fig/redis';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {
   get,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { startAll } from '@fig/testing';
 import {
   get,
   load,
@@ -14,7 +15,7 @@ describe('choosing an upstream', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    [v1, v2] = await Promise.all([namedUpstream('v1'), namedUpstream('v2')]);
+    [v1, v2] = await startAll(namedUpstream('v1'), namedUpstream('v2'));
     gw = await startGateway(`
 version: 1
 upstreams:
@@ -49,8 +50,7 @@ routes:
   });
 
   afterAll(async () => {
-    await gw.close();
-    await Promise.all([v1.close(), v2.close()]);
+    await Promise.allSettled([gw?.close(), v1?.close(), v2?.close()]);
   });
 
   const servedBy = async (path: string, headers: Record<string, string> = {}) =>

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { connectRedis, RedisGuestbook, type RedisClient } from '@fig/guestbook';
+import { RedisGuestbook } from '@fig/guestbook-redis';
+import { connectRedis, type RedisClient } from '@fig/redis';
 import { createGuestbookApp } from '@fig/guestbook-web';
-import { createMetrics } from '@fig/health';
+import { createMetrics } from '@fig/service';
 import { createModel } from '@fig/sentiment';
 import { startRedis, type RedisServer } from '@fig/testing';
 import {
@@ -61,10 +62,9 @@ routes:
   });
 
   afterAll(async () => {
-    await gw.close();
-    await monolith.close();
-    await redisClient.close();
-    await redis.dispose();
+    await Promise.allSettled([gw?.close(), monolith?.close()]);
+    await redisClient?.close();
+    await redis?.dispose();
   });
 
   async function both(

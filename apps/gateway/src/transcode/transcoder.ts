@@ -15,7 +15,7 @@ import type { ResponseTap } from '../proxy/forward';
 import type { RpcName, TranscodeSpec } from '../routes/schema';
 import type { Upstream } from '../upstreams/upstream';
 import { readJsonBody } from './json-body';
-import { scoreWith } from './scorer';
+import { Scorers } from './scorer';
 
 interface Answer {
   status: number;
@@ -32,6 +32,8 @@ const json = (status: number, value: unknown): Answer => ({ status, body: JSON.s
  * from the monolith to store-svc without any client noticing.
  */
 export class Transcoder {
+  private readonly scorers = new Scorers();
+
   constructor(
     private readonly store: GuestbookStore,
     private readonly logger: Logger,
@@ -120,7 +122,7 @@ export class Transcoder {
   ): Promise<Sentiment | null> {
     if (!scorer) return null;
     try {
-      return await scoreWith(scorer, text, ex.id);
+      return await this.scorers.for(scorer).score(text, { requestId: ex.id });
     } catch (err) {
       this.logger.warn({ err, req_id: ex.id }, 'model unavailable; saving entry unscored');
       return null;

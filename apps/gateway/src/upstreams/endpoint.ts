@@ -12,7 +12,7 @@ export interface HealthCheckOptions {
 
 /**
  * Whether a failed readiness answer is a Fig ops server's "draining" report
- * (`{"status":"draining"}`, libs/health): the endpoint got SIGTERM. Anything
+ * (`{"status":"draining"}`, libs/service): the endpoint got SIGTERM. Anything
  * else is an ordinary failure.
  */
 async function isDrainingReport(body: Dispatcher.ResponseData['body']): Promise<boolean> {

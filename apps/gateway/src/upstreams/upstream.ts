@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
+import { CircuitBreaker, type BreakerState } from '@fig/breaker';
 import type { Logger } from '@fig/logging';
 import type { UpstreamSpec } from '../routes/schema';
-import { Breaker, type BreakerState } from './breaker';
 import { Endpoint } from './endpoint';
 
 export interface UpstreamHooks {
@@ -16,7 +16,7 @@ export interface UpstreamHooks {
  */
 export class Upstream {
   endpoints: Endpoint[] = [];
-  readonly breaker: Breaker;
+  readonly breaker: CircuitBreaker;
   readonly label: string;
   /** The X-Fig-Served-By value, built once. */
   readonly servedBy: string;
@@ -31,9 +31,12 @@ export class Upstream {
   ) {
     this.label = spec.version ?? 'unversioned';
     this.servedBy = `${name}/${this.label}`;
-    this.breaker = new Breaker(spec.breaker, Date.now, (state) => {
-      hooks.logger.warn({ upstream: name, state }, 'circuit breaker changed state');
-      hooks.onBreakerChange?.(name, state);
+    this.breaker = new CircuitBreaker({
+      ...spec.breaker,
+      onStateChange: (state) => {
+        hooks.logger.warn({ upstream: name, state }, 'circuit breaker changed state');
+        hooks.onBreakerChange?.(name, state);
+      },
     });
     this.hooks.onBreakerChange?.(name, 'closed');
     for (const url of spec.endpoints ?? []) this.endpoints.push(this.newEndpoint(url));

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CircuitBreaker } from '@fig/breaker';
 import { freePort } from '@fig/testing';
-import { CircuitBreaker } from './breaker';
-import { createModelClient, type ModelClient } from './model-client';
+import { createModelClient, type ModelClient } from './client';
+import { httpTransport } from './http-transport';
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -13,11 +14,11 @@ const json =
   (_req, res) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
-describe('model client (the monolith’s /api/sentiment behind a timeout and a breaker)', () => {
+describe('model client over HTTP (the monolith’s /api/sentiment behind a timeout and a breaker)', () => {
   let server: Server;
   let base: string;
   let behaviour: Behaviour;
-  let seen: { method?: string; url?: string; body: string }[];
+  let seen: { method?: string; url?: string; body: string; requestId?: string | string[] }[];
   let client: ModelClient;
   let breaker: CircuitBreaker;
 
@@ -26,7 +27,12 @@ describe('model client (the monolith’s /api/sentiment behind a timeout and a b
       let body = '';
       req.on('data', (c: Buffer) => (body += c));
       req.on('end', () => {
-        seen.push({ method: req.method, url: req.url, body });
+        seen.push({
+          method: req.method,
+          url: req.url,
+          body,
+          requestId: req.headers['x-request-id'],
+        });
         behaviour(req, res);
       });
     }).listen(0, '127.0.0.1');
@@ -40,14 +46,35 @@ describe('model client (the monolith’s /api/sentiment behind a timeout and a b
   beforeEach(() => {
     seen = [];
     behaviour = json(answer);
-    breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
-    client = createModelClient({ baseUrl: base, timeoutMs: 200, breaker });
+    breaker = new CircuitBreaker({ consecutiveFailures: 2, openMs: 60_000 });
+    client = createModelClient({ transport: httpTransport(base), timeoutMs: 200, breaker });
   });
   afterEach(() => client.close());
 
   it('posts the text as JSON and returns the model’s answer', async () => {
     await expect(client.score('lovely')).resolves.toEqual(answer);
-    expect(seen).toEqual([{ method: 'POST', url: '/api/sentiment', body: '{"text":"lovely"}' }]);
+    expect(seen).toEqual([
+      { method: 'POST', url: '/api/sentiment', body: '{"text":"lovely"}', requestId: undefined },
+    ]);
+  });
+
+  it('passes the caller’s request id on', async () => {
+    await client.score('lovely', { requestId: 'req-1' });
+    expect(seen[0]?.requestId).toBe('req-1');
+  });
+
+  it('leaves the breaker closed for errors the caller says do not count', async () => {
+    const lenient = createModelClient({
+      transport: httpTransport(base),
+      timeoutMs: 200,
+      breaker,
+      countsAsFailure: () => false,
+    });
+    behaviour = json({}, 500);
+    for (let i = 0; i < 3; i++) await expect(lenient.score('x')).rejects.toThrow();
+    expect(breaker.state).toBe('closed');
+    expect(seen).toHaveLength(3);
+    await lenient.close();
   });
 
   it('gives up after the timeout with UPSTREAM_TIMEOUT', async () => {
@@ -71,7 +98,7 @@ describe('model client (the monolith’s /api/sentiment behind a timeout and a b
 
   it('maps a refused connection to UPSTREAM_UNAVAILABLE', async () => {
     const closed = createModelClient({
-      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      transport: httpTransport(`http://127.0.0.1:${await freePort()}`),
       timeoutMs: 200,
       breaker,
     });

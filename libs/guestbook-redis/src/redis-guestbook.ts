@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@fig/errors';
 import type { Sentiment } from '@fig/sentiment';
-import type { Entry, NewEntry, Page, Stats } from './entry';
+import type {
+  AddResult,
+  Entry,
+  GuestbookStore,
+  ListOptions,
+  NewEntry,
+  Page,
+  Stats,
+} from '@fig/guestbook';
 import { decodeCursor, encodeCursor } from './cursor';
 import { idempotencyTtlSeconds, keys } from './keys';
-import type { RedisClient } from './redis-client';
+import type { RedisClient } from '@fig/redis';
 import { addEntryScript } from './scripts';
-import type { AddResult, GuestbookStore, ListOptions } from './store';
 
 /** Redis errors become STORE_UNAVAILABLE: the caller cannot fix them, only retry. */
 async function guarded<T>(operation: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@ import { AppError } from '@fig/errors';
 import type { Sentiment } from '@fig/sentiment';
 import { startRedis, waitFor, type RedisServer } from '@fig/testing';
 import { RedisGuestbook } from './redis-guestbook';
-import { connectRedis, type RedisClient } from './redis-client';
+import { connectRedis, type RedisClient } from '@fig/redis';
 
 const logger = pino({ level: 'silent' });
 const positive: Sentiment = { label: 'positive', score: 0.8, model: 'v2' };
@@ -18,8 +18,8 @@ describe('RedisGuestbook (real Redis)', () => {
     client = await connectRedis({ url: redis.url, logger, name: 'test' });
   });
   afterAll(async () => {
-    client.destroy();
-    await redis.dispose();
+    client?.destroy();
+    await redis?.dispose();
   });
   beforeEach(async () => {
     // A previous test may have restarted Redis; start from a connected client.

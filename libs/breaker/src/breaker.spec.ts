@@ -4,8 +4,8 @@ function setup() {
   let clock = 0;
   const changes: string[] = [];
   const breaker = new CircuitBreaker({
-    failureThreshold: 3,
-    cooldownMs: 1_000,
+    consecutiveFailures: 3,
+    openMs: 1_000,
     now: () => clock,
     onStateChange: (to: BreakerState, from: BreakerState) => changes.push(`${from}->${to}`),
   });
@@ -20,7 +20,7 @@ function setup() {
   return { breaker, changes, advance, ok, fail, calls: () => calls };
 }
 
-describe('CircuitBreaker', () => {
+describe('CircuitBreaker with a consecutive-failures rule', () => {
   it('stays closed below the threshold, and a success resets the count', async () => {
     const { breaker, ok, fail } = setup();
     await expect(fail()).rejects.toThrow('upstream down');
@@ -66,5 +66,23 @@ describe('CircuitBreaker', () => {
     await expect(ok()).rejects.toMatchObject({ retryInMs: 1 });
     advance(1);
     await expect(ok()).resolves.toBeGreaterThan(0);
+  });
+});
+
+describe('CircuitBreaker.run with a failure classification', () => {
+  it('releases the permit without a verdict for an error that does not count', async () => {
+    const breaker = new CircuitBreaker({ consecutiveFailures: 1, openMs: 1_000 });
+    const mistake = new Error('caller sent a bad body');
+    const countsAsFailure = (err: unknown) => err !== mistake;
+    for (let i = 0; i < 3; i++) {
+      await expect(breaker.run(() => Promise.reject(mistake), { countsAsFailure })).rejects.toBe(
+        mistake,
+      );
+    }
+    expect(breaker.state).toBe('closed');
+    await expect(
+      breaker.run(() => Promise.reject(new Error('down')), { countsAsFailure }),
+    ).rejects.toThrow('down');
+    expect(breaker.state).toBe('open');
   });
 });

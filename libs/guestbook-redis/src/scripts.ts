@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis-client';
+import type { RedisClient } from '@fig/redis';
 
 /**
  * A Lua script run by SHA, loaded on first use or after a Redis restart

@@ -1,29 +1,29 @@
-import { Breaker, type BreakerState } from './breaker';
+import { CircuitBreaker, type BreakerState } from './breaker';
 
-describe('Breaker', () => {
+describe('CircuitBreaker with a failure-ratio rule', () => {
   const options = { minFailures: 3, failureRatio: 0.5, windowMs: 1_000, openMs: 500 };
   let now = 0;
   let changes: BreakerState[];
-  let breaker: Breaker;
+  let breaker: CircuitBreaker;
 
   beforeEach(() => {
     now = 10_000;
     changes = [];
-    breaker = new Breaker(
-      options,
-      () => now,
-      (s) => changes.push(s),
-    );
+    breaker = new CircuitBreaker({
+      ...options,
+      now: () => now,
+      onStateChange: (s) => changes.push(s),
+    });
   });
 
   const fail = (n: number) => {
-    for (let i = 0; i < n; i++) if (breaker.allow()) breaker.record(false);
+    for (let i = 0; i < n; i++) if (breaker.allow()) breaker.recordFailure();
   };
 
   it('stays closed below the minimum number of failures, and below the ratio', () => {
     fail(2);
     expect(breaker.state).toBe('closed');
-    for (let i = 0; i < 10; i++) breaker.record(true);
+    for (let i = 0; i < 10; i++) breaker.recordSuccess();
     fail(3);
     expect(breaker.state).toBe('closed');
   });
@@ -40,7 +40,7 @@ describe('Breaker', () => {
     expect(breaker.allow()).toBe(true);
     expect(breaker.state).toBe('half-open');
     expect(breaker.allow()).toBe(false);
-    breaker.record(true);
+    breaker.recordSuccess();
     expect(changes).toEqual(['open', 'half-open', 'closed']);
   });
 
@@ -48,7 +48,7 @@ describe('Breaker', () => {
     fail(3);
     now += 500;
     breaker.allow();
-    breaker.record(false);
+    breaker.recordFailure();
     expect(breaker.state).toBe('open');
     expect(breaker.allow()).toBe(false);
   });
@@ -57,7 +57,7 @@ describe('Breaker', () => {
     fail(3);
     now += 500;
     breaker.allow();
-    breaker.record(undefined);
+    breaker.release();
     expect(breaker.state).toBe('half-open');
     expect(breaker.allow()).toBe(true);
   });

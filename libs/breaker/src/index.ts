@@ -1,0 +1,9 @@
+export {
+  CircuitBreaker,
+  CircuitOpenError,
+  type BreakerOptions,
+  type BreakerState,
+  type ConsecutiveRule,
+  type RatioRule,
+  type RunOptions,
+} from './breaker';

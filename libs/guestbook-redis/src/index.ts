@@ -1,0 +1,2 @@
+export { RedisGuestbook } from './redis-guestbook';
+export { keys } from './keys';

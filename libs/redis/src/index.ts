@@ -1,0 +1,1 @@
+export { connectRedis, redisCheck, type RedisClient, type RedisConnectOptions } from './client';

@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from './ports';
+import { startProcess, type ManagedProcess } from './process';
+
+/** The workspace root: the nearest folder above this file (or the cwd) holding nx.json. */
+function workspaceRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, 'nx.json'))) return dir;
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+  throw new Error('startBundle: no nx.json above this file or the working directory');
+}
+
+export interface BundleOptions {
+  /** The service's environment; PORT and OPS_PORT given here are kept, free ones are picked otherwise. */
+  env?: Record<string, string>;
+  /** Load `instrument.js` first (`node --import`), as the image does, so tracing hooks load before the app. */
+  traced?: boolean;
+  /** Node arguments replacing the default (`[--import instrument.js] main.js`), run in the bundle folder. */
+  args?: string[];
+  /**
+   * false: run with exactly `env` and pick no ports (a pod's environment,
+   * resolved from its manifest). Otherwise test defaults sit under `env`.
+   */
+  defaults?: boolean;
+  /** Wait for `/readyz` (default), `/livez`, or not at all (a spec that expects the start to fail). */
+  waitFor?: 'readyz' | 'livez' | 'nothing';
+  readyTimeoutMs?: number;
+  /** The folder holding `<app>/main.js`; `<workspace>/dist/apps` by default. */
+  distDir?: string;
+}
+
+export interface RunningBundle {
+  app: string;
+  proc: ManagedProcess;
+  port: number;
+  opsPort: number;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  /** http://127.0.0.1:<ops port> */
+  ops: string;
+  /** The environment it runs with, defaults included. */
+  env: Record<string, string>;
+  /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code (or signal name). */
+  stop(): Promise<number | string>;
+  /** SIGKILL if still running; resolves when gone. */
+  kill(): Promise<void>;
+  /** Stops it and starts the same bundle on the same ports (a restarted pod); resolves with the old exit code. */
+  restart(): Promise<number | string>;
+}
+
+/**
+ * Starts a built service (`dist/apps/<app>/main.js`) as a real process, the
+ * one way every spec and benchmark does it: free loopback ports unless given,
+ * quiet logs, tracing off unless `traced`, a short drain, the caller's env on
+ * top; waits for readiness and stops it on request. A process still running
+ * when the spec file ends is killed (see startProcess).
+ */
+export async function startBundle(
+  app: string,
+  options: BundleOptions = {},
+): Promise<RunningBundle> {
+  const dir = path.join(options.distDir ?? path.join(workspaceRoot(), 'dist/apps'), app);
+  const main = path.join(dir, 'main.js');
+  if (!existsSync(main)) {
+    throw new Error(`${main} does not exist: build it first (npx nx run ${app}:build)`);
+  }
+  const given = options.env ?? {};
+  const defaults = options.defaults ?? true;
+  const pick = (value: string | undefined) =>
+    value !== undefined || !defaults ? Promise.resolve(value ?? '') : freePort().then(String);
+  // Given ports are passed through as written, so a spec can also hand over a bad value.
+  const [port, opsPort] = await Promise.all([pick(given.PORT), pick(given.OPS_PORT)]);
+  const env: Record<string, string> = !defaults
+    ? given
+    : {
+        POD_NAME: `${app}-test`,
+        LOG_LEVEL: 'warn',
+        SHUTDOWN_DELAY_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '2000',
+        ...(options.traced ? { OTEL_SERVICE_NAME: app } : { OTEL_SDK_DISABLED: 'true' }),
+        ...given,
+        PORT: port,
+        OPS_PORT: opsPort,
+      };
+  const args =
+    options.args ?? (options.traced ? ['--import', './instrument.js', 'main.js'] : ['main.js']);
+  const ops = `http://127.0.0.1:${opsPort}`;
+  const wait = options.waitFor ?? 'readyz';
+
+  const spawnIt = () =>
+    startProcess({
+      args,
+      cwd: dir,
+      env,
+      ...(wait === 'nothing' ? {} : { readyUrl: `${ops}/${wait}` }),
+      readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    });
+
+  const running: RunningBundle = {
+    app,
+    proc: await spawnIt(),
+    port: Number(port),
+    opsPort: Number(opsPort),
+    base: `http://127.0.0.1:${port}`,
+    ops,
+    env,
+    stop() {
+      running.proc.signal('SIGTERM');
+      return running.proc.exited;
+    },
+    kill: () => running.proc.kill(),
+    async restart() {
+      const code = await running.stop();
+      running.proc = await spawnIt();
+      return code;
+    },
+  };
+  return running;
+}
