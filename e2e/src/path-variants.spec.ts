@@ -2,8 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { startRedis, type RedisServer } from '@fig/testing';
-import { startService, type Service } from './support/frontend-topology';
+import { startBundle, startRedis, type RedisServer, type RunningBundle } from '@fig/testing';
 import { root } from './support/local-stage';
 import { pathVariants } from './support/path-variants';
 
@@ -60,26 +59,28 @@ function send(base: string, method: string, target: string, body: string, type: 
   });
 }
 
-const entryCount = async (monolith: Service) =>
+const entryCount = async (monolith: RunningBundle) =>
   ((await (await fetch(`${monolith.base}/api/stats`)).json()) as { entries: number }).entries;
 
 describe('path variants against route policies, every preset', () => {
   let redis: RedisServer;
-  const services: Service[] = [];
-  let monolith: Service;
+  const services: RunningBundle[] = [];
+  let monolith: RunningBundle;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     redis = await startRedis();
     const [m, store] = await Promise.all([
-      startService('monolith', { REDIS_URL: redis.url }),
-      startService('store-svc', { REDIS_URL: redis.url }),
+      startBundle('monolith', { env: { REDIS_URL: redis.url } }),
+      startBundle('store-svc', { env: { REDIS_URL: redis.url } }),
     ]);
     monolith = m;
     services.push(m, store);
-    const frontend = await startService('frontend', {
-      STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
-      MONOLITH_URL: monolith.base,
+    const frontend = await startBundle('frontend', {
+      env: {
+        STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
+        MONOLITH_URL: monolith.base,
+      },
     });
     services.push(frontend);
     env = {
@@ -90,7 +91,7 @@ describe('path variants against route policies, every preset', () => {
     };
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(services.map((s) => s.proc.kill()));
+    await Promise.all(services.map((s) => s.kill()));
     await redis?.dispose();
   });
 
@@ -103,7 +104,7 @@ describe('path variants against route policies, every preset', () => {
   it.each(presetFiles.map((f) => [path.relative(root, f), f]))(
     '%s: no variant of a guarded path is served',
     async (_name, file) => {
-      const gateway = await startService('gateway', { ...env, GATEWAY_ROUTES: file });
+      const gateway = await startBundle('gateway', { env: { ...env, GATEWAY_ROUTES: file } });
       services.push(gateway);
       try {
         const before = await entryCount(monolith);
@@ -123,7 +124,7 @@ describe('path variants against route policies, every preset', () => {
         expect(served).toEqual([]);
         expect(await entryCount(monolith)).toBe(before);
       } finally {
-        await gateway.proc.kill();
+        await gateway.kill();
       }
     },
     60_000,

@@ -1,4 +1,4 @@
-import { AppError, type FieldViolation } from '@fig/errors';
+import { AppError, type FieldViolation, type FieldViolationCode } from '@fig/errors';
 import type { NewEntry } from './entry';
 
 export const limits = {
@@ -26,7 +26,10 @@ const loneSurrogate = /\p{Cs}/u;
 const invisible = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** The first rule `value` breaks, as a violation code and message, or undefined. */
-function characterViolation(value: string, field: string): [string, string] | undefined {
+function characterViolation(
+  value: string,
+  field: string,
+): [FieldViolationCode, string] | undefined {
   if (controlCharacters.test(value))
     return ['CONTROL_CHARACTERS', `${field} must not contain control characters`];
   if (bidiControls.test(value))
