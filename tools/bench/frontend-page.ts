@@ -4,19 +4,16 @@
 // idle RSS 2 s after ready, and `GET /` throughput and p99 at concurrency 32
 // (with the monolith's `GET /` under the same load as a yardstick).
 //
-//   node tools/bench/frontend-page.mjs [--runs 5] [--seconds 10] [--connections 32]
+//   node dist/tools/bench/frontend-page.js [--runs 5] [--seconds 10] [--connections 32]
 //
 // Needs the bundles (npx nx run-many -t build) and redis-server; uses wrk
 // when installed, autocannon otherwise. Writes test-output/bench/frontend.json.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, median, rssMiB, sleep } from './support.mjs';
+import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
@@ -25,9 +22,9 @@ const { values } = parseArgs({
   },
 });
 
-const children = [];
+const children: ChildProcess[] = [];
 
-async function waitReady(url, child) {
+async function waitReady(url: string, child: ChildProcess) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url}: process exited ${child.exitCode}`);
     try {
@@ -39,7 +36,7 @@ async function waitReady(url, child) {
   }
 }
 
-async function startApp(app, env) {
+async function startApp(app: string, env: Record<string, string>) {
   const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const dist = path.join(root, 'dist/apps', app);
   const started = performance.now();
@@ -48,7 +45,7 @@ async function startApp(app, env) {
     ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')],
     {
       env: {
-        PATH: process.env.PATH,
+        PATH: process.env.PATH ?? '',
         PORT: String(port),
         OPS_PORT: String(opsPort),
         LOG_LEVEL: 'warn',
@@ -64,25 +61,25 @@ async function startApp(app, env) {
   return { child, port, readyMs: performance.now() - started };
 }
 
-async function stop(child) {
+async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
 }
 
-function load(url) {
+function load(url: string) {
   const [seconds, connections] = [values.seconds, values.connections];
   if (!spawnSync('wrk', ['--version']).error) {
     const out = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], {
       encoding: 'utf8',
     }).stdout;
     const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-    const factor = { us: 0.001, ms: 1, s: 1000 }[p99[2]];
+    const factor = { us: 0.001, ms: 1, s: 1000 }[(p99?.[2] ?? 'ms') as 'us' | 'ms' | 's'];
     return {
       tool: `wrk -t1 -c${connections} -d${seconds}s --latency`,
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
-      p99Ms: Number(p99[1]) * factor,
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+      p99Ms: Number(p99?.[1]) * factor,
       errors: /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0',
     };
   }
@@ -99,62 +96,62 @@ function load(url) {
   };
 }
 
-const redisDir = mkdtempSync(path.join(tmpdir(), 'fig-bench-'));
-const redisPort = await freePort();
-const redis = spawn(
-  'redis-server',
-  ['--port', String(redisPort), '--save', '', '--dir', redisDir],
-  { stdio: 'ignore' },
-);
-try {
-  // store-svc and the monolith are ready only once Redis answers, so no wait is needed here.
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  const [store, monolith] = await Promise.all([
-    startApp('store-svc', { REDIS_URL: redisUrl }),
-    startApp('monolith', { REDIS_URL: redisUrl }),
-  ]);
-  const env = {
-    STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
-    MONOLITH_URL: `http://127.0.0.1:${monolith.port}`,
-  };
+async function main() {
+  const redis = await startRedis();
+  try {
+    const redisUrl = redis.url;
+    const [store, monolith] = await Promise.all([
+      startApp('store-svc', { REDIS_URL: redisUrl }),
+      startApp('monolith', { REDIS_URL: redisUrl }),
+    ]);
+    const env = {
+      STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
+      MONOLITH_URL: `http://127.0.0.1:${monolith.port}`,
+    };
 
-  const samples = [];
-  let frontend;
-  for (let i = 0; i < Number(values.runs); i++) {
-    if (frontend) await stop(frontend.child);
-    frontend = await startApp('frontend', env);
-    await sleep(2_000);
-    samples.push({ readyMs: frontend.readyMs, rssMiB: rssMiB(frontend.child.pid) });
+    const samples: { readyMs: number; rssMiB: number }[] = [];
+    let frontend: Awaited<ReturnType<typeof startApp>> | undefined;
+    for (let i = 0; i < Number(values.runs); i++) {
+      if (frontend) await stop(frontend.child);
+      frontend = await startApp('frontend', env);
+      await sleep(2_000);
+      samples.push({ readyMs: frontend.readyMs, rssMiB: rssMiB(frontend.child.pid) });
+    }
+    if (!frontend) throw new Error('--runs must be at least 1');
+    const url = `http://127.0.0.1:${frontend.port}/`;
+    const monolithUrl = `http://127.0.0.1:${monolith.port}/`;
+    for (let i = 0; i < 20; i++) {
+      await fetch(url.replace(/\/$/, '/api/entries'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'Bench', text: `entry ${i}, quite a nice one` }),
+      });
+    }
+    const page = await fetch(url).then((r) => r.text());
+    const script = await fetch(`${url}live.js`).then((r) => r.text());
+    const result = {
+      runs: samples.length,
+      readyMs: Math.round(median(samples.map((s) => s.readyMs))),
+      idleRssMiB: Number(median(samples.map((s) => s.rssMiB)).toFixed(1)),
+      pageBytes: Buffer.byteLength(page),
+      scriptBytes: Buffer.byteLength(script),
+      getPage: load(url),
+      // The same load on the monolith (page straight from Redis) in the same run, for scale.
+      monolithGetPage: load(monolithUrl),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    mkdirSync(path.join(root, 'test-output/bench'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'test-output/bench/frontend.json'),
+      JSON.stringify(result, null, 2),
+    );
+  } finally {
+    await Promise.all(children.map(stop));
+    await redis.dispose();
   }
-  const url = `http://127.0.0.1:${frontend.port}/`;
-  const monolithUrl = `http://127.0.0.1:${monolith.port}/`;
-  for (let i = 0; i < 20; i++) {
-    await fetch(url.replace(/\/$/, '/api/entries'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ author: 'Bench', text: `entry ${i}, quite a nice one` }),
-    });
-  }
-  const page = await fetch(url).then((r) => r.text());
-  const script = await fetch(`${url}live.js`).then((r) => r.text());
-  const result = {
-    runs: samples.length,
-    readyMs: Math.round(median(samples.map((s) => s.readyMs))),
-    idleRssMiB: Number(median(samples.map((s) => s.rssMiB)).toFixed(1)),
-    pageBytes: Buffer.byteLength(page),
-    scriptBytes: Buffer.byteLength(script),
-    getPage: load(url),
-    // The same load on the monolith (page straight from Redis) in the same run, for scale.
-    monolithGetPage: load(monolithUrl),
-  };
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  mkdirSync(path.join(root, 'test-output/bench'), { recursive: true });
-  writeFileSync(
-    path.join(root, 'test-output/bench/frontend.json'),
-    JSON.stringify(result, null, 2),
-  );
-} finally {
-  await Promise.all(children.map(stop));
-  redis.kill('SIGTERM');
-  rmSync(redisDir, { recursive: true, force: true });
 }
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+});
