@@ -95,8 +95,10 @@ function shutdown(code: number): Promise<void> {
       if (!drained) await managed.kill();
       process.stdout.write(`  ${proc.name} stopped\n`);
     }
-    await redis?.stop();
-    if (redis) process.stdout.write('  redis stopped\n');
+    if (redis) {
+      await (args.ports === 'auto' ? redis.dispose() : redis.stop());
+      process.stdout.write('  redis stopped\n');
+    }
     process.exit(code);
   })();
   return stopping;
@@ -149,11 +151,14 @@ async function launch(proc: LocalProcess, host: string) {
 async function main() {
   const auto = args.ports === 'auto';
   if (!process.env.REDIS_URL) {
+    // On the standard port the data persists in .data/redis; a run on free
+    // ports (a second system, a test) gets a folder of its own, removed at exit.
     redis = await startRedis({
       aof: true,
       fsync: 'everysec',
-      port: auto ? await freePort() : (catalogue.apps.get('redis')?.port ?? 6379),
-      dir: path.join(root, '.data/redis'),
+      ...(auto
+        ? {}
+        : { port: catalogue.apps.get('redis')?.port ?? 6379, dir: path.join(root, '.data/redis') }),
     });
   }
   const redisUrl = process.env.REDIS_URL ?? (redis as RedisServer).url;
@@ -179,13 +184,13 @@ async function main() {
   const entry = plan.find((p) => p.app === stage.entry) as LocalProcess;
   const shown = host === '127.0.0.1' ? 'localhost' : host;
   process.stdout.write('\nReady:\n');
-  for (const p of plan) {
+  for (const { proc: p, managed } of running) {
     const url =
       catalogue.apps.get(p.app)?.protocol === 'grpc'
         ? `grpc://${host}:${p.port}`
         : `http://${shown}:${p.port}`;
     process.stdout.write(
-      `  ${p.name.padEnd(12)} ${url.padEnd(28)} ops http://${shown}:${p.opsPort}\n`,
+      `  ${p.name.padEnd(12)} ${url.padEnd(28)} ops http://${shown}:${p.opsPort}  pid ${managed.child.pid}\n`,
     );
   }
   process.stdout.write(`\nOpen http://${shown}:${entry.port}/  (Ctrl-C to stop)\n`);

@@ -59,6 +59,6 @@ describe('the prerequisites check', () => {
   it('stops `npm start` the same way when it would have to spawn Redis', () => {
     const run = runTool('local/run.js', { PATH: pathWith() });
     expect(run.status).toBe(MISSING_PREREQUISITE);
-    expect(run.stderr).toMatch(/npm start cannot run: a tool is missing\.\n  redis-server/);
+    expect(run.stderr).toMatch(/npm start cannot run: a tool is missing\.\n {2}redis-server/);
   });
 });
