@@ -37,7 +37,8 @@ describe('the repository agrees with the stage catalogue', () => {
   it('mentions no stage by a name the catalogue does not know, in any tracked file', () => {
     const known = new Set(catalogue.stages.map((s) => s.id));
     const unknown = tracked()
-      .filter((f) => !f.endsWith('package-lock.json') && !/\.(png|ico|woff2?)$/.test(f))
+      // The catalogue's own specs use unknown names on purpose, to see them refused.
+      .filter((f) => !f.endsWith('package-lock.json') && !f.startsWith('libs/stages/src/'))
       .flatMap((f) =>
         [
           ...readFileSync(path.join(root, f), 'utf8').matchAll(
