@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromRoot } from './support/paths';
+import { catalogue } from './support/render';
 
 const script = fromRoot('k8s/kind/e2e.sh');
 
@@ -58,7 +59,9 @@ describe('k8s/kind/e2e.sh', () => {
   });
 
   it('dumps pods, events and logs when the suite fails, still deletes the cluster, and fails', () => {
-    const { status, calls } = runScript(['--profile', 'stage-3-frontend'], { e2eFails: true });
+    const { status, calls } = runScript(['--profile', catalogue.defaultStage.id], {
+      e2eFails: true,
+    });
     expect(status).not.toBe(0);
     expect(calls).toEqual(
       expect.arrayContaining([

@@ -66,7 +66,7 @@ describe('the stage catalogue', () => {
     const broken = text
       .replace('apps: [monolith, gateway]', 'apps: [monolith, gateway, model-svc]')
       .replace("aliases: ['2']", "aliases: ['1']")
-      .replace('default: stage-3-frontend', 'default: stage-9-nothing');
+      .replace(/^default: .*$/m, 'default: stage-9-nothing');
     expect(problemsOf(broken)).toEqual(
       expect.arrayContaining([
         'stages.yaml: stages.stage-1-facade.apps: model-svc is not in apps',
