@@ -130,7 +130,8 @@ async function launch(proc: LocalProcess, host: string) {
       string
     >,
     readyUrl: `http://${host}:${proc.opsPort}/readyz`,
-    readyTimeoutMs: 15_000,
+    // Generous: a busy laptop building in the background still gets there.
+    readyTimeoutMs: 30_000,
     detached: true,
     keepOutput: false,
     onLine: (line, stream) =>
@@ -175,9 +176,8 @@ async function main() {
   });
 
   process.stdout.write(`Fig — ${stage.id}: ${stage.title}\n`);
-  process.stdout.write(
-    `  redis      ${redisUrl}${redis ? ' (spawned, data in .data/redis)' : ''}\n`,
-  );
+  const kept = args.ports === 'auto' ? 'a temporary folder' : '.data/redis';
+  process.stdout.write(`  redis      ${redisUrl}${redis ? ` (spawned, data in ${kept})` : ''}\n`);
   if (routes) process.stdout.write(`  routes     ${routes}\n`);
   for (const proc of plan) await launch(proc, host);
 

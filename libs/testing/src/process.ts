@@ -105,7 +105,7 @@ export async function startProcess(options: ProcessOptions): Promise<ManagedProc
       );
     } catch (err) {
       await managed.kill();
-      throw new Error(`${(err as Error).message}\n--- output ---\n${output}`);
+      throw new Error(`${(err as Error).message}${keep ? `\n--- output ---\n${output}` : ''}`);
     }
   }
   return managed;
