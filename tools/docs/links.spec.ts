@@ -42,6 +42,30 @@ describe('the documentation', () => {
     expect(broken).toEqual([]);
   });
 
+  it('quotes only paths that exist (`apps/…`, `libs/…`, …, and `src/…` in an app’s README)', () => {
+    const missing = markdown.flatMap((doc) =>
+      [
+        ...readFileSync(path.join(root, doc), 'utf8')
+          .replace(/^```[\s\S]*?^```/gm, '')
+          .matchAll(/`([^`\s]+)`/g),
+      ]
+        .map((m) => m[1] as string)
+        .filter(
+          (quoted) =>
+            /^(apps|libs|tools|k8s|istio|e2e|docs)\//.test(quoted) ||
+            (doc.startsWith('apps/') && quoted.startsWith('src/')),
+        )
+        // Placeholders and patterns (<app>, *.ts, ${VAR}) name no single file.
+        .filter((quoted) => !/[<>*{}$…]/.test(quoted))
+        .filter((quoted) => {
+          const base = quoted.startsWith('src/') ? path.join(root, path.dirname(doc)) : root;
+          return !existsSync(path.join(base, quoted.replace(/:\d+.*$/, '')));
+        })
+        .map((quoted) => `${doc} → ${quoted}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('indexes every ADR in docs/adr/README.md, with its status', () => {
     const index = readFileSync(path.join(root, 'docs/adr/README.md'), 'utf8');
     const records = readdirSync(path.join(root, 'docs/adr')).filter((f) =>
