@@ -51,7 +51,7 @@ export const prerequisites = {
   kubectl: {
     why: 'the manifest tests render the overlays with kubectl kustomize',
     install:
-      'curl -fsSLo kubectl https://dl.k8s.io/release/v1.32.0/bin/linux/amd64/kubectl && sudo install kubectl /usr/local/bin/',
+      'curl -fsSLo kubectl https://dl.k8s.io/release/v1.32.0/bin/linux/amd64/kubectl && sudo install -m 0755 kubectl /usr/local/bin/   (what .ci/run does, with a checksum)',
     locate: (env) => which('kubectl', env),
   },
 } satisfies Record<string, Prerequisite>;
