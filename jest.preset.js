@@ -1,5 +1,5 @@
 // Shared Jest settings: SWC for speed, workspace paths resolved to source, and a
-// reporter that leaves a per-project summary for tools/test.mjs to add up.
+// reporter that leaves a per-project summary for tools/test/main.ts to add up.
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -26,5 +26,9 @@ module.exports = {
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],
   testTimeout: 30_000,
+  // A handle a failed set-up left open (a server, a socket, a timer) must not
+  // keep Jest alive after its last test: Jest exits and says so ("Force
+  // exiting Jest"), and tools/test's watchdog stops whatever hangs before that.
+  forceExit: true,
   reporters: ['default', path.join(__dirname, 'tools/jest/summary-reporter.js')],
 };

@@ -1,16 +1,18 @@
+import { loadCatalogue } from '@fig/stages';
 import { startRedis, type RedisServer } from '@fig/testing';
 import { guestbookSuite } from './support/guestbook-suite';
-import { startLocalStage, type LocalStage } from './support/local-stage';
+import { root, startLocalStage, type LocalStage } from './support/local-stage';
 
-const stages = [0, 1, 2, 3];
+// Every stage of the catalogue, the parallel run included, started by its id.
+const stages = loadCatalogue(root).stages.map((s) => [s.id, s] as const);
 
-describe.each(stages)('stage %i through `npm start`', (stage) => {
+describe.each(stages)('%s through `npm start`', (id, stage) => {
   let redis: RedisServer;
   let system: LocalStage;
 
   beforeAll(async () => {
     redis = await startRedis();
-    system = await startLocalStage(stage, redis.url);
+    system = await startLocalStage(id, redis.url);
   }, 60_000);
 
   afterAll(async () => {
@@ -20,6 +22,8 @@ describe.each(stages)('stage %i through `npm start`', (stage) => {
     expect(code).toBe(0);
   });
 
-  // The strangler at work: the same answers, from the monolith until stage 3.
-  guestbookSuite(() => system.url, { pageService: stage === 3 ? 'frontend' : 'monolith' });
+  // The strangler at work: the same answers, the page from the monolith until the frontend is extracted.
+  guestbookSuite(() => system.url, {
+    pageService: stage.apps.includes('frontend') ? 'frontend' : 'monolith',
+  });
 });

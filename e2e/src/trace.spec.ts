@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {
   freePort,
   startOtlpReceiver,
@@ -11,19 +10,19 @@ import {
   type ReceivedSpan,
   type RedisServer,
 } from '@fig/testing';
+import { stage3Routes } from './support/services';
 
 /**
- * One POST /api/entries through the stage-3 system — gateway → frontend →
+ * One POST /api/entries through the stage 3 system — gateway → frontend →
  * store-svc → Redis, and frontend → monolith for the model — is one trace:
  * every process exports its spans to a receiver started here, and the spans
  * link up parent to child across the four processes.
  */
 
-const root = path.resolve(__dirname, '../..');
 const SERVER = 2;
 const CLIENT = 3;
 
-describe('tracing across the stage-3 system', () => {
+describe('tracing across the stage 3 system', () => {
   let redis: RedisServer;
   let receiver: OtlpReceiver;
   const services: RunningBundle[] = [];
@@ -53,7 +52,7 @@ describe('tracing across the stage-3 system', () => {
     const storeAddr = `ipv4:127.0.0.1:${storePort}`;
     const frontend = await start('frontend', { STORE_ADDR: storeAddr, MONOLITH_URL: monolith! });
     gatewayUrl = await start('gateway', {
-      GATEWAY_ROUTES: path.join(root, 'apps/gateway/routes/stage-3-frontend.yaml'),
+      GATEWAY_ROUTES: stage3Routes,
       FRONTEND_URL: frontend,
       MONOLITH_URL: monolith!,
       STORE_ADDR: storeAddr,

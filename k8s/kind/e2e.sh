@@ -4,19 +4,20 @@
 # build and load the images, deploy, wait for every rollout, test through the
 # front door's NodePort, dump logs and events on failure, delete the cluster.
 #
-#   npm run e2e:kind -w k8s -- [--profile stage-3] [--stage stage-1-facade] [--keep]
+#   npm run e2e:kind -w k8s -- [--profile stage-2-store] [--stage stage-1-facade] [--keep]
 #                              [--no-metrics-server]
 #
-# --profile  a skaffold profile: stage-0 … stage-3, istio, observability,
-#            istio-observability (default stage-3)
-# --stage    FIG_STAGE for the add-on profiles (default stage-3-frontend)
+# --profile  a skaffold profile: a stage id of stages.yaml, istio, observability,
+#            istio-observability (default: the catalogue's default stage)
+# --stage    FIG_STAGE for the add-on profiles (default: the same)
 # --keep     leave the cluster running afterwards (to look around, or to rerun)
 # --no-metrics-server
 #            skip metrics-server (the HorizontalPodAutoscalers then show <unknown>)
 set -euo pipefail
 
 cluster=fig
-profile=stage-3
+# The stage catalogue's default stage, read from its one line (stages.yaml).
+profile=$(sed -n 's/^default: *//p' "$(dirname "$0")/../../stages.yaml")
 keep=false
 metrics_server=true
 while (($#)); do

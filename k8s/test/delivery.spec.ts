@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { named } from './support/objects';
 import { fromRoot, root } from './support/paths';
-import { overlayTargets, rendered, stages } from './support/render';
+import { catalogue, overlayTargets, rendered, stages } from './support/render';
 
 // CI keeps shared/ beside the repository (shared/schemas/README.md).
 const schemaFile = path.resolve(root, '../shared/schemas/skaffold-v4beta14.json');
@@ -28,6 +28,8 @@ interface SkaffoldConfig {
   portForward?: PortForward[];
   profiles?: {
     name: string;
+    build?: { artifacts: Artifact[] };
+    manifests?: { kustomize: { paths: string[] } };
     patches?: { op: string; path: string; value?: unknown }[];
     portForward?: PortForward[];
   }[];
@@ -72,7 +74,12 @@ function deployments(): { label: string; config: SkaffoldConfig }[] {
   const base = skaffold();
   const runs = [{ label: '(default)', config: base }];
   for (const profile of base.profiles ?? []) {
-    const patched = applyPatches(base, profile.patches ?? []);
+    // Skaffold overlays a profile's sections on the config (a list replaces
+    // the list), then applies its patches.
+    const overlaid = structuredClone(base);
+    if (profile.build) overlaid.build = { ...overlaid.build, ...profile.build };
+    if (profile.manifests) overlaid.manifests = profile.manifests;
+    const patched = applyPatches(overlaid, profile.patches ?? []);
     if (profile.portForward) patched.portForward = profile.portForward;
     const templated = patched.manifests.kustomize.paths.some((p) => p.includes('{{'));
     for (const stage of templated ? stages : ['']) {
@@ -103,19 +110,15 @@ describe('skaffold.yaml', () => {
     expect(failures).toEqual([]);
   });
 
-  it('has the stage, istio and observability profiles, stage 3 by default, and builds without a registry', () => {
+  it('has a profile per stage of the catalogue plus the add-ons, the default stage by default, and builds without a registry', () => {
     const config = skaffold();
-    expect(config.profiles?.map((p) => p.name)).toEqual(
-      expect.arrayContaining([
-        'stage-0',
-        'stage-1',
-        'stage-2',
-        'stage-3',
-        'istio',
-        'observability',
-      ]),
-    );
-    expect(config.manifests.kustomize.paths).toEqual(['k8s/overlays/stage-3-frontend']);
+    expect(config.profiles?.map((p) => p.name)).toEqual([
+      ...stages,
+      'istio',
+      'observability',
+      'istio-observability',
+    ]);
+    expect(config.manifests.kustomize.paths).toEqual([`k8s/overlays/${catalogue.defaultStage.id}`]);
     expect(config.build.local?.push).toBe(false);
   });
 
@@ -260,7 +263,8 @@ describe('kind', () => {
       'worker',
       'worker',
     ]);
-    const nodePort = named(rendered('stage-3-frontend'), 'Service', 'fig')?.spec.ports[0].nodePort;
+    const nodePort = named(rendered(catalogue.defaultStage.id), 'Service', 'fig')?.spec.ports[0]
+      .nodePort;
     expect(cluster.nodes[0].extraPortMappings).toEqual([
       expect.objectContaining({ containerPort: nodePort }),
     ]);

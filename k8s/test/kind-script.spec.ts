@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fromRoot } from './support/paths';
+import { catalogue } from './support/render';
 
 const script = fromRoot('k8s/kind/e2e.sh');
 
@@ -43,11 +44,11 @@ const indexOf = (calls: string[], prefix: string) => calls.findIndex((c) => c.st
 
 describe('k8s/kind/e2e.sh', () => {
   it('creates the cluster, deploys the profile, waits, tests through the NodePort and deletes the cluster', () => {
-    const { status, calls } = runScript(['--profile', 'stage-1']);
+    const { status, calls } = runScript(['--profile', 'stage-1-facade']);
     expect(status).toBe(0);
     const steps = [
       'kind create cluster --config k8s/kind/cluster.yaml',
-      'skaffold run --kube-context kind-fig -p stage-1',
+      'skaffold run --kube-context kind-fig -p stage-1-facade',
       'kubectl --context kind-fig -n fig wait --for=condition=Available deployment --all',
       'npm run e2e:deployed -w e2e',
       'E2E_BASE_URL=http://127.0.0.1:30080',
@@ -58,7 +59,9 @@ describe('k8s/kind/e2e.sh', () => {
   });
 
   it('dumps pods, events and logs when the suite fails, still deletes the cluster, and fails', () => {
-    const { status, calls } = runScript(['--profile', 'stage-3'], { e2eFails: true });
+    const { status, calls } = runScript(['--profile', catalogue.defaultStage.id], {
+      e2eFails: true,
+    });
     expect(status).not.toBe(0);
     expect(calls).toEqual(
       expect.arrayContaining([

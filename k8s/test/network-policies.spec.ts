@@ -1,37 +1,7 @@
 import { meshEdges } from './support/mesh';
 import { allowedEdges } from './support/network';
-import { overlayTargets, rendered, type Stage, type Target } from './support/render';
+import { catalogue, overlayTargets, rendered, type Target } from './support/render';
 import { workloads } from './support/workloads';
-
-/** The calls ARCHITECTURE.md describes, stage by stage (client → server:port). */
-const calls: Record<Stage, string[]> = {
-  'stage-0-monolith': ['world → monolith:8081', 'monolith → redis:6379'],
-  'stage-1-facade': [
-    'world → gateway:8080',
-    'gateway → monolith:8081',
-    'gateway → redis:6379',
-    'monolith → redis:6379',
-  ],
-  'stage-2-store': [
-    'world → gateway:8080',
-    'gateway → monolith:8081',
-    'gateway → store-svc:50051',
-    'gateway → redis:6379',
-    'monolith → redis:6379',
-    'store-svc → redis:6379',
-  ],
-  'stage-3-frontend': [
-    'world → gateway:8080',
-    'gateway → frontend:8082',
-    'gateway → monolith:8081',
-    'gateway → store-svc:50051',
-    'gateway → redis:6379',
-    'frontend → store-svc:50051',
-    'frontend → monolith:8081',
-    'monolith → redis:6379',
-    'store-svc → redis:6379',
-  ],
-};
 
 function expectedEdges(t: Target): string[] {
   const pods = workloads(rendered(t.name));
@@ -39,7 +9,8 @@ function expectedEdges(t: Target): string[] {
     .filter((w) => w.labels['app.kubernetes.io/component'] === 'service')
     .map((w) => w.name);
   return [
-    ...calls[t.stage],
+    // The calls the stage catalogue lists (stages.yaml), client → server:port.
+    ...catalogue.edges(catalogue.resolve(t.stage)),
     // Every pod resolves names, and with Istio talks to istiod.
     ...pods.flatMap((w) => [`${w.name} → kube-dns:53`, `${w.name} → kube-dns:53/udp`]),
     ...(t.istio ? pods.map((w) => `${w.name} → istiod:15012`) : []),

@@ -4,10 +4,11 @@ import { startRedis, waitFor, type RedisServer } from '@fig/testing';
 import { bundleDir, fig, written } from './support/apps';
 import { planPods, probe, startPods, type LocalPod, type ProbeKind } from './support/local-pods';
 import { named } from './support/objects';
-import { rendered } from './support/render';
+import { catalogue, rendered } from './support/render';
 import { workloads } from './support/workloads';
 
-const target = 'stage-3-frontend';
+// The default stage runs every service, so every service's manifest is exercised.
+const target = catalogue.defaultStage.id;
 const objects = () => rendered(target);
 const deployed = fig.filter(
   (app) => written.includes(app) && workloads(objects()).some((w) => w.name === app),

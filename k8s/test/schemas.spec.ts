@@ -1,5 +1,5 @@
 import type { K8sObject } from './support/objects';
-import { allTargets, rendered } from './support/render';
+import { allTargets, catalogue, rendered } from './support/render';
 
 type Model = new (data: K8sObject) => { validate(): void };
 
@@ -101,7 +101,7 @@ describe.each(allTargets.map((t) => [t.name]))('%s', (name) => {
 
 describe('the validators', () => {
   it('reject a wrongly typed field, so a pass above means something', () => {
-    const broken = rendered('stage-3-frontend + istio').filter((o) =>
+    const broken = rendered(`${catalogue.defaultStage.id} + istio`).filter((o) =>
       ['Deployment', 'VirtualService', 'AuthorizationPolicy'].includes(o.kind),
     );
     const kinds = new Set<string>();

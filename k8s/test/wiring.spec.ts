@@ -1,6 +1,6 @@
 import { named, ofKind, selects, type K8sObject } from './support/objects';
 import { ingressGateway } from './support/mesh';
-import { allTargets, overlayTargets, rendered, type Stage } from './support/render';
+import { allTargets, catalogue, overlayTargets, rendered } from './support/render';
 import { containerPorts, selectedBy, services, workloads } from './support/workloads';
 
 // Istio picks the protocol from the port name (or appProtocol): "grpc" makes it
@@ -32,14 +32,6 @@ function serviceProblems(objects: K8sObject[]): string[] {
   });
 }
 
-/** What each stage runs (ARCHITECTURE.md), before add-ons and variants. */
-const stageWorkloads: Record<Stage, string[]> = {
-  'stage-0-monolith': ['monolith', 'redis'],
-  'stage-1-facade': ['gateway', 'monolith', 'redis'],
-  'stage-2-store': ['gateway', 'monolith', 'redis', 'store-svc'],
-  'stage-3-frontend': ['frontend', 'gateway', 'monolith', 'redis', 'store-svc'],
-};
-
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
   it('deploys exactly the parts of its stage', () => {
     const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
@@ -47,7 +39,7 @@ describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
       workloads(rendered(name))
         .map((w) => w.name)
         .sort(),
-    ).toEqual([...stageWorkloads[target.stage], ...tracing].sort());
+    ).toEqual([...catalogue.workloads(catalogue.resolve(target.stage)), ...tracing].sort());
   });
 
   it('runs Redis as a StatefulSet with append-only persistence on a volume and a password from its Secret', () => {

@@ -79,11 +79,33 @@ export async function bundle({ name, entries, outdir = path.join(root, 'dist/app
   return { outdir, dependencies };
 }
 
+/**
+ * The workspace's own tools, written in TypeScript and bundled like a service
+ * so that they import the libraries (`@fig/testing`'s ports and processes,
+ * `@fig/stages`) instead of copying them: output name → source.
+ */
+export const toolEntries = {
+  test: 'tools/test/main.ts',
+  'local/run': 'tools/local/main.ts',
+  'docs/stages': 'tools/docs/stages.ts',
+  'lockfile/complete-platforms': 'tools/lockfile/complete-platforms.ts',
+  'bench/run-all': 'tools/bench/run-all.ts',
+  'bench/startup': 'tools/bench/startup.ts',
+  'bench/store-list': 'tools/bench/store-list.ts',
+  'bench/frontend-page': 'tools/bench/frontend-page.ts',
+  'bench/gateway/run': 'tools/bench/gateway/run.ts',
+  'bench/gateway/upstream': 'tools/bench/gateway/upstream.ts',
+  'bench/gateway/express-proxy': 'tools/bench/gateway/express-proxy.ts',
+};
+
 // CLI: node tools/build/bundle.mjs <app>  (bundles apps/<app>/src/main.ts and the
-// telemetry bootstrap next to it) or --entry <src> --out <dir> for tools.
+// telemetry bootstrap next to it), --tools (every tool into dist/tools/) or
+// --entry <src> --out <dir> for one tool.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  if (args[0] === '--entry') {
+  if (args[0] === '--tools') {
+    await bundle({ name: 'tools', entries: toolEntries, outdir: path.join(root, 'dist/tools') });
+  } else if (args[0] === '--entry') {
     const src = args[1];
     const outdir = path.resolve(args[3]);
     await bundle({

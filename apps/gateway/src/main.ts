@@ -115,8 +115,8 @@ runMain(async () => {
     routes: opsRoutes(gateway, config.GATEWAY_ROUTES),
   });
   const [port, opsPort] = await Promise.all([
-    listen(server, config.PORT),
-    ops.listen(config.OPS_PORT),
+    listen(server, config.PORT, config.BIND_ADDRESS),
+    ops.listen(config.OPS_PORT, config.BIND_ADDRESS),
   ]);
 
   lifecycle

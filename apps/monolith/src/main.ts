@@ -42,8 +42,8 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
   });
   const [port, opsPort] = await Promise.all([
-    listen(server, config.PORT),
-    ops.listen(config.OPS_PORT),
+    listen(server, config.PORT, config.BIND_ADDRESS),
+    ops.listen(config.OPS_PORT, config.BIND_ADDRESS),
   ]);
 
   lifecycle

@@ -33,8 +33,8 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
   });
   const [port, opsPort] = await Promise.all([
-    store.listen(config.PORT),
-    ops.listen(config.OPS_PORT),
+    store.listen(config.PORT, config.BIND_ADDRESS),
+    ops.listen(config.OPS_PORT, config.BIND_ADDRESS),
   ]);
 
   lifecycle

@@ -6,20 +6,27 @@ export const root = path.resolve(__dirname, '../../..');
 export interface LocalStage {
   url: string;
   output(): string;
+  /** The runner's exit code (null when a signal ended it), once it has ended. */
+  exited: Promise<number | null>;
   /** Ctrl-C, as a person would; resolves with the runner's exit code. */
   stop(): Promise<number | null>;
 }
 
-/** Runs `npm start`'s runner for a stage on free ports and waits for its entry URL. */
+/** Runs `npm start`'s runner (the built tool) for a stage on free ports and waits for its entry URL. */
 export function startLocalStage(
-  stage: number,
-  redisUrl: string,
+  stage: string,
+  redisUrl: string | undefined,
   extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): Promise<LocalStage> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...extraEnv };
+  // Without REDIS_URL the runner spawns its own Redis, as `npm start` does.
+  if (redisUrl) env.REDIS_URL = redisUrl;
+  else delete env.REDIS_URL;
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      path.join(root, 'tools/local/run.mjs'),
+      path.join(root, 'dist/tools/local/run.js'),
       '--stage',
       String(stage),
       '--ports',
@@ -29,11 +36,12 @@ export function startLocalStage(
       ...extraArgs,
     ],
     {
-      env: { ...process.env, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let output = '';
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -44,11 +52,11 @@ export function startLocalStage(
         resolve({
           url: match[1]!,
           output: () => output,
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', (code) => done(code));
-              child.kill('SIGINT');
-            }),
+          exited,
+          stop: () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+            return exited;
+          },
         });
       }
     };

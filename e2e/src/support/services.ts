@@ -1,10 +1,14 @@
 import path from 'node:path';
+import { loadCatalogue } from '@fig/stages';
 import { startBundle } from '@fig/testing';
 import type { Service } from './frontend-topology';
 import { root } from './local-stage';
 
-/** The stage-3 route preset the gateway ships with. */
-export const stage3Routes = path.join(root, 'apps/gateway/routes/stage-3-frontend.yaml');
+/** The route preset of the full system (the catalogue's default stage, stages.yaml). */
+export const stage3Routes = path.join(
+  root,
+  `apps/gateway/routes/${loadCatalogue(root).defaultStage.preset}.yaml`,
+);
 
 export const killAll = (services: Service[]) => Promise.all(services.map((s) => s.kill()));
 

@@ -14,15 +14,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from './objects';
-import { fromRoot } from './paths';
+import { fromRoot, root } from './paths';
+import { loadCatalogue } from '@fig/stages';
 
-export const stages = [
-  'stage-0-monolith',
-  'stage-1-facade',
-  'stage-2-store',
-  'stage-3-frontend',
-] as const;
-export type Stage = (typeof stages)[number];
+/** The stage catalogue (stages.yaml): every stage the manifests must deploy. */
+export const catalogue = loadCatalogue(root);
+export const stages = catalogue.stages.map((s) => s.id);
+export type Stage = string;
 const addons = ['istio', 'observability', 'istio-observability'] as const;
 
 export interface Target {
@@ -49,43 +47,23 @@ export const overlayTargets: Target[] = stages.flatMap((stage) => [
   })),
 ]);
 
-/** The exercise variants, each on the stage it is written for. */
-const variantTargets: Target[] = [
-  ...['recreate', 'ramped', 'blue-green', 'canary', 'ab-test'].map((s) => ({
-    name: `stage-1-facade + strategies/${s}`,
-    stage: 'stage-1-facade' as const,
-    istio: false,
-    observability: false,
-    base: 'k8s/overlays/stage-1-facade',
-    components: [`k8s/components/strategies/${s}`],
-  })),
-  {
-    name: 'stage-2-store + routes/stage-2a-mirror-reads',
-    stage: 'stage-2-store',
-    istio: false,
-    observability: false,
-    base: 'k8s/overlays/stage-2-store',
-    components: ['k8s/base/gateway/routes/stage-2a-mirror-reads'],
-  },
-  ...['canary-model-v2', 'ab-model-v2', 'fault-injection', 'mirroring'].map((v) => ({
-    name: `stage-3-frontend + istio/variants/${v}`,
-    stage: 'stage-3-frontend' as const,
-    istio: true,
-    observability: false,
-    base: 'k8s/overlays/stage-3-frontend',
-    components: ['istio', `istio/variants/${v}`],
-  })),
-  ...(['stage-0-monolith', 'stage-3-frontend'] as const).flatMap((stage) =>
-    ['ingress', 'ingress-classic'].map((c) => ({
-      name: `${stage} + ${c}`,
-      stage,
-      istio: false,
+/**
+ * The workshop's exercises, each on the stage the catalogue lists it under. An
+ * Istio variant is layered together with the mesh policies of its stage.
+ */
+const variantTargets: Target[] = catalogue.stages.flatMap((stage) =>
+  stage.exercises.map((exercise) => {
+    const istio = exercise.startsWith('istio/');
+    return {
+      name: `${stage.id} + ${exercise.replace(/^k8s\/components\//, '')}`,
+      stage: stage.id,
+      istio,
       observability: false,
-      base: `k8s/overlays/${stage}`,
-      components: [`k8s/components/${c}`],
-    })),
-  ),
-];
+      base: `k8s/overlays/${stage.id}`,
+      components: [...(istio ? [`istio/stages/${stage.istio}`] : []), exercise],
+    };
+  }),
+);
 
 export const allTargets = [...overlayTargets, ...variantTargets];
 

@@ -35,8 +35,19 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/**
+ * The address every port of a service (main, ops, gRPC) binds: all
+ * interfaces by default, as a container needs; `npm start` sets 127.0.0.1 so
+ * that nothing on the network reaches a developer's services, ops ports and
+ * `/gateway/routes` included.
+ */
+export const bindAddress = z
+  .union([z.ipv4(), z.ipv6(), z.hostname()], 'must be an IP address or a host name')
+  .default('0.0.0.0');
+
 /** Variables every Fig service reads. */
 export const baseEnv = {
+  BIND_ADDRESS: bindAddress,
   APP_VERSION: z
     .string()
     .regex(/^v\d+(\.\d+){0,2}$/, 'must look like v1, v2.1 or v3.0.2')

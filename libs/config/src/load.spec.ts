@@ -33,6 +33,15 @@ describe('loadConfig', () => {
     expect(message).toMatch(/APP_VERSION/);
   });
 
+  it('binds every interface by default and takes a loopback or host name to bind instead', () => {
+    expect(loadConfig(schema, {}).BIND_ADDRESS).toBe('0.0.0.0');
+    expect(loadConfig(schema, { BIND_ADDRESS: '127.0.0.1' }).BIND_ADDRESS).toBe('127.0.0.1');
+    expect(loadConfig(schema, { BIND_ADDRESS: '::1' }).BIND_ADDRESS).toBe('::1');
+    expect(() => loadConfig(schema, { BIND_ADDRESS: 'not an address' })).toThrow(
+      /BIND_ADDRESS: must be an IP address or a host name/,
+    );
+  });
+
   it('rejects ports out of range', () => {
     expect(() => loadConfig(schema, { PORT: '70000' })).toThrow(/PORT: must be 0-65535/);
   });

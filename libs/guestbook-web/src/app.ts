@@ -1,5 +1,4 @@
 import express, { type Express, type Request, type Response, type Router } from 'express';
-import helmet from 'helmet';
 import { AppError, errorHandler, notFoundHandler } from '@fig/errors';
 import {
   checkBodyEncoding,
@@ -14,6 +13,7 @@ import { httpMetrics, type Metrics } from '@fig/service';
 import { requestContext, type Logger, type RequestWithContext } from '@fig/logging';
 import type { Sentiment } from '@fig/sentiment';
 import { renderPage } from './page';
+import { securityHeaders } from './security-headers';
 import type { Scorer, ServiceInfo } from './ports';
 
 export interface GuestbookAppDeps {
@@ -89,7 +89,7 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));
   app.use((_req, res, next) => {

@@ -9,6 +9,15 @@ export interface ProcessOptions {
   /** A URL that answers 2xx once the process is ready. */
   readyUrl?: string;
   readyTimeoutMs?: number;
+  /**
+   * Its own process group, so a terminal's Ctrl-C reaches only the caller,
+   * which then stops each process itself (npm start's runner).
+   */
+  detached?: boolean;
+  /** Called with each complete line the process prints. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Keep everything printed for `output()` (default); off for long-lived processes. */
+  keepOutput?: boolean;
 }
 
 export interface ManagedProcess {
@@ -43,12 +52,25 @@ export async function startProcess(options: ProcessOptions): Promise<ManagedProc
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   running.add(child);
   child.unref();
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', (c: Buffer) => (output += c.toString()));
+  const keep = options.keepOutput ?? true;
+  for (const [name, stream] of [
+    ['stdout', child.stdout],
+    ['stderr', child.stderr],
+  ] as const) {
+    let partial = '';
+    stream?.on('data', (c: Buffer) => {
+      const text = c.toString();
+      if (keep) output += text;
+      if (!options.onLine) return;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) options.onLine(line, name);
+    });
     (stream as { unref?: () => void } | null)?.unref?.();
   }
   const exited = new Promise<number | string>((resolve) =>
@@ -83,7 +105,7 @@ export async function startProcess(options: ProcessOptions): Promise<ManagedProc
       );
     } catch (err) {
       await managed.kill();
-      throw new Error(`${(err as Error).message}\n--- output ---\n${output}`);
+      throw new Error(`${(err as Error).message}${keep ? `\n--- output ---\n${output}` : ''}`);
     }
   }
   return managed;

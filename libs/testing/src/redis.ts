@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAtEnd } from './leaks';
@@ -15,6 +15,10 @@ export interface RedisOptions {
    */
   fsync?: 'always' | 'everysec';
   password?: string;
+  /** A fixed port (npm start's 6379) instead of a free one. */
+  port?: number;
+  /** A folder that outlives the server (npm start's .data/redis) instead of a temporary one. */
+  dir?: string;
 }
 
 export interface RedisServer {
@@ -47,10 +51,12 @@ export async function startRedis({
   aof = false,
   fsync = 'always',
   password,
+  ...fixed
 }: RedisOptions = {}): Promise<RedisServer> {
   assertInstalled();
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'fig-redis-'));
+  const port = fixed.port ?? (await freePort());
+  const dir = fixed.dir ?? mkdtempSync(join(tmpdir(), 'fig-redis-'));
+  mkdirSync(dir, { recursive: true });
   const args = [
     '--port',
     String(port),

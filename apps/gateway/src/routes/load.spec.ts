@@ -102,16 +102,8 @@ describe('parseRoutes', () => {
     const dir = path.resolve(__dirname, '../../routes');
     const presets = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
-    it('ships the three stages', () => {
-      expect(presets).toEqual(
-        expect.arrayContaining([
-          'stage-1-facade.yaml',
-          'stage-2-store.yaml',
-          'stage-3-frontend.yaml',
-        ]),
-      );
-    });
-
+    // Which presets must exist is the stage catalogue's to say (stages.yaml,
+    // checked in libs/stages); here each one must load.
     it.each(presets)(
       '%s is valid with the environment a deployment provides, and hard-codes no address',
       (file) => {

@@ -1,7 +1,15 @@
 // Plain reverse-proxy configurations for nginx and haproxy: one worker or
 // thread each, keep-alive to the upstream, no access log (as for the gateway).
 
-export function nginxConfig({ dir, port, upstreamPort }) {
+export function nginxConfig({
+  dir,
+  port,
+  upstreamPort,
+}: {
+  dir: string;
+  port: number;
+  upstreamPort: number;
+}): string {
   return `worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -34,7 +42,13 @@ http {
 `;
 }
 
-export function haproxyConfig({ port, upstreamPort }) {
+export function haproxyConfig({
+  port,
+  upstreamPort,
+}: {
+  port: number;
+  upstreamPort: number;
+}): string {
   return `global
   nbthread 1
   maxconn 4096
@@ -54,7 +68,7 @@ backend app
 `;
 }
 
-export function gatewayRoutes(upstreamUrl) {
+export function gatewayRoutes(upstreamUrl: string): string {
   return `version: 1
 upstreams:
   app: { endpoints: ["${upstreamUrl}"], connections: 64 }

@@ -1,7 +1,7 @@
 // `npm run bench:gateway`: the gateway against the reverse proxies people
 // compare it with, on this machine, in the same run and under the same load.
 //
-//   node tools/bench/gateway/run.mjs [--duration 5] [--rounds 3] [--connections 32] [--json out.json]
+//   node dist/tools/bench/gateway/run.js [--duration 5] [--rounds 3] [--connections 32] [--json out.json]
 //
 // A small node:http upstream is put behind: nothing (direct), the gateway
 // (built bundle, one process), nginx (one worker) and haproxy (one thread),
@@ -10,17 +10,23 @@
 // in several interleaved rounds; the median round is reported, so a burst of
 // load from elsewhere on a shared machine does not land on one proxy only.
 // Missing wrk/nginx/haproxy are installed with apt-get when possible.
-import { spawn, spawnSync } from 'node:child_process';
+/* eslint-disable no-console */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs.mjs';
-import { freePort, sleep } from '../support.mjs';
+import { bundled, freePort, root, sleep } from '../support';
+import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+type Started = ChildProcess & { output(): string };
+
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
@@ -33,7 +39,8 @@ const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const has = (cmd: string) =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 /** Installs what is missing, once; a failure leaves that proxy out of the run rather than failing it. */
 function ensureTools() {
@@ -54,32 +61,31 @@ function ensureTools() {
     '--no-install-recommends',
     ...packages,
   ];
-  const run = spawnSync(cmd, args, {
+  const run = spawnSync(cmd as string, args, {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   if (run.status !== 0) console.warn('apt-get failed; measuring what is available');
 }
 
-const binary = (name) =>
+const binary = (name: string) =>
   has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined;
 
-const children = [];
-const cleanups = [];
-function start(cmd, args, env = {}) {
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+function start(cmd: string, args: string[], env: Record<string, string | undefined> = {}): Started {
   // undefined unsets a variable of ours (REDIS_URL: the gateway then counts rate limits locally).
   const merged = Object.fromEntries(
     Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined),
   );
   const child = spawn(cmd, args, { env: merged, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   children.push(child);
-  child.output = () => stderr;
-  return child;
+  return Object.assign(child, { output: () => stderr });
 }
 
-async function waitUntilServing(url, child) {
+async function waitUntilServing(url: string, child: Started) {
   for (let i = 0; i < 400; i++) {
     if (child.exitCode !== null)
       throw new Error(`${child.spawnargs.join(' ')} exited:\n${child.output()}`);
@@ -95,16 +101,17 @@ async function waitUntilServing(url, child) {
   throw new Error(`${url} never answered`);
 }
 
-const toMs = (value, unit) => Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
+const toMs = (value: string, unit: string) =>
+  Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? NaN);
 
-function wrk(url, seconds) {
+function wrk(url: string, seconds: number): Measured {
   const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], {
     encoding: 'utf8',
   });
   const out = run.stdout;
-  const latency = (p) => {
+  const latency = (p: number) => {
     const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    return m ? toMs(m[1], m[2]) : NaN;
+    return m ? toMs(m[1] as string, m[2] as string) : NaN;
   };
   const errors =
     Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
@@ -117,7 +124,7 @@ function wrk(url, seconds) {
   };
 }
 
-function autocannon(url, seconds) {
+function autocannon(url: string, seconds: number): Measured {
   const bin = path.join(root, 'node_modules/.bin/autocannon');
   const run = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-j', url], {
     encoding: 'utf8',
@@ -142,12 +149,16 @@ async function main() {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'fig-bench-gateway-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const ports = {};
-  for (const name of ['upstream', 'nginx', 'haproxy', 'express']) ports[name] = await freePort();
+  const ports = {
+    upstream: await freePort(),
+    nginx: await freePort(),
+    haproxy: await freePort(),
+    express: await freePort(),
+  };
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
-  const targets = [];
+  const targets: { name: string; url: string }[] = [];
 
-  const upstream = start(process.execPath, [path.join(here, 'upstream.mjs')], {
+  const upstream = start(process.execPath, [bundled('gateway/upstream')], {
     PORT: String(ports.upstream),
   });
   await waitUntilServing(upstreamUrl, upstream);
@@ -160,7 +171,7 @@ async function main() {
   for (const [name, flags] of [
     ['gateway', []],
     ['gateway --max-semi-space-size=32', ['--max-semi-space-size=32']],
-  ]) {
+  ] as const) {
     const [port, opsPort] = [await freePort(), await freePort()];
     const child = start(
       process.execPath,
@@ -202,7 +213,7 @@ async function main() {
     await waitUntilServing(`http://127.0.0.1:${ports.haproxy}/`, child);
     targets.push({ name: 'haproxy', url: `http://127.0.0.1:${ports.haproxy}/` });
   }
-  const express = start(process.execPath, [path.join(here, 'express-proxy.mjs')], {
+  const express = start(process.execPath, [bundled('gateway/express-proxy')], {
     PORT: String(ports.express),
     UPSTREAM_URL: upstreamUrl,
   });
@@ -212,24 +223,27 @@ async function main() {
   console.log(
     `load: ${drive === wrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`,
   );
-  const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
+  const runs: Record<string, Measured[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (const target of targets) drive(target.url, 3);
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) runs[target.name].push(drive(target.url, duration));
+    for (const target of targets) runs[target.name]?.push(drive(target.url, duration));
   }
-  const results = {};
+  const results: Record<string, Measured & { rounds: number[] }> = {};
   for (const target of targets) {
-    const sorted = [...runs[target.name]].sort((a, b) => a.rps - b.rps);
+    const measured = runs[target.name] ?? [];
+    const sorted = [...measured].sort((a, b) => a.rps - b.rps);
     const r = (results[target.name] = {
-      ...sorted[Math.floor(sorted.length / 2)],
-      rounds: runs[target.name].map((x) => Math.round(x.rps)),
+      ...(sorted[Math.floor(sorted.length / 2)] as Measured),
+      rounds: measured.map((x) => Math.round(x.rps)),
     });
     console.log(
       `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}`,
     );
   }
-  const ratio = (a, b) =>
-    results[a] && results[b] ? Number((results[a].rps / results[b].rps).toFixed(2)) : null;
+  const ratio = (a: string, b: string) => {
+    const [x, y] = [results[a], results[b]];
+    return x && y ? Number((x.rps / y.rps).toFixed(2)) : null;
+  };
   const ratios = {
     'gateway/nginx': ratio('gateway', 'nginx'),
     'gateway/haproxy': ratio('gateway', 'haproxy'),
@@ -246,14 +260,15 @@ async function main() {
     connections,
     durationSeconds: duration,
     rounds,
-    cpus: (await import('node:os')).cpus().length,
+    cpus: cpus().length,
     node: process.version,
     results,
     ratios,
   };
-  mkdirSync(path.dirname(values.json), { recursive: true });
-  writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
-  console.log(`written to ${path.relative(process.cwd(), values.json)}`);
+  const json = values.json as string;
+  mkdirSync(path.dirname(json), { recursive: true });
+  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  console.log(`written to ${path.relative(process.cwd(), json)}`);
 }
 
 function stopAll() {

@@ -4,20 +4,20 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root } from './support';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.resolve(here, '../../test-output/bench');
-const benches = [
-  ['startup.mjs', ['--json', path.join(out, 'startup.json')]],
-  ['store-list.mjs', ['--json', path.join(out, 'store-list.json')]],
-  ['frontend-page.mjs', []],
-  ['gateway/run.mjs', ['--json', path.join(out, 'gateway.json')]],
+const out = path.join(root, 'test-output/bench');
+const benches: [string, string[]][] = [
+  ['startup', ['--json', path.join(out, 'startup.json')]],
+  ['store-list', ['--json', path.join(out, 'store-list.json')]],
+  ['frontend-page', []],
+  ['gateway/run', ['--json', path.join(out, 'gateway.json')]],
 ];
 
 // Every benchmark needs a Redis and a load generator; install them once, as
 // .ci/run does for the tests (the gateway's adds nginx and haproxy itself).
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const has = (cmd: string) =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = ['redis-server', 'wrk'].filter((cmd) => !has(cmd));
 if (missing.length && has('apt-get')) {
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
@@ -27,10 +27,10 @@ if (missing.length && has('apt-get')) {
 }
 
 let failed = 0;
-for (const [script, args] of benches) {
-  const file = path.join(here, script);
+for (const [name, args] of benches) {
+  const file = path.join(__dirname, `${name}.js`);
   if (!existsSync(file)) continue;
-  process.stdout.write(`\n== ${script}\n`);
+  process.stdout.write(`\n== ${name}\n`);
   const run = spawnSync(process.execPath, [file, ...args], { stdio: 'inherit' });
   if (run.status !== 0) failed++;
 }

@@ -11,13 +11,16 @@
 // Run after any dependency change: `npm run lock:complete`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findRoot } from '@fig/stages';
 
-const lockPath = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../package-lock.json',
-);
-const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
+interface LockEntry {
+  version?: string;
+  optionalDependencies?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+const lockPath = path.join(findRoot(__dirname), 'package-lock.json');
+const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages: Record<string, LockEntry> };
 const oses = [
   'darwin',
   'linux',
@@ -32,8 +35,8 @@ const oses = [
 ];
 const cpus = ['arm64', 'x64', 'ia32', 'loong64', 'riscv64', 's390x', 'ppc64', 'armv7', 'arm'];
 
-function platformOf(name) {
-  const base = name.split('/').pop();
+function platformOf(name: string) {
+  const base = name.split('/').pop() as string;
   const os = oses.find((o) => base.includes(o));
   const cpu = cpus.find((c) => base.includes(c));
   const libc = base.includes('musl')
@@ -47,7 +50,7 @@ function platformOf(name) {
 }
 
 const packages = lock.packages;
-const added = [];
+const added: string[] = [];
 for (const meta of Object.values(packages)) {
   for (const [dep, version] of Object.entries(meta.optionalDependencies ?? {})) {
     const key = `node_modules/${dep}`;

@@ -1,0 +1,106 @@
+// What `npm start` runs for a stage of the catalogue (stages.yaml): the
+// processes, their ports and the environment that wires them together — the
+// local twin of the stage's kustomize overlay.
+import path from 'node:path';
+import type { Catalogue, Stage } from '@fig/stages';
+
+export interface LocalProcess {
+  /** The app, or `app-N` for replica N of several. */
+  name: string;
+  app: string;
+  port: number;
+  opsPort: number;
+  env: Record<string, string>;
+}
+
+export type PortFor = (app: string, replica: number, kind: 'port' | 'ops') => Promise<number>;
+
+export interface PlanOptions {
+  catalogue: Catalogue;
+  stage: Stage;
+  replicas: Record<string, number>;
+  redisUrl: string;
+  root: string;
+  /** The address every port binds (BIND_ADDRESS). */
+  bindAddress: string;
+  /** The gateway's route file; the stage's preset when not given. */
+  routes?: string;
+  /** Free ports for `--ports auto`; the architecture's ports otherwise. */
+  portFor?: PortFor;
+}
+
+/**
+ * Where the other processes reach one that binds `bindAddress`: loopback when
+ * it binds every interface, the address itself otherwise (an IPv6 address in
+ * brackets, as URLs want it).
+ */
+export function reachableHost(bindAddress: string): string {
+  if (bindAddress === '0.0.0.0' || bindAddress === '::') return '127.0.0.1';
+  return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
+}
+
+/** Apps that may run as several replicas (the others hold state or are the entry). */
+export const scalable = ['frontend', 'store-svc'];
+
+export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
+  const { catalogue, stage } = options;
+  // The catalogue's port; replica i of a service adds 100·i (a gRPC port adds i).
+  const standard: PortFor = async (app, replica, kind) => {
+    const entry = catalogue.apps.get(app);
+    const base = kind === 'port' ? entry?.port : entry?.ops;
+    if (base === undefined) throw new Error(`stages.yaml gives ${app} no ${kind} port`);
+    return base + (kind === 'port' && entry?.protocol === 'grpc' ? replica : replica * 100);
+  };
+  const pick = options.portFor ?? standard;
+  const byApp = new Map<string, Omit<LocalProcess, 'env'>[]>();
+  for (const app of stage.apps) {
+    const count = scalable.includes(app) ? (options.replicas[app] ?? 1) : 1;
+    const procs = [];
+    for (let i = 0; i < count; i++) {
+      procs.push({
+        name: count > 1 ? `${app}-${i + 1}` : app,
+        app,
+        port: await pick(app, i, 'port'),
+        opsPort: await pick(app, i, 'ops'),
+      });
+    }
+    byApp.set(app, procs);
+  }
+
+  const host = reachableHost(options.bindAddress);
+  const urls = (app: string) =>
+    (byApp.get(app) ?? []).map((p) => `http://${host}:${p.port}`).join(',');
+  // grpc-js takes a static list of addresses with the ipv4: scheme and
+  // round-robins over them, like dns:/// over a headless Service.
+  const store = byApp.get('store-svc');
+  const scheme = host.startsWith('[') ? 'ipv6' : host === 'localhost' ? 'dns' : 'ipv4';
+  const storeAddr = store
+    ? scheme === 'dns'
+      ? `dns:${host}:${store[0]?.port}`
+      : `${scheme}:${store.map((p) => `${host}:${p.port}`).join(',')}`
+    : '';
+  const routes =
+    options.routes ??
+    (stage.preset ? path.join(options.root, 'apps/gateway/routes', `${stage.preset}.yaml`) : '');
+
+  return [...byApp.values()].flat().map((proc) => {
+    const env: Record<string, string> = {
+      PORT: String(proc.port),
+      OPS_PORT: String(proc.opsPort),
+      BIND_ADDRESS: options.bindAddress,
+      POD_NAME: `${proc.name}-local`,
+      OTEL_SERVICE_NAME: proc.app,
+      // Nothing routes to a local process through an endpoint list that needs
+      // time to converge, so there is no reason to wait before draining.
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...(proc.app !== 'frontend' ? { REDIS_URL: options.redisUrl } : {}),
+      ...(proc.app === 'frontend' || proc.app === 'gateway'
+        ? { STORE_ADDR: storeAddr, MONOLITH_URL: urls('monolith') }
+        : {}),
+      ...(proc.app === 'gateway' ? { FRONTEND_URL: urls('frontend'), GATEWAY_ROUTES: routes } : {}),
+    };
+    for (const [key, value] of Object.entries(env)) if (value === '') delete env[key];
+    return { ...proc, env };
+  });
+}
