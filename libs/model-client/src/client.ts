@@ -12,7 +12,8 @@ export interface ModelClientOptions {
   breaker: CircuitBreaker;
   /**
    * Whether an error says the model is unwell; others (a call that never
-   * reached it, a caller's own mistake) leave the breaker alone. All count by default.
+   * reached it) leave the breaker alone. All count by default, except the
+   * model refusing the text (a 4xx other than 408/429), which never does.
    */
   countsAsFailure?: (err: unknown) => boolean;
 }
@@ -24,6 +25,9 @@ export interface ModelClient {
   check: Check;
   close(): Promise<void>;
 }
+
+/** The model refusing the text is the caller's mistake, not the model failing. */
+const isRefusal = (err: unknown) => err instanceof AppError && err.code === 'VALIDATION_FAILED';
 
 /** Every way the call can fail becomes one of our stable codes, so callers branch on `code`. */
 function toAppError(err: unknown): AppError {
@@ -75,7 +79,7 @@ export function createModelClient({
     async score(text, { requestId } = {}) {
       try {
         return await breaker.run(() => callModel(text, requestId), {
-          ...(countsAsFailure ? { countsAsFailure } : {}),
+          countsAsFailure: (err) => !isRefusal(err) && (countsAsFailure?.(err) ?? true),
         });
       } catch (err) {
         throw toAppError(err);

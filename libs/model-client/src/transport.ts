@@ -22,9 +22,16 @@ export interface ModelTransport {
   close(): Promise<void>;
 }
 
+/** A 4xx other than 408/429 says the request was wrong, not that the model is unwell. */
+const refusesInput = (status: number) =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
+
 /** The body of an HTTP answer from the model, or the coded error its status means. */
 export function answerOf(status: number, body: unknown): unknown {
   if (status === 200) return body;
+  if (refusesInput(status)) {
+    throw new AppError('VALIDATION_FAILED', `The sentiment model refused the text (${status})`);
+  }
   throw new AppError(
     status === 503 ? 'UPSTREAM_UNAVAILABLE' : 'BAD_GATEWAY',
     `The sentiment model answered ${status}`,
