@@ -96,6 +96,15 @@ describe('model client over HTTP (the monolith’s /api/sentiment behind a timeo
     await expect(client.score('x')).rejects.toMatchObject({ code });
   });
 
+  it('passes the model refusing the text on as VALIDATION_FAILED, without counting it against the circuit', async () => {
+    behaviour = json({ error: { code: 'VALIDATION_FAILED' } }, 400);
+    for (let i = 0; i < 3; i++) {
+      await expect(client.score('x')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect(breaker.state).toBe('closed');
+    expect(seen).toHaveLength(3);
+  });
+
   it('maps a refused connection to UPSTREAM_UNAVAILABLE', async () => {
     const closed = createModelClient({
       transport: httpTransport(`http://127.0.0.1:${await freePort()}`),

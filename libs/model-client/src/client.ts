@@ -12,14 +12,11 @@ export interface ModelClientOptions {
   breaker: CircuitBreaker;
   /**
    * Whether an error says the model is unwell; others (a call that never
-   * reached it) leave the breaker alone. The model refusing the text
-   * (VALIDATION_FAILED) is the caller's mistake and never counts; every other
-   * error counts by default.
+   * reached it) leave the breaker alone. All count by default, except the
+   * model refusing the text (a 4xx other than 408/429), which never does.
    */
   countsAsFailure?: (err: unknown) => boolean;
 }
-
-const isRefusal = (err: unknown) => err instanceof AppError && err.code === 'VALIDATION_FAILED';
 
 export interface ModelClient {
   /** The model's score; rejects with a coded AppError whenever there is none. */
@@ -28,6 +25,9 @@ export interface ModelClient {
   check: Check;
   close(): Promise<void>;
 }
+
+/** The model refusing the text is the caller's mistake, not the model failing. */
+const isRefusal = (err: unknown) => err instanceof AppError && err.code === 'VALIDATION_FAILED';
 
 /** Every way the call can fail becomes one of our stable codes, so callers branch on `code`. */
 function toAppError(err: unknown): AppError {
