@@ -6,6 +6,7 @@
 # `kubernetes` builds KUBE_BINARIES (default: apiserver, controller-manager,
 # scheduler, kubectl); issue 12 adds kubelet/kube-proxy by setting it.
 # Times go to ~/.cache/fig-delivery/state/build-times.txt.
+# shellcheck source=tools/delivery/lib.sh
 . "$(dirname "$0")/lib.sh"
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 KUBE_BINARIES="${KUBE_BINARIES:-kube-apiserver kube-controller-manager kube-scheduler kubectl}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Engine helpers (sourced after lib.sh). See engine.sh.
 ENGINE_ROOT="${FIG_ENGINE_ROOT:-/var/lib/fig-delivery/docker}"
 ENGINE_RUN="${FIG_ENGINE_RUN:-/run/fig-delivery}"
@@ -25,8 +26,8 @@ engine_start() {
       --bip "$ENGINE_BRIDGE_CIDR" --storage-driver overlay2 \
       >"$ENGINE_RUN/dockerd.log" 2>&1 </dev/null &
   fi
-  local i
-  for i in $(seq 1 60); do engine_running && return 0; sleep 1; done
+
+  for _ in $(seq 1 60); do engine_running && return 0; sleep 1; done
   tail -n 40 "$ENGINE_RUN/dockerd.log" >&2
   die "dockerd did not answer on $DOCKER_HOST within 60 s"
 }
@@ -35,7 +36,7 @@ engine_stop() {
   [ -f "$ENGINE_RUN/dockerd.pid" ] || return 0
   local pid; pid="$(cat "$ENGINE_RUN/dockerd.pid")"
   kill "$pid" 2>/dev/null || true
-  local i; for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  local _i; for _i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   rm -f "$ENGINE_RUN/dockerd.pid"
 }
 

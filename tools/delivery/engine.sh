@@ -5,6 +5,7 @@
 # `env` prints the DOCKER_HOST line to eval; scripts source lib.sh and call
 # engine_start. The docker 20.10 client (/usr/bin/docker) is used, not the
 # machine's docker 28 CLI, which has no buildx plugin for BuildKit builds.
+# shellcheck source=tools/delivery/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$DELIVERY_DIR/engine-lib.sh"
 case "${1:-status}" in

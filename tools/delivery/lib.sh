@@ -1,7 +1,9 @@
+# shellcheck shell=bash
 # Shared helpers for tools/delivery/*.sh (sourced, not run).
 # Issue 12 reuses these: tool paths, the engine, image names, results.
 set -euo pipefail
 DELIVERY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export REPO_ROOT
 REPO_ROOT="$(cd "$DELIVERY_DIR/../.." && pwd)"
 # shellcheck source=tools/delivery/versions.env
 . "$DELIVERY_DIR/versions.env"
@@ -36,7 +38,8 @@ fail() { echo "FAIL $*" >>"$RESULTS_FILE"; printf '  \033[31mFAIL\033[0m %s\n' "
 # check NAME CMD...: runs CMD, records pass/fail by its exit code, keeps its output.
 check() {
   local name="$1"; shift
-  local out="$FIG_DELIVERY_STATE/logs/$(echo "$name" | tr -c 'A-Za-z0-9_.-' '_').log"
+  local out
+  out="$FIG_DELIVERY_STATE/logs/$(echo "$name" | tr -c 'A-Za-z0-9_.-' '_').log"
   mkdir -p "$FIG_DELIVERY_STATE/logs"
   if "$@" >"$out" 2>&1; then pass "$name"; else fail "$name (log: $out)"; tail -n 30 "$out" | sed 's/^/      /'; fi
 }

