@@ -55,7 +55,11 @@ rootfs() { # rootfs NAME MMDEBSTRAP-ARGS... -> $WORK/NAME.tar
   mv "$WORK/$name.tar.new" "$WORK/$name.tar"; rm -rf "$WORK/$name.dir"
 }
 
-image_exists() { docker_ image inspect "$1" >/dev/null 2>&1; }
+# A stand-in is current when its recipe (Dockerfile + pinned versions) is unchanged.
+recipe() { { cat "$DELIVERY_DIR/standins/$1"; grep "^STANDIN_" "$DELIVERY_DIR/versions.env"; } | sha256sum | cut -c1-16; }
+image_current() { # image_current IMAGE DOCKERFILE
+  [ "$(docker_ image inspect -f '{{index .Config.Labels "fig.stand-in.recipe"}}' "$1" 2>/dev/null)" = "$(recipe "$2")" ]
+}
 
 build_standin() { # build_standin IMAGE DOCKERFILE ROOTFS NODEDIR
   local ctx; ctx="$(mktemp -d)"
@@ -64,7 +68,7 @@ build_standin() { # build_standin IMAGE DOCKERFILE ROOTFS NODEDIR
   local ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
   if [ -s "$ca" ]; then cp "$ca" "$ctx/ca-certificates.crt"; else : >"$ctx/ca-certificates.crt"; fi
   log "building stand-in $1"
-  docker_ build --quiet -t "$1" -f "$DELIVERY_DIR/standins/$2" "$ctx" >&2
+  docker_ build --quiet --label "fig.stand-in.recipe=$(recipe "$2")" -t "$1" -f "$DELIVERY_DIR/standins/$2" "$ctx" >/dev/null
   rm -rf "$ctx"
 }
 
@@ -73,17 +77,18 @@ main() {
     die "Dockerfile NODE_VERSION=$(dockerfile_node_major) but the stand-in Node is $STANDIN_NODE_VERSION (versions.env)"
   engine_start
   local nd
-  if ! image_exists "$BUILD_STANDIN" || ! image_exists "$RUNTIME_STANDIN"; then
+  if ! image_current "$BUILD_STANDIN" build.Dockerfile || ! image_current "$RUNTIME_STANDIN" runtime.Dockerfile; then
     nd="$(node_dist)"
     rootfs build --variant=minbase
     rootfs runtime --variant=extract --include=libc6,libgcc-s1,libstdc++6,gcc-12-base,tzdata,netbase
-    image_exists "$BUILD_STANDIN" || build_standin "$BUILD_STANDIN" build.Dockerfile build "$nd"
-    image_exists "$RUNTIME_STANDIN" || build_standin "$RUNTIME_STANDIN" runtime.Dockerfile runtime "$nd"
+    image_current "$BUILD_STANDIN" build.Dockerfile || build_standin "$BUILD_STANDIN" build.Dockerfile build "$nd"
+    image_current "$RUNTIME_STANDIN" runtime.Dockerfile || build_standin "$RUNTIME_STANDIN" runtime.Dockerfile runtime "$nd"
   fi
-  if ! image_exists "$REDIS_STANDIN"; then
+  if ! image_current "$REDIS_STANDIN" redis.Dockerfile; then
     log "building stand-in $REDIS_STANDIN"
     docker_ build --quiet --build-arg "BASE_IMAGE=$BUILD_STANDIN" -t "$REDIS_STANDIN" \
-      -f "$DELIVERY_DIR/standins/redis.Dockerfile" "$DELIVERY_DIR/standins" >&2
+      --label "fig.stand-in.recipe=$(recipe redis.Dockerfile)" \
+      -f "$DELIVERY_DIR/standins/redis.Dockerfile" "$DELIVERY_DIR/standins" >/dev/null
   fi
   echo "BUILD_IMAGE=$BUILD_STANDIN"
   echo "RUNTIME_IMAGE=$RUNTIME_STANDIN"

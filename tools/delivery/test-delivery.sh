@@ -103,9 +103,30 @@ sec_containers() {
   node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
 }
 
+# What the images promise (ADR 0101), read from the images themselves.
+image_contents() { # image_contents APP
+  local img="fig-$1:${FIG_IMAGE_TAG:-delivery}" id list user
+  user="$(docker_ image inspect -f '{{.Config.User}}' "$img")"
+  id="$(docker_ create "$img")"; list="$(docker_ export "$id" | tar -tvf -)"; docker_ rm "$id" >/dev/null
+  local problems=()
+  [ "$user" = 65532:65532 ] || problems+=("user $user")
+  grep -q -E ' (\./)?(usr/)?bin/(ba|da)?sh( |$)' <<<"$list" && problems+=("has a shell")
+  grep -q -E ' (\./)?(usr/(local/)?)?(bin|lib/node_modules)/npm' <<<"$list" && problems+=("has npm")
+  grep -E ' (\./)?app/' <<<"$list" | grep -v -q -E '^[-dlrwxst]+ (0/0|root/root) ' && problems+=("files under /app not owned by root")
+  grep -q -E ' (\./)?app/main\.js$' <<<"$list" || problems+=("no /app/main.js")
+  grep -q -E ' (\./)?app/node_modules/.*\.d\.ts$' <<<"$list" && problems+=("type declarations shipped")
+  [ ${#problems[@]} -eq 0 ] || { echo "${problems[*]}"; return 1; }
+}
+
 sec_scan() {
-  section "scan: hadolint and checkov on the Dockerfiles"
-  local bin="${PY_BIN:-$FIG_DELIVERY_CACHE/venv/bin}" f
+  section "scan: the images' contents, hadolint and checkov on the Dockerfiles"
+  local bin="${PY_BIN:-$FIG_DELIVERY_CACHE/venv/bin}" f app
+  if [ -f "$FIG_DELIVERY_STATE/images.tsv" ] && engine_running; then
+    for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do
+      check "image fig-$app: user 65532, no shell, no npm, code owned by root, no type declarations" image_contents "$app"
+    done
+  fi
+  echo "    no vulnerability scan of the images' packages: trivy and grype need a vulnerability database from a registry or GitHub, unreachable here (ADR 0112)"
   for f in Dockerfile tools/delivery/standins/build.Dockerfile tools/delivery/standins/runtime.Dockerfile tools/delivery/standins/redis.Dockerfile; do
     check "hadolint $f (config: .hadolint.yaml)" "$bin/hadolint" --config "$REPO_ROOT/.hadolint.yaml" "$REPO_ROOT/$f"
   done

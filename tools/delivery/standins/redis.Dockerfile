@@ -4,6 +4,9 @@
 # them, redis-server and redis-cli on the PATH, `sh` for the exec probe.
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
+# Unpinned on purpose: a stand-in takes Debian 12's current security update of
+# redis-server; a pinned version would stop installing once it is superseded.
+# hadolint ignore=DL3008
 RUN groupadd --system --gid 999 redis \
  && useradd --system --uid 999 --gid redis --home-dir /data --no-create-home redis \
  && apt-get update -q \
