@@ -26,8 +26,10 @@ go_install() {
   dest="$(tool_path "$tool")"; [ -x "$dest" ] && return 0
   tmp="$(mktemp -d)"
   log "go install $pkg@$version"
-  GOBIN="$tmp" go install -ldflags "-s -w $ldflags" "$pkg@$version"
-  mv "$tmp/$(basename "$pkg")" "$dest"; rm -rf "$tmp"
+  # Explicit returns: callers run this in an `||` list, where set -e is off.
+  GOBIN="$tmp" go install -ldflags "-s -w $ldflags" "$pkg@$version" || { rm -rf "$tmp"; return 1; }
+  mv "$tmp/$(basename "$pkg")" "$dest" || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
 }
 
 # upstream_gomod MODULE VERSION: path of the module's go.mod in the module cache.
@@ -63,7 +65,7 @@ GO
       echo "replace go.etcd.io/etcd/$m => go.etcd.io/etcd/$m $ETCD_VERSION"
     done
   } >"$d/go.mod"
-  (cd "$d" && go build -mod=mod -ldflags "-s -w" -o "$dest" .)
+  (cd "$d" && go build -mod=mod -ldflags "-s -w" -o "$dest" .) || return 1
 }
 
 build_kubernetes() {

@@ -3,7 +3,7 @@
 # from the stand-in base images (labelled as such), and report size and layers.
 #   tools/delivery/images.sh [app ...]     (default: every app in apps/)
 # Images are tagged fig-<app>:delivery. The report goes to stdout and to
-# ~/.cache/fig-delivery/state/images.tsv (app, bytes, layers, base).
+# ~/.cache/fig-delivery/state/images.tsv (app, bytes, layers, base, build time, gzipped bytes).
 # shellcheck source=tools/delivery/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$DELIVERY_DIR/engine-lib.sh"
@@ -28,10 +28,12 @@ main() {
       --build-arg "RUNTIME_IMAGE=$runtime_image" --build-arg "VERSION=$IMAGE_TAG" \
       -t "fig-$app:$IMAGE_TAG" "$REPO_ROOT" >"$FIG_DELIVERY_STATE/build-$app.log" 2>&1 ||
       { tail -n 40 "$FIG_DELIVERY_STATE/build-$app.log" >&2; die "image build of $app failed"; }
-    local size layers
+    local size layers gz
     size="$(docker_ image inspect -f '{{.Size}}' "fig-$app:$IMAGE_TAG")"
     layers="$(docker_ image inspect -f '{{len .RootFS.Layers}}' "fig-$app:$IMAGE_TAG")"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$app" "$size" "$layers" "stand-in:$runtime_image" "$(($(date +%s) - start))s" >>"$report.new"
+    # What a registry would store and a node would pull: the gzipped layers.
+    gz="$(docker_ save "fig-$app:$IMAGE_TAG" | gzip -6 | wc -c)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$size" "$layers" "stand-in:$runtime_image" "$(($(date +%s) - start))s" "$gz" >>"$report.new"
   done
   mv "$report.new" "$report"
   print_report "$report"
@@ -40,10 +42,10 @@ main() {
 print_report() {
   local base_bytes
   base_bytes="$(docker_ image inspect -f '{{.Size}}' "$(cut -f4 "$1" | head -1 | sed 's/^stand-in://')")"
-  printf '%-10s %10s %7s %14s  %s\n' image size layers "above base" "base (STAND-IN, not the real distroless image)"
-  while IFS=$'\t' read -r app size layers base took; do
-    printf '%-10s %8.1fMB %7s %12.1fMB  %s (built in %s)\n' "fig-$app" "$(echo "$size/1000000" | bc -l)" "$layers" \
-      "$(echo "($size-$base_bytes)/1000000" | bc -l)" "${base#stand-in:}" "$took"
+  printf '%-14s %9s %11s %7s %11s  %s\n' image size gzipped layers "above base" "base (a STAND-IN, not the real distroless image)"
+  while IFS=$'\t' read -r app size layers base took gz; do
+    printf '%-14s %7.1fMB %9.1fMB %7s %9.1fMB  %s (built in %s)\n' "fig-$app" "$(echo "$size/1000000" | bc -l)" \
+      "$(echo "$gz/1000000" | bc -l)" "$layers" "$(echo "($size-$base_bytes)/1000000" | bc -l)" "${base#stand-in:}" "$took"
   done <"$1"
 }
 
