@@ -90,7 +90,11 @@ sec_containers() {
   local standins; standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
   export FIG_STANDIN_REDIS; FIG_STANDIN_REDIS="$(sed -n 's/^REDIS_IMAGE=//p' <<<"$standins")"
   echo "    redis runs as the STAND-IN $FIG_STANDIN_REDIS (Debian's redis-server) for the manifests' redis:7.4"
-  node "$BUILD/containers.cjs" up stage-3-frontend "$RUN_DIR/containers.json" 2>&1 | record
+  # To a file first: the run takes a while and its lines are results.
+  local rc=0
+  node "$BUILD/containers.cjs" up stage-3-frontend "$RUN_DIR/containers.json" >"$RUN_DIR/containers.out" 2>&1 || rc=$?
+  record <"$RUN_DIR/containers.out"
+  [ "$rc" -le 1 ] || fail "the container runner stopped with status $rc (log: $RUN_DIR/containers.out)"
   local door; door="$(node -e 'console.log(require(process.argv[1]).frontDoor||"")' "$RUN_DIR/containers.json")"
   if [ -z "$door" ]; then fail "stage 3 front door not published"; return; fi
   echo "    front door (Service fig → gateway): $door"
