@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:delivery: its output is the interface */
 /**
  * What the API server defaulted on a real apply, compared with what we sent:
  *
@@ -75,16 +76,26 @@ report(
   changes.slice(0, 10).join('; '),
 );
 
-const deployments = server.filter((o) => o.kind === 'Deployment') as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const was = (o: any) => sentBy.get(key(o)) as any;
+const deployments = server.filter((o) => o.kind === 'Deployment') as any[];
 report(
-  deployments.every(
-    (d) => d.spec.progressDeadlineSeconds === 600 && d.spec.revisionHistoryLimit === 10,
-  ),
-  'Deployments got progressDeadlineSeconds 600 and revisionHistoryLimit 10 (a stuck rollout fails after 10 min)',
+  deployments.length > 0 &&
+    deployments.every(
+      (d) =>
+        d.spec.progressDeadlineSeconds === (was(d).spec.progressDeadlineSeconds ?? 600) &&
+        d.spec.revisionHistoryLimit === (was(d).spec.revisionHistoryLimit ?? 10) &&
+        d.spec.strategy?.type === (was(d).spec.strategy?.type ?? 'RollingUpdate'),
+    ),
+  'Deployments: progressDeadlineSeconds, revisionHistoryLimit and strategy as set, else the documented defaults (600, 10, RollingUpdate)',
+);
+report(
+  deployments.every((d) => d.spec.replicas === (was(d).spec.replicas ?? 1)),
+  'Deployments without replicas start at 1 until their HPA raises them to its minimum',
 );
 const pods = [...deployments, ...(server.filter((o) => o.kind === 'StatefulSet') as any[])].map(
   (w) => w.spec.template.spec,
-); // eslint-disable-line @typescript-eslint/no-explicit-any
+);
 report(
   pods.every(
     (p) =>
@@ -102,15 +113,15 @@ report(
   ),
   'pod templates kept runAsNonRoot and the RuntimeDefault seccomp profile',
 );
-const services = server.filter((o) => o.kind === 'Service') as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const services = server.filter((o) => o.kind === 'Service') as any[];
 report(
-  services.every(
-    (s) =>
-      (s.spec.clusterIP === 'None') ===
-        (sentBy.get(key(s)) as any).spec.clusterIP?.startsWith?.('None') ||
-      (s.spec.clusterIP && s.spec.clusterIP !== 'None'),
-  ), // eslint-disable-line @typescript-eslint/no-explicit-any
+  services.every((s) =>
+    was(s).spec.clusterIP === 'None'
+      ? s.spec.clusterIP === 'None'
+      : /^\d+\.\d+\.\d+\.\d+$/.test(s.spec.clusterIP ?? ''),
+  ),
   'Services got a cluster IP unless headless',
+  services.map((s) => `${s.metadata.name}=${s.spec.clusterIP}`).join(' '),
 );
 const door = services.find((s) => s.metadata.name === 'fig');
 report(

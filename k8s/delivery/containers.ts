@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:delivery: its output is the interface */
 /**
  * Runs a rendered stage as containers on the local engine, each the way its
  * Deployment (or StatefulSet) runs it, and checks its probes:
@@ -19,15 +20,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolveEnv } from '../../../k8s/test/support/env';
-import { named, ofKind, type K8sObject } from '../../../k8s/test/support/objects';
-import { rendered } from '../../../k8s/test/support/render';
-import {
-  containerPorts,
-  selectedBy,
-  workloads,
-  type Workload,
-} from '../../../k8s/test/support/workloads';
+import { resolveEnv } from '../test/support/env';
+import { named, ofKind, type K8sObject } from '../test/support/objects';
+import { rendered } from '../test/support/render';
+import { containerPorts, selectedBy, workloads, type Workload } from '../test/support/workloads';
 
 const docker = (args: string[], opts: { quiet?: boolean } = {}) =>
   execFileSync(process.env.DOCKER ?? '/usr/bin/docker', args, {
@@ -175,7 +171,12 @@ async function probeOnce(
   spec: ProbeSpec,
 ) {
   const timeout = (spec.timeoutSeconds ?? 1) * 1000;
-  const local = (p: string | number) => ports[String(containerPorts(w).get(p))];
+  const local = (p: string | number): number => {
+    const port = ports[String(containerPorts(w).get(p))];
+    if (port === undefined)
+      throw new Error(`${w.name}: probe port ${p} is not a published container port`);
+    return port;
+  };
   if (spec.httpGet) {
     const port = local(spec.httpGet.port);
     try {

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:delivery: its output is the interface */
 /**
  * Writes every target the manifest tests render (k8s/test/support/render.ts:
  * each stage with and without istio and observability, every variant and
@@ -12,8 +13,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { K8sObject } from '../../../k8s/test/support/objects';
-import { allTargets, rendered } from '../../../k8s/test/support/render';
+import type { K8sObject } from '../test/support/objects';
+import { allTargets, rendered } from '../test/support/render';
 
 const out = process.argv[2];
 if (!out) {
@@ -52,8 +53,10 @@ const namespaces = new Map<string, K8sObject>();
 for (const target of allTargets) {
   const slug = target.name.replace(/[^A-Za-z0-9-]+/g, '_');
   const objects = rendered(target);
+  // The first target's (a plain overlay: Pod Security restricted); the mesh
+  // targets relax it to baseline for their sidecars' init (istio/mesh).
   for (const ns of objects.filter((o) => o.kind === 'Namespace'))
-    namespaces.set(ns.metadata.name, ns);
+    if (!namespaces.has(ns.metadata.name)) namespaces.set(ns.metadata.name, ns);
   writeFileSync(path.join(out, `${slug}.pods.yaml`), yaml(asPods(objects)));
   writeFileSync(
     path.join(out, `${slug}.yaml`),

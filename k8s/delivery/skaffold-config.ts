@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:delivery: its output is the interface */
 /**
  * Writes a copy of skaffold.yaml whose artifacts build on the local stand-in
  * base images (ADR 0112): every docker artifact gets BUILD_IMAGE and

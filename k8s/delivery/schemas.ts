@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:delivery: its output is the interface */
 /**
  * Generates kubeconform's strict, standalone JSON schemas offline:
  *
@@ -6,7 +7,7 @@
  * from the Kubernetes OpenAPI (api/openapi-spec/swagger.json inside the
  * pinned k8s.io/kubernetes module) and from CustomResourceDefinition files
  * (Istio's and the Gateway API's, inside their pinned modules). Nothing is
- * copied into the repository: tools/delivery/kubeconform.sh runs this at run
+ * copied into the repository: tools/delivery/test-delivery.sh runs this at run
  * time. Layout: <out-dir>/<group>/<kind>_<version>.json, kubeconform's
  * `-schema-location '<out-dir>/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'`.
  * Strict: every object schema that lists its properties rejects others,
