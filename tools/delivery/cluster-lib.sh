@@ -14,7 +14,7 @@ kubectl_bin() {
   local k; k="$(tool_path kubectl)"
   if [ -x "$k" ]; then echo "$k"; else command -v kubectl; fi
 }
-cluster_kubectl() { "$(kubectl_bin)" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+cluster_kubectl() { "$(kubectl_bin)" --kubeconfig "$KUBECONFIG_FILE" --request-timeout=60s "$@"; }
 
 cluster_certs() {
   local p="$CLUSTER_DIR/pki"
