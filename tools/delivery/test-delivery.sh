@@ -175,6 +175,10 @@ sec_kubeconform() {
     check "kubeconform -strict $name" "$(tool_path kubeconform)" -strict -summary \
       -schema-location "$schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json" "$RUN_DIR/rendered/$slug.yaml"
   done <"$RUN_DIR/rendered/targets.tsv"
+  # The check bites: an unknown field in a pod's securityContext is rejected.
+  sed 's/readOnlyRootFilesystem: true/readOnlyRootFS: true/' "$RUN_DIR/rendered/stage-3-frontend.yaml" >"$RUN_DIR/broken.yaml"
+  check "kubeconform -strict rejects an unknown field" bash -c '! "$1" -strict -schema-location "$2" "$3"' _ \
+    "$(tool_path kubeconform)" "$schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json" "$RUN_DIR/broken.yaml"
 }
 
 istio_suppressions() { { grep -v -E '^\s*(#|$)' "$DELIVERY_DIR/istio-suppressions.txt" || true; } | sed 's/^/--suppress=/'; }
@@ -186,9 +190,14 @@ sec_istioctl() {
     [ "$istio" = 1 ] || continue
     check "istioctl validate $name" "$i" validate -f "$RUN_DIR/rendered/$slug.yaml"
     # shellcheck disable=SC2046
-    check "istioctl analyze $name: no errors or warnings" "$i" analyze --use-kube=false \
+    # -A: without it analyze looks at the "default" namespace only, and passes.
+    check "istioctl analyze $name: no errors or warnings" "$i" analyze --use-kube=false -A \
       --failure-threshold Warning --output-threshold Info $(istio_suppressions) "$RUN_DIR/rendered/$slug.yaml"
   done <"$RUN_DIR/rendered/targets.tsv"
+  # The check bites: a route to a subset no DestinationRule defines is an error.
+  sed 's/subset: v1$/subset: v-missing/' "$RUN_DIR/rendered/stage-3-frontend_istio.yaml" >"$RUN_DIR/broken-istio.yaml"
+  check "istioctl analyze fails a target whose routes name a missing subset" \
+    bash -c '! "$1" analyze --use-kube=false -A --failure-threshold Warning "$2"' _ "$i" "$RUN_DIR/broken-istio.yaml"
 }
 
 apply_clean() { # kubectl apply that fails on any warning too (PodSecurity warns on workloads)
@@ -249,7 +258,7 @@ main() {
   local start; start=$(date +%s)
   want tools && sec_tools || versions
   bundle_ts || fail "bundle tools/delivery/src"
-  if want images || want containers; then engine_start; fi
+  if want images || want containers || want scan || want skaffold; then engine_start; fi
   want images && sec_images
   want containers && sec_containers
   want scan && sec_scan
