@@ -10,7 +10,12 @@ SKAFFOLD_ADDONS=(istio observability istio-observability)
 
 skaffold_() { # skaffold with the engine's 20.10 client first on the PATH (BuildKit builds)
   local shim="$RUN_DIR/shim"
-  mkdir -p "$shim"; ln -sf "$DOCKER" "$shim/docker"
+  mkdir -p "$shim"
+  rm -f "$shim/docker" # never write through an old symlink to the real client
+  # skaffold 2.x passes buildx's --load to `docker build`; docker 20.10's
+  # built-in BuildKit has no such flag and loads the image anyway.
+  printf '#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [ "$a" = --load ] || args+=("$a"); done\nexec %q "${args[@]}"\n' "$DOCKER" >"$shim/docker"
+  chmod +x "$shim/docker"
   ln -sf "$(kubectl_bin)" "$shim/kubectl"
   (cd "$REPO_ROOT" && PATH="$shim:$PATH" SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_INTERACTIVE=false \
     "$(tool_path skaffold)" "$@")
@@ -23,19 +28,33 @@ skaffold_stage() { # skaffold_stage FIG_STAGE|"" ARGS...: skaffold with FIG_STAG
 
 count_objects() { grep -c '^kind: ' "$1" || true; }
 
+# skaffold.yaml with the stand-in base images as build arguments (ADR 0112),
+# git-ignored, next to skaffold.yaml so relative paths resolve alike.
+SKAFFOLD_STANDIN_CONFIG="$REPO_ROOT/.skaffold-delivery.yaml"
+skaffold_standin_config() {
+  local standins build_image runtime_image
+  standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
+  build_image="$(sed -n 's/^BUILD_IMAGE=//p' <<<"$standins")"; runtime_image="$(sed -n 's/^RUNTIME_IMAGE=//p' <<<"$standins")"
+  node "$BUILD/skaffold-config.cjs" "$REPO_ROOT/skaffold.yaml" "$SKAFFOLD_STANDIN_CONFIG" "$build_image" "$runtime_image"
+}
+
 sec_skaffold_static() {
   section "skaffold $SKAFFOLD_VERSION: diagnose and render every profile"
-  local p s
-  check "skaffold diagnose (default profile)" skaffold_ diagnose
+  # diagnose reads each artifact's base image (ONBUILD): with the real
+  # defaults that needs a registry, so it reads the stand-in copy; render
+  # reads skaffold.yaml itself.
+  echo "    diagnose reads $SKAFFOLD_STANDIN_CONFIG (base images: STAND-INS); render reads skaffold.yaml"
+  local p s dcfg=(-f "$SKAFFOLD_STANDIN_CONFIG")
+  check "skaffold diagnose (default profile)" skaffold_ diagnose "${dcfg[@]}"
   for p in stage-0 stage-1 stage-2 stage-3; do
-    check "skaffold diagnose -p $p" skaffold_ diagnose -p "$p"
+    check "skaffold diagnose -p $p" skaffold_ diagnose "${dcfg[@]}" -p "$p"
     skaffold_render_matches "$p" "" "${SKAFFOLD_STAGES[${p#stage-}]}"
   done
   for p in "${SKAFFOLD_ADDONS[@]}"; do
-    check "skaffold diagnose -p $p (FIG_STAGE unset)" skaffold_ diagnose -p "$p"
+    check "skaffold diagnose -p $p (FIG_STAGE unset)" skaffold_ diagnose "${dcfg[@]}" -p "$p"
     skaffold_render_matches "$p" "" "stage-3-frontend_$p"
     for s in "${SKAFFOLD_STAGES[@]}"; do
-      check "skaffold diagnose -p $p with FIG_STAGE=$s" skaffold_stage "$s" diagnose -p "$p"
+      check "skaffold diagnose -p $p with FIG_STAGE=$s" skaffold_stage "$s" diagnose "${dcfg[@]}" -p "$p"
       skaffold_render_matches "$p" "$s" "${s}_$p"
     done
   done
@@ -73,10 +92,7 @@ kwok_env() {
 sec_skaffold_run() {
   section "skaffold build with dockerd, then skaffold run -p <stage> against kwok (apiserver/etcd/controllers built here)"
   local t; for t in kwok kwokctl kube-controller-manager kube-scheduler kubectl; do need "$t" "skaffold run on kwok" || return 0; done
-  local standins build_image runtime_image cfg="$REPO_ROOT/.skaffold-delivery.yaml"
-  standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
-  build_image="$(sed -n 's/^BUILD_IMAGE=//p' <<<"$standins")"; runtime_image="$(sed -n 's/^RUNTIME_IMAGE=//p' <<<"$standins")"
-  node "$BUILD/skaffold-config.cjs" "$REPO_ROOT/skaffold.yaml" "$cfg" "$build_image" "$runtime_image" | record
+  local cfg="$SKAFFOLD_STANDIN_CONFIG"
   check "skaffold build (every artifact, base images: STAND-INS) on dockerd" \
     skaffold_ build -f "$cfg" --file-output "$RUN_DIR/skaffold-build.json"
 
@@ -117,6 +133,7 @@ PV
 
 sec_skaffold() {
   need skaffold "skaffold" || return 0
+  skaffold_standin_config | record
   sec_skaffold_static
   sec_skaffold_run
 }
