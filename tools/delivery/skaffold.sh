@@ -106,20 +106,21 @@ sec_skaffold_run() {
   pass "kwok cluster up: $(KUBECONFIG="$RUN_DIR/kwok.kubeconfig" "$(kubectl_bin)" version -o json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("kube-apiserver "+JSON.parse(s).serverVersion.gitVersion))')"
   local k=("$(kubectl_bin)" --kubeconfig "$RUN_DIR/kwok.kubeconfig")
   check "kwok: two fake nodes" "$kwokctl" scale node --name "$KWOK_CLUSTER" --replicas 2
-  # Redis's claim needs a volume to bind to; kwok has no provisioner.
-  "${k[@]}" apply -f - >/dev/null <<'PV'
+  local p
+  for p in stage-0 stage-1 stage-2 stage-3; do
+    # Redis's claim needs a volume to bind to; kwok has no provisioner, and a
+    # volume released by the previous stage's delete does not bind again.
+    "${k[@]}" apply -f - >/dev/null <<PV
 apiVersion: v1
 kind: PersistentVolume
-metadata: { name: fig-delivery-redis-data }
+metadata: { name: fig-delivery-redis-data-$p }
 spec:
   capacity: { storage: 1Gi }
   accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Delete
+  persistentVolumeReclaimPolicy: Retain
   storageClassName: ""
   hostPath: { path: /tmp/fig-delivery-redis-data }
 PV
-  local p
-  for p in stage-0 stage-1 stage-2 stage-3; do
     check "skaffold run -p $p on kwok: build, tag, render, deploy, status check" \
       env KUBECONFIG="$RUN_DIR/kwok.kubeconfig" bash -c "cd '$REPO_ROOT' && PATH='$RUN_DIR/shim':\$PATH SKAFFOLD_UPDATE_CHECK=false '$(tool_path skaffold)' run -f '$cfg' -p $p --status-check=true --port-forward=off"
     "${k[@]}" -n fig get deploy,statefulset,pods -o wide >"$RUN_DIR/kwok-$p.txt" 2>&1 || true
