@@ -1,27 +1,36 @@
-# syntax=docker/dockerfile:1
 # One recipe for every Fig service (ADR 0101):
 #   docker build --build-arg APP=gateway -t fig-gateway .
 # Builds with the whole workspace, ships only the service's bundle and its
 # production dependencies on a distroless Node runtime: no shell, no package
 # manager, non-root.
 ARG NODE_VERSION=24
+# The base images are arguments so that a machine without registry access can
+# build with local stand-ins (tools/delivery/standins.sh, ADR 0112); the
+# defaults are the real images.
+ARG BUILD_IMAGE=node:${NODE_VERSION}-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs${NODE_VERSION}-debian12:nonroot
 
 # Only the package manifests and the lockfile, so that the `npm ci` layer below
 # is rebuilt when dependencies change, not on every source edit.
-FROM node:${NODE_VERSION}-bookworm-slim AS manifests
+FROM ${BUILD_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
 RUN find . -type f ! -name package.json ! -name package-lock.json -delete \
  && find . -type d -empty -delete
 
-FROM node:${NODE_VERSION}-bookworm-slim AS build
-ARG APP
-RUN test -n "$APP" || { echo 'build with --build-arg APP=<service>' >&2; exit 1; }
+# The workspace with its dependencies installed. Nothing here depends on APP,
+# so every service's build shares these layers: `npm ci` runs once per
+# lockfile, not once per service.
+FROM ${BUILD_IMAGE} AS workspace
 WORKDIR /workspace
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 COPY --from=manifests /src ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
+
+FROM workspace AS build
+ARG APP
+RUN test -n "$APP" || { echo 'build with --build-arg APP=<service>' >&2; exit 1; }
 # The app's own build target (dist/apps/$APP: main.js, instrument.js, package.json).
 RUN npx nx run "$APP:build" --outputStyle=static
 
@@ -39,14 +48,15 @@ RUN cp -r "/workspace/dist/apps/$APP/." . \
  && rm package-lock.json \
  && find node_modules -type f \( -name '*.map' -o -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.md' \) -delete
 
-FROM gcr.io/distroless/nodejs${NODE_VERSION}-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 ARG APP
+ARG RUNTIME_IMAGE
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="fig-${APP}" \
       org.opencontainers.image.description="Fig ${APP}: a strangler-fig migration from monolith to microservices" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.base.name="gcr.io/distroless/nodejs${NODE_VERSION}-debian12:nonroot"
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 ENV NODE_ENV=production
 WORKDIR /app
 # Owned by root and only readable by the service: it cannot rewrite its own code.

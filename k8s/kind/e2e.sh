@@ -12,7 +12,9 @@
 # --stage    FIG_STAGE for the add-on profiles (default: the same)
 # --keep     leave the cluster running afterwards (to look around, or to rerun)
 # --no-metrics-server
-#            skip metrics-server (the HorizontalPodAutoscalers then show <unknown>)
+#            skip the optional metrics-server install, the only step that needs the
+#            internet (the HorizontalPodAutoscalers then show <unknown>); a failed
+#            download is reported and the run goes on
 set -euo pipefail
 
 cluster=fig
@@ -75,17 +77,27 @@ if ! kind get clusters | grep -qx "$cluster"; then
 fi
 
 if [[ $metrics_server == true ]]; then
-  # The HorizontalPodAutoscalers read CPU from metrics-server, which kind lacks.
+  # OPTIONAL step, and the only one that needs the internet: metrics-server,
+  # which kind lacks, feeds the HorizontalPodAutoscalers their CPU readings.
   # kind's kubelets serve self-signed certificates, hence --kubelet-insecure-tls
-  # (acceptable on a throwaway local cluster only). Best effort: without it the
-  # system still runs, only the HPAs cannot scale.
-  kubectl --context "$context" apply -f \
-    https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.1/components.yaml
-  kubectl --context "$context" -n kube-system patch deployment metrics-server --type=json \
-    -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--kubelet-insecure-tls"}]'
-  kubectl --context "$context" -n kube-system rollout status deployment/metrics-server --timeout=120s ||
-    echo "metrics-server is not ready; the HPAs will show <unknown> targets" >&2
+  # (acceptable on a throwaway local cluster only). If the download or the
+  # rollout fails the run goes on: the HPAs keep their minimum replicas and
+  # show <unknown> targets. Skip it with --no-metrics-server.
+  echo "optional: installing metrics-server v0.8.1 from github.com (skip with --no-metrics-server)" >&2
+  if kubectl --context "$context" apply -f \
+    https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.8.1/components.yaml; then
+    kubectl --context "$context" -n kube-system patch deployment metrics-server --type=json \
+      -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--kubelet-insecure-tls"}]' &&
+      kubectl --context "$context" -n kube-system rollout status deployment/metrics-server --timeout=120s ||
+      echo "optional metrics-server is not ready; continuing (the HPAs will show <unknown> targets)" >&2
+  else
+    echo "optional metrics-server could not be installed (no internet?); continuing without it" >&2
+  fi
 fi
+
+# The Redis password of this checkout's deployments (ADR 0113); skaffold's
+# render hook would create it too.
+bash k8s/redis-password.sh
 
 if [[ $profile == *istio* ]]; then
   # The CNI node agent replaces istio-init, so the fig namespace can stay on

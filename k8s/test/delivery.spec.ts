@@ -180,11 +180,39 @@ describe('the image recipe', () => {
     const text = dockerfile();
     const stages = text.split(/^FROM /m);
     const runtime = stages[stages.length - 1] as string;
-    expect(runtime).toMatch(/^gcr\.io\/distroless\/nodejs\$\{NODE_VERSION\}-debian12:nonroot/);
+    expect(runtime).toMatch(/^\$\{RUNTIME_IMAGE\}\n/);
+    expect(text).toMatch(
+      /^ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs\$\{NODE_VERSION\}-debian12:nonroot$/m,
+    );
     expect(runtime).toMatch(/^USER 65532:65532$/m);
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? '[]') as string[];
     expect(cmd.slice(-3)).toEqual(['--import', './instrument.js', 'main.js']);
     expect(runtime).toMatch(/^LABEL org\.opencontainers\.image\.title=/m);
+  });
+
+  it('builds without a registry frontend, on base images given as arguments that default to the real ones', () => {
+    const text = dockerfile();
+    expect(text).not.toMatch(/^# syntax=/m);
+    expect(text).toMatch(/^ARG BUILD_IMAGE=node:\$\{NODE_VERSION\}-bookworm-slim$/m);
+    const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(
+      froms.every(
+        (f) => ['${BUILD_IMAGE}', '${RUNTIME_IMAGE}'].includes(f as string) || !f?.includes(':'),
+      ),
+    ).toBe(true);
+  });
+
+  it('installs the workspace once for every APP: npm ci runs in a stage that does not see APP', () => {
+    const stages = dockerfile()
+      .split(/^FROM /m)
+      .slice(1);
+    const install = stages.filter((s) => /^RUN .*npm ci/m.test(s));
+    expect(install).toHaveLength(1);
+    expect(install[0]).not.toMatch(/\bAPP\b/);
+    // Every stage that builds an APP descends from that one.
+    const name = / AS ([\w-]+)/.exec(install[0]?.split('\n')[0] as string)?.[1];
+    const build = stages.find((s) => /nx run "\$APP:build"/.test(s));
+    expect(build?.split('\n')[0]).toMatch(new RegExp(`^${name} AS `));
   });
 
   it('declares ARG APP in every stage that uses it and copies only from earlier stages', () => {

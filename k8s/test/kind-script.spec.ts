@@ -12,7 +12,7 @@ const script = fromRoot('k8s/kind/e2e.sh');
  * npm (and istioctl when asked) that record how they were called: the script's
  * order of steps, its failure path and its clean-up, without a cluster.
  */
-function runScript(args: string[], { e2eFails = false, istioctl = false } = {}) {
+function runScript(args: string[], { e2eFails = false, istioctl = false, offline = false } = {}) {
   const bin = mkdtempSync(path.join(tmpdir(), 'fig-kind-stubs-'));
   const log = path.join(bin, 'calls.log');
   const stub = (name: string, body = '') =>
@@ -24,7 +24,14 @@ function runScript(args: string[], { e2eFails = false, istioctl = false } = {}) 
   stub('kind');
   stub('docker');
   stub('skaffold');
-  stub('kubectl', 'if [[ "$*" == *"get pods -o name"* ]]; then echo pod/monolith-1; fi');
+  stub(
+    'kubectl',
+    [
+      'if [[ "$*" == *"get pods -o name"* ]]; then echo pod/monolith-1; fi',
+      // No internet: the metrics-server download fails.
+      ...(offline ? ['if [[ "$*" == *"https://"* ]]; then exit 1; fi'] : []),
+    ].join('\n'),
+  );
   stub('npm', `echo "E2E_BASE_URL=$E2E_BASE_URL" >> "${log}"; exit ${e2eFails ? 1 : 0}`);
   if (istioctl) stub('istioctl');
   // Only the stand-ins and the basic tools: a real kubectl must not be reached.
@@ -90,6 +97,16 @@ describe('k8s/kind/e2e.sh', () => {
     const without = runScript(['--no-metrics-server']);
     expect(without.status).toBe(0);
     expect(without.calls.some((c) => c.includes('metrics-server'))).toBe(false);
+  });
+
+  it('goes on without metrics-server when it cannot be downloaded, and says so', () => {
+    const { status, calls, stderr } = runScript([], { offline: true });
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/optional: installing metrics-server/);
+    expect(stderr).toMatch(/could not be installed .*continuing without it/);
+    expect(calls.some((c) => c.includes('patch deployment metrics-server'))).toBe(false);
+    expect(indexOf(calls, 'skaffold run')).toBeGreaterThan(-1);
+    expect(indexOf(calls, 'npm run e2e:deployed')).toBeGreaterThan(-1);
   });
 
   it('keeps the cluster when asked', () => {

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fromRoot } from './support/paths';
 import { named, ofKind, selects, type K8sObject } from './support/objects';
 import { ingressGateway } from './support/mesh';
 import { allTargets, catalogue, overlayTargets, rendered } from './support/render';
@@ -57,6 +60,22 @@ describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
     ]);
     expect(container?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
     expect(named(rendered(name), 'Secret', 'redis')?.data.password).toBeTruthy();
+  });
+
+  it("takes the Redis password from the checkout's generated, git-ignored file, never a committed literal", () => {
+    const file = fromRoot('k8s/base/redis/secret/password');
+    const password = Buffer.from(
+      named(rendered(name), 'Secret', 'redis')?.data.password,
+      'base64',
+    ).toString();
+    expect(password).toMatch(/^[0-9a-f]{32}$/);
+    expect(password).toBe(readFileSync(file, 'utf8'));
+    expect(() =>
+      execFileSync('git', ['check-ignore', '-q', file], { cwd: fromRoot('.') }),
+    ).not.toThrow();
+    expect(readFileSync(fromRoot('k8s/base/redis/kustomization.yaml'), 'utf8')).not.toMatch(
+      /literals/,
+    );
   });
 });
 

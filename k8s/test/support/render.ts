@@ -114,6 +114,13 @@ function inputsHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** The per-checkout Redis password the redis secretGenerator reads (ADR 0113). */
+export function ensureRedisPassword(): void {
+  execFileSync('bash', [fromRoot('k8s/redis-password.sh')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
 let memo: Map<string, K8sObject[] | Error> | undefined;
 
 /**
@@ -123,6 +130,7 @@ let memo: Map<string, K8sObject[] | Error> | undefined;
  */
 export function renders(): Map<string, K8sObject[] | Error> {
   if (memo) return memo;
+  ensureRedisPassword();
   const scratch = path.join(tmpdir(), 'fig-k8s-renders');
   mkdirSync(scratch, { recursive: true });
   const cache = path.join(scratch, `${inputsHash()}.json`);
