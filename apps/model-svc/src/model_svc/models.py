@@ -66,7 +66,9 @@ def afinn_model() -> SentimentModel:
     afinn = Afinn(language="en")
 
     def score(text: str) -> Sentiment:
-        total = afinn.score(text)
+        # A typographic apostrophe (U+2019) is an apostrophe ("can\u2019t stand" is -3), as
+        # libs/sentiment's tokenizer reads it; afinn's word list has only "'".
+        total = afinn.score(text.replace("\u2019", "'"))
         return to_sentiment(total / math.sqrt(total * total + ALPHA), "v1")
 
     return SentimentModel("v1", "AFINN-165", f"afinn {version('afinn')} (Python)", score)
