@@ -46,7 +46,8 @@ export function createStoreServer({ redis, subscriber, logger, registry }: Store
   );
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
-  new ReflectionService(descriptors).addToServer(server);
+  // The descriptor set holds every Fig contract; list only the one served here.
+  new ReflectionService(descriptors, { services: [storeServiceName] }).addToServer(server);
   const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up));
 
   return {
