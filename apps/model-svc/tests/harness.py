@@ -19,7 +19,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from fig.model.v1 import model_pb2_grpc
 
-STARTUP_TIMEOUT_S = 20
+# Generous: on a machine whose disk is saturated, importing grpcio, OpenTelemetry
+# and prometheus-client was seen to take 20-35 s (with 0.4 s of CPU).
+STARTUP_TIMEOUT_S = 90
 
 
 def health_status(channel: grpc.Channel, service: str) -> int:
