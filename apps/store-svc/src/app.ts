@@ -48,9 +48,13 @@ export function createStoreServer({ redis, subscriber, logger, registry }: Store
   );
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
-  // Reflection lists every service the server has, health included, so a
-  // client like grpcurl can call grpc.health.v1.Health without a local proto.
-  new ReflectionService({ ...descriptors, ...loadSync(healthProtoPath) }).addToServer(server);
+  // The descriptor set holds every Fig contract: list the one served here and
+  // the health service, so a client like grpcurl can call grpc.health.v1.Health
+  // without a local proto.
+  new ReflectionService(
+    { ...descriptors, ...loadSync(healthProtoPath) },
+    { services: [storeServiceName, 'grpc.health.v1.Health'] },
+  ).addToServer(server);
   const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up));
 
   return {

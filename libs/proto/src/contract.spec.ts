@@ -18,7 +18,7 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-describe('the store contract', () => {
+describe('the contracts (store and model)', () => {
   it('passes buf lint (standard rules and a comment on every element)', () => {
     const result = runBuf(['lint']);
     expect(result.stdout + result.stderr).toBe('');

@@ -1,6 +1,8 @@
 export * from './generated/fig/store/v1/store';
 export { descriptorSetBase64 } from './generated/descriptor-set';
-export { errorDomain, fromGrpcError, grpcStatusOf, toGrpcStatus } from './status';
+export { errorDomain, fromGrpcError, grpcStatusOf, modelErrorDomain, toGrpcStatus } from './status';
+/** fig.model.v1 (ModelService); a namespace, as its Sentiment types differ from the store's. */
+export * as model from './generated/fig/model/v1/model';
 export {
   entryFromProto,
   entryToProto,
@@ -15,3 +17,6 @@ export {
 
 /** The fully qualified service name, as health checks and reflection know it. */
 export const storeServiceName = 'fig.store.v1.StoreService';
+
+/** The fully qualified name of the model service. */
+export const modelServiceName = 'fig.model.v1.ModelService';

@@ -1,10 +1,10 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { AppError, type FieldViolation } from '@fig/errors';
-import { fromGrpcError, toGrpcStatus } from './status';
+import { fromGrpcError, modelErrorDomain, toGrpcStatus } from './status';
 
 /** What a grpc-js client sees when the server answers with `toGrpcStatus`. */
-function asReceived(error: AppError, field?: string): ServiceError {
-  const { code, details, metadata } = toGrpcStatus(error, field);
+function asReceived(error: AppError, field?: string, domain?: string): ServiceError {
+  const { code, details, metadata } = toGrpcStatus(error, field, domain);
   return Object.assign(new Error(`${code} ${details}`), {
     code: code ?? status.UNKNOWN,
     details: details ?? '',
@@ -38,6 +38,15 @@ describe('gRPC status mapping', () => {
       'The cursor is not one this service issued',
       undefined,
     ]);
+  });
+
+  it('reads ModelService errors (domain model.fig.dev) as Fig errors too', () => {
+    const fields: FieldViolation[] = [
+      { field: 'texts[1]', code: 'TOO_LONG', message: 'text must be at most 280 characters' },
+    ];
+    const sent = new AppError('VALIDATION_FAILED', fields[0]!.message, { fields });
+    const back = fromGrpcError(asReceived(sent, undefined, modelErrorDomain));
+    expect([back.code, back.message, back.details]).toEqual([sent.code, sent.message, { fields }]);
   });
 
   it('maps the store being down to UNAVAILABLE and back', () => {

@@ -10,8 +10,11 @@ import type { Any } from './generated/google/protobuf/any';
 import { BadRequest, ErrorInfo } from './generated/google/rpc/error_details';
 import { Status } from './generated/google/rpc/status';
 
-/** The ErrorInfo domain of Fig's own errors, as opposed to gRPC's. */
+/** The ErrorInfo domain of Fig's own errors from StoreService, as opposed to gRPC's. */
 export const errorDomain = 'store.fig.dev';
+/** The same for ModelService (its servers in any language use this domain). */
+export const modelErrorDomain = 'model.fig.dev';
+const figDomains: ReadonlySet<string> = new Set([errorDomain, modelErrorDomain]);
 const detailsTrailer = 'grpc-status-details-bin';
 const typeUrl = (name: string) => `type.googleapis.com/${name}`;
 
@@ -46,7 +49,11 @@ export const grpcStatusOf: Record<ErrorCode, status> = {
  * an HTTP front needs to answer exactly as the monolith does: the code, the
  * API message and the field violations (google.rpc.ErrorInfo + BadRequest).
  */
-export function toGrpcStatus(error: AppError, field?: string): Partial<StatusObject> {
+export function toGrpcStatus(
+  error: AppError,
+  field?: string,
+  domain: string = errorDomain,
+): Partial<StatusObject> {
   const code = grpcStatusOf[error.code];
   const details = field ? `${field}: ${error.message}` : error.message;
   const anys: Any[] = [
@@ -55,7 +62,7 @@ export function toGrpcStatus(error: AppError, field?: string): Partial<StatusObj
       value: Buffer.from(
         ErrorInfo.encode({
           reason: error.code,
-          domain: errorDomain,
+          domain,
           metadata: { message: error.message },
         }).finish(),
       ),
@@ -115,7 +122,7 @@ function isErrorCode(value: string): value is ErrorCode {
  */
 export function fromGrpcError(error: ServiceError): AppError {
   const { info, fields } = decodeDetails(error.metadata);
-  if (info?.domain === errorDomain && isErrorCode(info.reason)) {
+  if (info && figDomains.has(info.domain) && isErrorCode(info.reason)) {
     const message = info.metadata.message ?? errorCatalogue[info.reason].message;
     return new AppError(info.reason, message, fields.length ? { fields } : undefined, {
       cause: error,

@@ -1,0 +1,1 @@
+"""model-svc: Fig's sentiment model as a gRPC service (fig.model.v1.ModelService)."""

@@ -1,0 +1,3 @@
+from model_svc.main import main
+
+main()

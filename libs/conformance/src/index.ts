@@ -1,0 +1,2 @@
+export { describeModelServiceConformance } from './model-service';
+export { describeStoreServiceConformance } from './store-service';
