@@ -5,7 +5,10 @@
 # etcd, kube-apiserver, controller-manager and scheduler are the ones built
 # here, so skaffold's build → tag → render → deploy → status-check path runs.
 
-SKAFFOLD_STAGES=(stage-0-monolith stage-1-facade stage-2-store stage-3-frontend)
+# Every stage of the catalogue (stages.yaml) is a skaffold profile of the same name.
+mapfile -t SKAFFOLD_STAGES < <(cd "$REPO_ROOT" && node -e '
+  const { parse } = require("yaml");
+  for (const s of parse(require("fs").readFileSync("stages.yaml", "utf8")).stages) console.log(s.id);')
 SKAFFOLD_ADDONS=(istio observability istio-observability)
 
 skaffold_() { # skaffold with the engine's 20.10 client first on the PATH (BuildKit builds)
@@ -46,9 +49,9 @@ sec_skaffold_static() {
   echo "    diagnose reads $SKAFFOLD_STANDIN_CONFIG (base images: STAND-INS); render reads skaffold.yaml"
   local p s dcfg=(-f "$SKAFFOLD_STANDIN_CONFIG")
   check "skaffold diagnose (default profile)" skaffold_ diagnose "${dcfg[@]}"
-  for p in stage-0 stage-1 stage-2 stage-3; do
+  for p in "${SKAFFOLD_STAGES[@]}"; do
     check "skaffold diagnose -p $p" skaffold_ diagnose "${dcfg[@]}" -p "$p"
-    skaffold_render_matches "$p" "" "${SKAFFOLD_STAGES[${p#stage-}]}"
+    skaffold_render_matches "$p" "" "$p"
   done
   for p in "${SKAFFOLD_ADDONS[@]}"; do
     check "skaffold diagnose -p $p (FIG_STAGE unset)" skaffold_ diagnose "${dcfg[@]}" -p "$p"
@@ -107,7 +110,7 @@ sec_skaffold_run() {
   local k=("$(kubectl_bin)" --kubeconfig "$RUN_DIR/kwok.kubeconfig")
   check "kwok: two fake nodes" "$kwokctl" scale node --name "$KWOK_CLUSTER" --replicas 2
   local p
-  for p in stage-0 stage-1 stage-2 stage-3; do
+  for p in "${SKAFFOLD_STAGES[@]}"; do
     # Redis's claim needs a volume to bind to; kwok has no provisioner, and a
     # volume released by the previous stage's delete does not bind again.
     "${k[@]}" apply -f - >/dev/null <<PV
