@@ -50,17 +50,26 @@ daemon_start() {
   echo $! >"$pidf"
 }
 
-# daemon_stop NAME [GRACE_SECONDS]: SIGTERM the recorded pid, SIGKILL after the grace.
+# daemon_supervised NAME CMD...: like daemon_start, restarted whenever it exits
+# (on a loaded machine a controller can exit on a first etcd time-out).
+daemon_supervised() {
+  local name="$1"
+  shift
+  daemon_start "$name" bash -c 'while :; do "$@"; echo "exited with $?; restarting in 2s"; sleep 2; done' "$name" "$@"
+}
+
+# daemon_stop NAME [GRACE_SECONDS]: SIGTERM the recorded process group (setsid
+# made the pid its leader), SIGKILL after the grace.
 daemon_stop() {
   local pidf="$NODE_STATE/$1.pid" grace="${2:-15}" pid
   [ -f "$pidf" ] || return 0
   pid="$(cat "$pidf")"
-  kill "$pid" 2>/dev/null || true
+  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 $((grace * 2))); do
-    kill -0 "$pid" 2>/dev/null || break
+    kill -0 -- "-$pid" 2>/dev/null || break
     sleep 0.5
   done
-  kill -9 "$pid" 2>/dev/null || true
+  kill -9 -- "-$pid" 2>/dev/null || true
   rm -f "$pidf"
 }
 

@@ -125,7 +125,7 @@ etcd_up() {
   daemon_start etcd "$(tool_path etcd)" --name fig-node --data-dir "$NODE_STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "fig-node=http://127.0.0.1:$ETCD_PEER_PORT" --quota-backend-bytes 1073741824 \
+    --initial-cluster "fig-node=http://127.0.0.1:$ETCD_PEER_PORT" --quota-backend-bytes 1073741824 --unsafe-no-fsync \
     --listen-metrics-urls "http://127.0.0.1:$((ETCD_PORT + 2))"
 }
 
@@ -146,7 +146,7 @@ apiserver_up() {
 }
 
 controllers_up() {
-  daemon_start kube-controller-manager "$(tool_path kube-controller-manager)" \
+  daemon_supervised kube-controller-manager "$(tool_path kube-controller-manager)" \
     --kubeconfig "$NODE_STATE/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$NODE_STATE/controller-manager.kubeconfig" \
     --authorization-kubeconfig "$NODE_STATE/controller-manager.kubeconfig" \
@@ -155,7 +155,7 @@ controllers_up() {
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false \
     --horizontal-pod-autoscaler-sync-period 5s
-  daemon_start kube-scheduler "$(tool_path kube-scheduler)" --kubeconfig "$NODE_STATE/scheduler.kubeconfig" \
+  daemon_supervised kube-scheduler "$(tool_path kube-scheduler)" --kubeconfig "$NODE_STATE/scheduler.kubeconfig" \
     --authentication-kubeconfig "$NODE_STATE/scheduler.kubeconfig" --authorization-kubeconfig "$NODE_STATE/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 10359 --leader-elect=false
 }
@@ -176,6 +176,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   stream_server_address = "127.0.0.1"
+  # This machine's root may not lower oom_score_adj (no CAP_SYS_RESOURCE over
+  # it): runc fails "failed to update /proc/self/oom_score_adj: Permission
+  # denied" for the sandbox's -998. Clamp to containerd's own score instead.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
