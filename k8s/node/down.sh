@@ -84,6 +84,9 @@ sweep() {
   iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'fig-pods' | sed 's/^-A /-D /' | while read -r rule; do
     eval "iptables -t nat $rule" 2>/dev/null && echo "removed nat rule $rule"
   done
+  iptables -S FORWARD 2>/dev/null | grep -F -- '--comment fig-node' | sed 's/^-A /-D /' | while read -r rule; do
+    eval "iptables $rule" 2>/dev/null && echo "removed FORWARD rule $rule"
+  done
   nft list table inet kube-network-policies >/dev/null 2>&1 && nft delete table inet kube-network-policies && echo "removed nft table kube-network-policies"
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" && echo "removed bridge $NODE_BRIDGE"
   # cgroups kubelet made (kubepods/…), deepest first.
@@ -105,7 +108,7 @@ report_left() { # anything still there is a failure of the teardown
   pgrep -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" >/dev/null && { echo "LEFT: containerd shims"; left=1; }
   grep -qE " ($NODE_VAR|$NODE_RUN)/" /proc/self/mountinfo && { echo "LEFT: mounts"; left=1; }
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && { echo "LEFT: bridge"; left=1; }
-  iptables-save 2>/dev/null | grep -qE 'KUBE-|CNI-|fig-pods' && { echo "LEFT: iptables rules"; left=1; }
+  iptables-save 2>/dev/null | grep -qE 'KUBE-|CNI-|fig-pods|fig-node' && { echo "LEFT: iptables rules"; left=1; }
   return $left
 }
 

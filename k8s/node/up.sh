@@ -103,6 +103,14 @@ network() {
   done >"$NODE_STATE/iptables.before"
   [ -f "$NODE_STATE/netns.before" ] || { ls /run/netns 2>/dev/null || true; } >"$NODE_STATE/netns.before"
   echo 1 >/proc/sys/net/ipv4/ip_forward
+  # Another engine on the host (dockerd) sets the FORWARD policy to DROP, which
+  # would drop pod-to-pod traffic crossing the bridge (br_netfilter). Accept the
+  # bridge's traffic; NetworkPolicies are enforced in nftables, after this.
+  local dir
+  for dir in -i -o; do
+    iptables -C FORWARD "$dir" "$NODE_BRIDGE" -m comment --comment fig-node -j ACCEPT 2>/dev/null ||
+      iptables -I FORWARD 1 "$dir" "$NODE_BRIDGE" -m comment --comment fig-node -j ACCEPT
+  done
   echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
   mkdir -p "$NODE_RUN/cni/net.d"
   cat >"$NODE_RUN/cni/net.d/10-fig.conflist" <<JSON
