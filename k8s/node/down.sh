@@ -55,12 +55,14 @@ stop_control_plane() {
 sweep() {
   local m
   # Mounts under our directories, deepest first.
-  for m in $(awk '{print $5}' /proc/self/mountinfo | grep -E "^($NODE_VAR|$NODE_RUN)/" | sort -r); do
+  awk '{print $5}' /proc/self/mountinfo | grep -E "^($NODE_VAR|$NODE_RUN)/" | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null && echo "unmounted $m"
   done
   # Network namespaces the CRI plugin made (recorded by up.sh's "before" list).
-  local ns
-  for ns in $(ls /run/netns 2>/dev/null | grep '^cni-'); do
+  local ns path
+  for path in /run/netns/cni-*; do
+    [ -e "$path" ] || continue
+    ns="${path##*/}"
     grep -qx "$ns" "$NODE_STATE/netns.before" 2>/dev/null && continue
     umount -l "/run/netns/$ns" 2>/dev/null
     rm -f "/run/netns/$ns" && echo "removed netns $ns"
@@ -91,11 +93,17 @@ sweep() {
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" && echo "removed bridge $NODE_BRIDGE"
   # cgroups kubelet made (kubepods/…), deepest first.
   local d
-  for d in $(find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+  find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
   # Host settings up.sh changed.
   if [ -f "$NODE_STATE/sysctl.saved" ]; then
     while read -r k v; do echo "$v" >"/proc/sys/$k" 2>/dev/null; done <"$NODE_STATE/sysctl.saved"
     rm -f "$NODE_STATE/sysctl.saved"
+  fi
+  # The image engine, if up.sh had to start it (a running one is left alone).
+  if [ -f "$NODE_STATE/engine.started" ]; then
+    . "$REPO_ROOT/tools/delivery/engine-lib.sh"
+    engine_stop && echo "stopped the image engine up.sh started"
+    rm -f "$NODE_STATE/engine.started"
   fi
   rm -rf "$NODE_VAR" "$NODE_RUN" "$NODE_STATE/etcd" "$NODE_STATE/iptables.before" "$NODE_STATE/netns.before"
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for k8s/node/*.sh (sourced, not run). Builds on
 # tools/delivery/lib.sh (tool paths, log/pass/fail, the cache directory).
 # shellcheck source=tools/delivery/lib.sh

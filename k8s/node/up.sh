@@ -207,6 +207,8 @@ TOML
 # `docker save`d and imported. The pause image is Debian's static catatonit in
 # pause mode; CoreDNS is the binary built from its module on the runtime base.
 images() {
+  # down.sh stops the engine only if this script started it.
+  engine_running || touch "$NODE_STATE/engine.started"
   engine_start
   local tmp app missing=()
   tmp="$(mktemp -d)"
