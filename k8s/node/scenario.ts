@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:cluster: its output is the interface */
 // Load scenarios against the single-node cluster, through the `fig` Service's
 // NodePort: the rolling-update spec's scenario with `kubectl rollout restart`,
 // and a pod kill (forced delete, then SIGKILL of a container). Bundled and run
