@@ -17,6 +17,7 @@ drain_workloads() {
     case "$ns" in default | kube-system | kube-public | kube-node-lease) ;; *) kc delete ns "$ns" --wait=false >/dev/null 2>&1 ;; esac
   done
   kc -n kube-system delete deployment coredns --wait=false >/dev/null 2>&1
+  kc -n kube-system delete daemonset --all --wait=false >/dev/null 2>&1 # netpol.sh's agent
   # kubelet stops each pod's sandbox, and the CNI plugins remove its veth,
   # address and NAT rules.
   wait_for 120 "every pod gone" bash -c "[ -z \"\$('$(tool_path kubectl)' --kubeconfig '$NODE_KUBECONFIG' get pods -A -o name 2>/dev/null)\" ]"
