@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Deploy one stage overlay to the node made by k8s/node/up.sh and wait for
+# every rollout. The overlay is used as is, plus what a registry-less node
+# needs: the build's image tags, the Redis stand-in, `imagePullPolicy: Never`,
+# and a hostPath PersistentVolume for Redis (no provisioner here).
+#   k8s/node/deploy.sh stage-3-frontend   -> prints the rollout time in seconds
+set -euo pipefail
+NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=k8s/node/node-lib.sh
+. "$NODE_DIR/node-lib.sh"
+
+render() { # render OVERLAY -> YAML on stdout
+  local dir="$NODE_STATE/deploy/$1" redis
+  redis="$(cat "$NODE_STATE/redis-image" 2>/dev/null || echo fig-standin/redis:7.4)"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cat >"$dir/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: ["$(realpath --relative-to="$dir" "$REPO_ROOT/k8s/overlays/$1")"]
+images:
+  - { name: fig-frontend, newTag: "$FIG_IMAGE_TAG" }
+  - { name: fig-gateway, newTag: "$FIG_IMAGE_TAG" }
+  - { name: fig-monolith, newTag: "$FIG_IMAGE_TAG" }
+  - { name: fig-store-svc, newTag: "$FIG_IMAGE_TAG" }
+  - { name: redis, newName: "${redis%:*}", newTag: "${redis##*:}" }
+YAML
+  bash "$REPO_ROOT/k8s/redis-password.sh" >/dev/null
+  kc kustomize --load-restrictor LoadRestrictionsNone "$dir" | sed 's/imagePullPolicy: IfNotPresent/imagePullPolicy: Never/'
+}
+
+redis_volume() { # a fresh hostPath volume for the StatefulSet's claim
+  kc delete pv fig-redis-data --ignore-not-found --wait=true >/dev/null
+  rm -rf "$NODE_VAR/pv/redis-data"
+  mkdir -p "$NODE_VAR/pv/redis-data"
+  chown 999:999 "$NODE_VAR/pv/redis-data"
+  kc apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: fig-redis-data }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  hostPath: { path: $NODE_VAR/pv/redis-data, type: Directory }
+YAML
+}
+
+main() {
+  local overlay="$1" start out
+  start=$(date +%s)
+  kc delete ns fig --ignore-not-found --wait=true --timeout=180s >/dev/null
+  redis_volume
+  out="$NODE_STATE/deploy/$overlay.yaml"
+  mkdir -p "$NODE_STATE/deploy"
+  render "$overlay" >"$out.tmp"
+  mv "$out.tmp" "$out"
+  grep -q 'imagePullPolicy: IfNotPresent\|imagePullPolicy: Always' "$out" && die "a container would pull"
+  kc apply -f "$out" >&2
+  local d
+  for d in $(kc -n fig get deploy -o name); do
+    kc -n fig rollout status "$d" --timeout=300s >&2
+  done
+  kc -n fig rollout status statefulset/redis --timeout=300s >&2
+  # Deployments leave the replica count to their HPAs (minReplicas 2): wait for those too.
+  kc -n fig wait --for=condition=Available deployment --all --timeout=300s >&2
+  for d in $(kc -n fig get hpa -o jsonpath='{range .items[*]}{.spec.scaleTargetRef.name}{"="}{.spec.minReplicas}{"\n"}{end}'); do
+    wait_for 180 "${d%=*} at ${d#*=} ready replicas" bash -c \
+      "[ \"\$('$(tool_path kubectl)' --kubeconfig '$NODE_KUBECONFIG' -n fig get deploy ${d%=*} -o jsonpath='{.status.readyReplicas}')\" -ge ${d#*=} ]"
+  done
+  echo $(($(date +%s) - start))
+}
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -1,0 +1,162 @@
+/* eslint-disable no-console -- a command-line step of test:cluster: its output is the interface */
+// Load scenarios against the single-node cluster, through the `fig` Service's
+// NodePort: the rolling-update spec's scenario with `kubectl rollout restart`,
+// and a pod kill (forced delete, then SIGKILL of a container). Bundled and run
+// by k8s/node/test-cluster.sh:
+//   node scenario.cjs rolling|kill BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
+// Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeOutcome, startLoad, succeeded, type Load } from '../../e2e/src/support/load';
+import { allEntries } from '../../e2e/src/support/services';
+
+const [mode, base] = process.argv.slice(2);
+if (!base || (mode !== 'rolling' && mode !== 'kill')) {
+  console.error('usage: scenario rolling|kill BASE_URL');
+  process.exit(2);
+}
+const kubectl = process.env.KUBECTL ?? 'kubectl';
+const kc = (...args: string[]) =>
+  execFileSync(kubectl, ['-n', 'fig', '--request-timeout=60s', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+const result = (ok: boolean, what: string) => console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
+
+async function summary(load: Load, name: string) {
+  const failed = load.outcomes.filter((o) => !succeeded(o));
+  const acknowledged = load.writes.filter((w) => w.id).map((w) => w.id!);
+  const listed = new Set((await allEntries(base!)).map((e) => e.id));
+  const lost = acknowledged.filter((id) => !listed.has(id));
+  result(load.outcomes.length > 100, `${name}: steady load ran (${load.outcomes.length} requests)`);
+  result(
+    failed.length === 0,
+    `${name}: ${failed.length} failed requests` +
+      (failed.length ? ` (first: ${failed.slice(0, 3).map(describeOutcome).join('; ')})` : ''),
+  );
+  result(
+    acknowledged.length > 0 && lost.length === 0,
+    `${name}: ${acknowledged.length - lost.length} of ${acknowledged.length} acknowledged writes listed`,
+  );
+  return {
+    requests: load.outcomes.length,
+    failed: failed.length,
+    acknowledged: acknowledged.length,
+    kept: acknowledged.length - lost.length,
+  };
+}
+
+/** Seconds until the Deployment has `want` ready replicas again. */
+async function readyAgain(deploy: string, want: number, since: number) {
+  for (;;) {
+    const ready = Number(
+      kc('get', 'deploy', deploy, '-o', 'jsonpath={.status.readyReplicas}') || 0,
+    );
+    if (ready >= want) return (Date.now() - since) / 1000;
+    if (Date.now() - since > 300_000) throw new Error(`${deploy} not ready after 300 s`);
+    await sleep(250);
+  }
+}
+
+async function rolling() {
+  const load = startLoad(base!);
+  const times: Record<string, number> = {};
+  try {
+    await sleep(1_000);
+    for (const d of ['store-svc', 'frontend', 'gateway']) {
+      const t = Date.now();
+      kc('rollout', 'restart', `deployment/${d}`);
+      kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
+      times[d] = (Date.now() - t) / 1000;
+      await sleep(2_000);
+    }
+  } finally {
+    await load.stop();
+  }
+  const figures = await summary(load, 'rolling restart of store-svc, frontend, gateway');
+  console.log(
+    `FIGURES ${JSON.stringify({ scenario: 'rolling', ...figures, rolloutSeconds: times })}`,
+  );
+}
+
+/** Time from t until a request through the Service succeeds again after the last failure. */
+function recovery(load: Load, from: number, t0: number) {
+  const after = load.outcomes.slice(from);
+  const lastFailure = after
+    .map((o, i) => (succeeded(o) ? -1 : i))
+    .reduce((a, b) => Math.max(a, b), -1);
+  return lastFailure < 0 ? 0 : (Date.now() - t0) / 1000;
+}
+
+async function kill() {
+  const load = startLoad(base!);
+  const figures: Record<string, unknown> = {};
+  try {
+    await sleep(1_000);
+    // 1. A gateway pod force-deleted: the Service must drop it, the ReplicaSet replace it.
+    const pod = kc(
+      'get',
+      'pods',
+      '-l',
+      'app.kubernetes.io/name=gateway',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    );
+    let from = load.outcomes.length;
+    let t0 = Date.now();
+    kc('delete', 'pod', pod, '--grace-period=0', '--force');
+    figures.forceDeleteReadySeconds = await readyAgain('gateway', 2, t0);
+    figures.forceDeleteFailed = load.outcomes.slice(from).filter((o) => !succeeded(o)).length;
+    await sleep(2_000);
+    // 2. SIGKILL of a store-svc container through containerd: kubelet restarts it.
+    const [name, id, restarts] = kc(
+      'get',
+      'pods',
+      '-l',
+      'app.kubernetes.io/name=store-svc',
+      '-o',
+      'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}',
+    ).split(' ');
+    from = load.outcomes.length;
+    t0 = Date.now();
+    execFileSync('ctr', [
+      '--address',
+      process.env.CONTAINERD_SOCK!,
+      '-n',
+      'k8s.io',
+      'tasks',
+      'kill',
+      '-s',
+      'SIGKILL',
+      id!.replace('containerd://', ''),
+    ]);
+    for (;;) {
+      const [count, ready] = kc(
+        'get',
+        'pod',
+        name!,
+        '-o',
+        'jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}',
+      ).split(' ');
+      if (Number(count) > Number(restarts) && ready === 'true') break;
+      if (Date.now() - t0 > 300_000) throw new Error(`${name} not restarted after 300 s`);
+      await sleep(250);
+    }
+    figures.sigkillReadySeconds = (Date.now() - t0) / 1000;
+    figures.sigkillFailed = load.outcomes.slice(from).filter((o) => !succeeded(o)).length;
+    figures.sigkillRecoverySeconds = recovery(load, from, t0);
+    await sleep(2_000);
+  } finally {
+    await load.stop();
+  }
+  const totals = await summary(
+    load,
+    'pod kills (forced delete of a gateway pod, SIGKILL of a store-svc container)',
+  );
+  console.log(`FIGURES ${JSON.stringify({ scenario: 'kill', ...totals, ...figures })}`);
+}
+
+(mode === 'rolling' ? rolling() : kill()).catch((err: Error) => {
+  result(false, `${mode} scenario: ${err.message}`);
+  process.exitCode = 1;
+});
