@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
@@ -38,6 +38,20 @@ describe('the prerequisites check', () => {
     expect(message).toContain('sudo apt-get install -y redis-server');
     expect(message).toContain('sudo apt-get install -y chromium');
     expect(message).not.toContain('kubectl');
+  });
+
+  it("asks for model-svc's Python environment until npm run setup:python made it", () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'fig-prereqs-'));
+    try {
+      const message = missingToolsMessage('npm test', ['model-svc venv'], {}, empty);
+      expect(message).toContain('npm run setup:python');
+      const venv = path.join(empty, 'apps/model-svc/.venv/bin');
+      mkdirSync(venv, { recursive: true });
+      writeFileSync(path.join(venv, 'python'), '', { mode: 0o755 });
+      expect(missingToolsMessage('npm test', ['model-svc venv'], {}, empty)).toBeUndefined();
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('finds redis-server where REDIS_SERVER_BIN points, and says nothing when all is there', () => {

@@ -13,8 +13,8 @@ export interface Prerequisite {
   why: string;
   /** The exact command (or commands) that installs it. */
   install: string;
-  /** Where it is, or undefined when it is missing. */
-  locate(env: Env): string | undefined;
+  /** Where it is, or undefined when it is missing; `root` is the workspace's root. */
+  locate(env: Env, root: string): string | undefined;
 }
 
 const executable = (file: string) => {
@@ -51,8 +51,21 @@ export const prerequisites = {
   kubectl: {
     why: 'the manifest tests render the overlays with kubectl kustomize',
     install:
-      'curl -fsSLo kubectl https://dl.k8s.io/release/v1.32.0/bin/linux/amd64/kubectl && sudo install -m 0755 kubectl /usr/local/bin/   (what .ci/run does, with a checksum)',
+      'KUBE_BINARIES=kubectl bash tools/delivery/build-tools.sh kubernetes, then link the binary it prints into /usr/local/bin   (what .ci/run does; any kubectl ≥ 1.32 will do)',
     locate: (env) => which('kubectl', env),
+  },
+  promtool: {
+    why: 'the metrics specs check every /metrics with promtool',
+    install: "sudo apt-get install -y prometheus   (promtool is in Debian's prometheus package)",
+    locate: (env) => which(env.PROMTOOL_BIN ?? 'promtool', env),
+  },
+  'model-svc venv': {
+    why: "model-svc's lint, types and tests run in its Python environment",
+    install: 'sudo apt-get install -y python3-venv && npm run setup:python',
+    locate: (_env, root) => {
+      const python = path.join(root, 'apps/model-svc/.venv/bin/python');
+      return executable(python) ? python : undefined;
+    },
   },
 } satisfies Record<string, Prerequisite>;
 
@@ -62,8 +75,13 @@ export type Tool = keyof typeof prerequisites;
  * One message naming every missing tool and how to get it, or undefined when
  * all of `tools` are there.
  */
-export function missingToolsMessage(command: string, tools: Tool[], env: Env): string | undefined {
-  const missing = tools.filter((tool) => !prerequisites[tool].locate(env));
+export function missingToolsMessage(
+  command: string,
+  tools: Tool[],
+  env: Env,
+  root = process.cwd(),
+): string | undefined {
+  const missing = tools.filter((tool) => !prerequisites[tool].locate(env, root));
   if (!missing.length) return undefined;
   return [
     `${command} cannot run: ${missing.length === 1 ? 'a tool is' : `${missing.length} tools are`} missing.`,
@@ -78,8 +96,13 @@ export function missingToolsMessage(command: string, tools: Tool[], env: Env): s
 export const MISSING_PREREQUISITE = 3;
 
 /** Stops this process with the message when a tool is missing. */
-export function requireTools(command: string, tools: Tool[], env: Env = process.env): void {
-  const message = missingToolsMessage(command, tools, env);
+export function requireTools(
+  command: string,
+  tools: Tool[],
+  env: Env = process.env,
+  root = process.cwd(),
+): void {
+  const message = missingToolsMessage(command, tools, env, root);
   if (!message) return;
   process.stderr.write(`${message}\n`);
   process.exit(MISSING_PREREQUISITE);

@@ -11,9 +11,13 @@ import { budgetFor } from './budgets';
 import { runWithBudget, type RunOutcome } from './guard';
 import { summaryLines, type ProjectSummary } from './summary';
 
-requireTools('npm test', ['redis-server', 'chromium', 'kubectl']);
-
 const root = findRoot(__dirname);
+requireTools(
+  'npm test',
+  ['redis-server', 'chromium', 'kubectl', 'promtool', 'model-svc venv'],
+  process.env,
+  root,
+);
 const results = path.join(root, 'test-output/results');
 const env = {
   ...process.env,
