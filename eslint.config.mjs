@@ -60,7 +60,7 @@ export default tseslint.config(
   {
     // Production sources: everything an app bundle can contain.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/test-support.ts', 'libs/testing/**'],
+    ignores: ['**/*.spec.ts', '**/test-support.ts', 'libs/testing/**', 'libs/conformance/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,7 +3,7 @@ import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc
 import { RedisGuestbook } from '@fig/guestbook-redis';
 import type { StoreServiceClient, WatchEntriesResponse } from '@fig/proto';
 import { startRedis, type RedisServer } from '@fig/testing';
-import { call } from '../test/grpc';
+import { grpcCall as call } from '@fig/testing';
 import { startStore, type RunningStore } from '../test/harness';
 
 /** Opens WatchEntries and resolves once the server has registered it (its headers arrive). */

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { createClient } from 'redis';
 import { storeServiceName } from '@fig/proto';
 import { startRedis, waitFor, type RedisServer } from '@fig/testing';
-import { call, failure } from '../test/grpc';
+import { grpcCall as call, grpcFailure as failure } from '@fig/testing';
 import { healthClient } from '../test/health-client';
 import { startStore, type RunningStore } from '../test/harness';
 

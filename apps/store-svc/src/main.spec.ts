@@ -18,7 +18,7 @@ import {
   type RunningBundle,
   type RedisServer,
 } from '@fig/testing';
-import { call, failure } from '../test/grpc';
+import { grpcCall as call, grpcFailure as failure } from '@fig/testing';
 import { healthClient } from '../test/health-client';
 
 const root = path.resolve(__dirname, '../../..');

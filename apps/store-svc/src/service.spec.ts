@@ -9,7 +9,7 @@ import {
   type StoreServiceClient,
 } from '@fig/proto';
 import { startRedis, type RedisServer } from '@fig/testing';
-import { call, failure } from '../test/grpc';
+import { grpcCall as call, grpcFailure as failure } from '@fig/testing';
 import { startStore, type RunningStore } from '../test/harness';
 
 const positive = { label: SentimentLabel.SENTIMENT_LABEL_POSITIVE, score: 0.75, model: 'v2' };

@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { credentials, makeClientConstructor, type Client } from '@grpc/grpc-js';
 import { service } from 'grpc-health-check';
-import { call } from './grpc';
+import { grpcCall as call } from '@fig/testing';
 
 type CheckMethod = (
   request: { service: string },

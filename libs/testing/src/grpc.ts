@@ -7,7 +7,7 @@ type Unary<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
-/** A unary call as a promise, with an explicit deadline (tests never wait on defaults). */
+/** A unary gRPC call as a promise, always with a deadline: a spec never waits on defaults. */
 export function call<Req, Res>(
   client: object,
   method: Unary<Req, Res>,
