@@ -9,7 +9,15 @@
 . "$DELIVERY_DIR/engine-lib.sh"
 IMAGE_TAG="${FIG_IMAGE_TAG:-delivery}"
 
-all_apps() { (cd "$REPO_ROOT/apps" && ls -d -- */ | tr -d /); }
+# The apps the project's Dockerfile builds: every app without a recipe of its
+# own. apps/model-svc (Python) has its own Dockerfile on a distroless Python
+# base, for which no stand-in is built yet, so it is not built here.
+all_apps() {
+  local dir
+  for dir in "$REPO_ROOT"/apps/*/; do
+    [ -f "$dir/Dockerfile" ] || basename "$dir"
+  done
+}
 
 main() {
   local apps=("$@"); [ ${#apps[@]} -gt 0 ] || mapfile -t apps < <(all_apps)
