@@ -37,6 +37,10 @@ export async function startFrontendTopology({
     const frontendEnv = {
       STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
       MONOLITH_URL: monolith.base,
+      // These specs check what is shown and stored, not the model's deadline
+      // (the frontend's own specs do): a first, cold call on a busy runner may
+      // take longer than the production 800 ms, and would save the entry unscored.
+      MODEL_TIMEOUT_MS: '3000',
     };
     const addFrontend = async (env: Record<string, string> = {}) => {
       const service = await startBundle('frontend', { env: { ...frontendEnv, ...env } });
