@@ -8,11 +8,12 @@
 //
 // Needs the bundles (npx nx run-many -t build) and redis-server; uses wrk
 // when installed, autocannon otherwise. Writes test-output/bench/frontend.json.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
+import { startBundle, type RunningBundle } from '@fig/testing';
+import { median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -22,50 +23,14 @@ const { values } = parseArgs({
   },
 });
 
-const children: ChildProcess[] = [];
+const started: RunningBundle[] = [];
 
-async function waitReady(url: string, child: ChildProcess) {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(5);
-  }
-}
-
+/** A production bundle with the telemetry bootstrap, timed from spawn to /readyz 200. */
 async function startApp(app: string, env: Record<string, string>) {
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-  const dist = path.join(root, 'dist/apps', app);
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'warn',
-        OTEL_SERVICE_NAME: app,
-        SHUTDOWN_DELAY_MS: '0',
-        ...env,
-      },
-      stdio: 'ignore',
-    },
-  );
-  children.push(child);
-  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, child);
-  return { child, port, readyMs: performance.now() - started };
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+  const begin = performance.now();
+  const bundle = await startBundle(app, { env, traced: true, readyPollMs: 5 });
+  started.push(bundle);
+  return { bundle, port: bundle.port, readyMs: performance.now() - begin };
 }
 
 function load(url: string) {
@@ -112,10 +77,10 @@ async function main() {
     const samples: { readyMs: number; rssMiB: number }[] = [];
     let frontend: Awaited<ReturnType<typeof startApp>> | undefined;
     for (let i = 0; i < Number(values.runs); i++) {
-      if (frontend) await stop(frontend.child);
+      if (frontend) await frontend.bundle.stop();
       frontend = await startApp('frontend', env);
       await sleep(2_000);
-      samples.push({ readyMs: frontend.readyMs, rssMiB: rssMiB(frontend.child.pid) });
+      samples.push({ readyMs: frontend.readyMs, rssMiB: rssMiB(frontend.bundle.proc.child.pid) });
     }
     if (!frontend) throw new Error('--runs must be at least 1');
     const url = `http://127.0.0.1:${frontend.port}/`;
@@ -146,7 +111,7 @@ async function main() {
       JSON.stringify(result, null, 2),
     );
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all(started.map((b) => b.kill()));
     await redis.dispose();
   }
 }

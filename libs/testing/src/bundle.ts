@@ -29,6 +29,8 @@ export interface BundleOptions {
   /** Wait for `/readyz` (default), `/livez`, or not at all (a spec that expects the start to fail). */
   waitFor?: 'readyz' | 'livez' | 'nothing';
   readyTimeoutMs?: number;
+  /** How often readiness is asked (25 ms); a benchmark timing start-up asks more often. */
+  readyPollMs?: number;
   /** The folder holding `<app>/main.js`; `<workspace>/dist/apps` by default. */
   distDir?: string;
 }
@@ -98,6 +100,7 @@ export async function startBundle(
       env,
       ...(wait === 'nothing' ? {} : { readyUrl: `${ops}/${wait}` }),
       readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+      ...(options.readyPollMs ? { readyPollMs: options.readyPollMs } : {}),
     });
 
   const running: RunningBundle = {

@@ -9,6 +9,8 @@ export interface ProcessOptions {
   /** A URL that answers 2xx once the process is ready. */
   readyUrl?: string;
   readyTimeoutMs?: number;
+  /** How often readyUrl is asked; a benchmark timing start-up asks often. */
+  readyPollMs?: number;
   /**
    * Its own process group, so a terminal's Ctrl-C reaches only the caller,
    * which then stops each process itself (npm start's runner).
@@ -101,7 +103,11 @@ export async function startProcess(options: ProcessOptions): Promise<ManagedProc
           if (done) throw new Error(`process exited early:\n${output}`);
           return (await fetch(url)).ok;
         },
-        { timeoutMs: options.readyTimeoutMs ?? 10_000, what: `${url} to be ready` },
+        {
+          timeoutMs: options.readyTimeoutMs ?? 10_000,
+          intervalMs: options.readyPollMs ?? 25,
+          what: `${url} to be ready`,
+        },
       );
     } catch (err) {
       await managed.kill();
