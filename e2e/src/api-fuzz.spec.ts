@@ -67,7 +67,7 @@ function send(base: string, sent: Sent): Promise<Answer> {
 }
 
 const routes = ['/', '/api/entries', '/api/stats', '/api/info', '/api/sentiment', '/entries'];
-/** The stage-3 preset's rate-limited write routes. */
+/** The stage 3 preset's rate-limited write routes. */
 const guarded = ['/api/entries', '/entries'];
 const guardedVariants = new Set(guarded.flatMap(pathVariants));
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`));

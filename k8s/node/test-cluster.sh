@@ -106,7 +106,7 @@ scenario() { # scenario rolling|kill
 }
 
 for s in $STAGES; do
-  case "$s" in stage-3*) page=frontend ;; *) page=monolith ;; esac
+  case "$s" in stage-3-frontend) page=frontend ;; *) page=monolith ;; esac
   deploy_stage "$s" "$page" || continue
   if [ "$s" = stage-3-frontend ]; then
     scenario rolling

@@ -64,12 +64,12 @@ describe('the stage catalogue', () => {
 
   it('refuses an app the apps table does not know, a second stage with the same alias and an unknown default', () => {
     const broken = text
-      .replace('apps: [monolith, gateway]', 'apps: [monolith, gateway, model-svc]')
+      .replace('apps: [monolith, gateway]', 'apps: [monolith, gateway, billing-svc]')
       .replace("aliases: ['2']", "aliases: ['1']")
       .replace(/^default: .*$/m, 'default: stage-9-nothing');
     expect(problemsOf(broken)).toEqual(
       expect.arrayContaining([
-        'stages.yaml: stages.stage-1-facade.apps: model-svc is not in apps',
+        'stages.yaml: stages.stage-1-facade.apps: billing-svc is not in apps',
         'stages.yaml: 1 names both stage-1-facade and stage-2-store',
         'stages.yaml: default: stage-9-nothing is not a stage',
       ]),
