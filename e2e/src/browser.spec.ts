@@ -36,7 +36,9 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
     if (started.status === 'fulfilled') topology = started.value;
     if (launched.status === 'fulfilled') browser = launched.value;
     for (const result of [started, launched]) if (result.status === 'rejected') throw result.reason;
-  }, 30_000);
+    // startFrontendTopology waits up to 20 s for each of its two start-up waves;
+    // a fresh CI run once needed more than 30 s here.
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await topology?.stop();

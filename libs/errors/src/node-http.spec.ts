@@ -69,6 +69,16 @@ describe('answerClientErrors', () => {
     expect(bodyOf(answer).error.code).toBe(code);
   });
 
+  it('answers a refused HEAD with the headers alone: a body would read as a second response', async () => {
+    const answer = await exchange(
+      port,
+      'HEAD \\api\\entries HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 MALFORMED_REQUEST\r\n/);
+    expect(answer).toMatch(/content-length: \d+/i);
+    expect(answer.endsWith('\r\n\r\n')).toBe(true);
+  });
+
   it.each([
     ['a body that never arrives', 'Content-Length: 10\r\n\r\n1'],
     ['a malformed chunked body', 'Transfer-Encoding: chunked\r\n\r\nzz\r\n'],

@@ -17,8 +17,12 @@ function codeOf(err: NodeJS.ErrnoException): ErrorCode {
   }
 }
 
-/** The whole answer as bytes: the connection is closed after it, so nothing can follow. */
-export function rawErrorResponse(code: ErrorCode): string {
+/**
+ * The whole answer as bytes: the connection is closed after it, so nothing can
+ * follow. An answer to HEAD has the same headers and no body (RFC 9110 §9.3.2):
+ * a client reading one would take the body for a second, broken response.
+ */
+export function rawErrorResponse(code: ErrorCode, { head = false } = {}): string {
   const { status } = errorCatalogue[code];
   const body = JSON.stringify(errorBody(code, errorCatalogue[code].message));
   return (
@@ -27,8 +31,13 @@ export function rawErrorResponse(code: ErrorCode): string {
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Cache-Control: no-store\r\n' +
     'Connection: close\r\n\r\n' +
-    body
+    (head ? '' : body)
   );
+}
+
+/** Whether the request the parser refused was a HEAD (its bytes are on the error). */
+function refusedHead(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): boolean {
+  return err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
 }
 
 /** Node's own field: the response in progress on this connection, if any. */
@@ -55,18 +64,21 @@ export function answerClientErrors(server: Server): Server {
       req.once('end', () => answeredEarly.delete(socket));
     });
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: ClientSocket) => {
-    if (
-      err.code !== 'ECONNRESET' &&
-      socket.writable &&
-      !socket._httpMessage?.headersSent &&
-      !answeredEarly.has(socket)
-    ) {
-      socket.write(rawErrorResponse(codeOf(err)));
-    }
-    // Destroyed, the socket swallows whatever a handler still writes to it.
-    socket.destroy();
-  });
+  server.on(
+    'clientError',
+    (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: ClientSocket) => {
+      if (
+        err.code !== 'ECONNRESET' &&
+        socket.writable &&
+        !socket._httpMessage?.headersSent &&
+        !answeredEarly.has(socket)
+      ) {
+        socket.write(rawErrorResponse(codeOf(err), { head: refusedHead(err) }));
+      }
+      // Destroyed, the socket swallows whatever a handler still writes to it.
+      socket.destroy();
+    },
+  );
   return server;
 }
 
