@@ -1,19 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { RedisGuestbook } from '@fig/guestbook-redis';
-import { connectRedis, type RedisClient } from '@fig/redis';
-import { createMetrics } from '@fig/service';
-import { createModel } from '@fig/sentiment';
-import { startRedis, type RedisServer } from '@fig/testing';
-import { createMonolith } from './app';
-
-const logger = pino({ level: 'silent' });
+import type { RedisClient } from '@fig/redis';
+import { startTestMonolith, type TestMonolith } from './test-support';
 
 describe('monolith HTTP API (real Redis, real sockets)', () => {
-  let redis: RedisServer;
+  let monolith: TestMonolith | undefined;
   let client: RedisClient;
-  let server: Server;
   let base: string;
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -24,26 +14,10 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
     });
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await connectRedis({ url: redis.url, logger, name: 'test' });
-    const app = createMonolith({
-      store: new RedisGuestbook(client),
-      model: createModel('v2'),
-      logger,
-      metrics: createMetrics({ service: 'monolith', version: 'v2' }),
-      version: 'v2',
-      pod: 'pod-7',
-      isDraining: () => false,
-    });
-    server = createServer(app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    monolith = await startTestMonolith();
+    ({ client, base } = monolith);
   });
-  afterAll(async () => {
-    if (server) await new Promise((resolve) => server.close(resolve));
-    client?.destroy();
-    await redis?.dispose();
-  });
+  afterAll(() => monolith?.close());
   beforeEach(() => client.flushAll());
 
   it('creates an entry with its sentiment and returns 201', async () => {

@@ -1,15 +1,7 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import pino from 'pino';
-import { RedisGuestbook } from '@fig/guestbook-redis';
-import { connectRedis, type RedisClient } from '@fig/redis';
-import { createMetrics } from '@fig/service';
-import { createModel } from '@fig/sentiment';
-import { startRedis, type RedisServer } from '@fig/testing';
-import { createMonolith } from './app';
-
-const logger = pino({ level: 'silent' });
+import type { RedisClient } from '@fig/redis';
+import { startTestMonolith, type TestMonolith } from './test-support';
 
 /**
  * What a hostile client sends the shared guestbook app (the monolith's and
@@ -18,9 +10,8 @@ const logger = pino({ level: 'silent' });
  * never a 5xx and never a silently altered entry.
  */
 describe('the guestbook app under hostile input', () => {
-  let redis: RedisServer;
+  let monolith: TestMonolith | undefined;
   let client: RedisClient;
-  let server: Server;
   let port: number;
 
   /** node:http sends the path and the bytes exactly as given. */
@@ -53,26 +44,10 @@ describe('the guestbook app under hostile input', () => {
   const entry = (author: string, text: string) => Buffer.from(JSON.stringify({ author, text }));
 
   beforeAll(async () => {
-    redis = await startRedis();
-    client = await connectRedis({ url: redis.url, logger, name: 'test' });
-    const app = createMonolith({
-      store: new RedisGuestbook(client),
-      model: createModel('v2'),
-      logger,
-      metrics: createMetrics({ service: 'monolith', version: 'v2' }),
-      version: 'v2',
-      pod: 'pod-7',
-      isDraining: () => false,
-    });
-    server = createServer(app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
+    monolith = await startTestMonolith();
+    ({ client, port } = monolith);
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    client.destroy();
-    await redis.dispose();
-  });
+  afterAll(() => monolith?.close());
 
   it.each(['/api/entries/', '/API/entries', '/api/Entries', '/Api/Stats', '/api/stats/'])(
     'routes %s nowhere: paths are strict and case-sensitive',
