@@ -1,25 +1,10 @@
-import type { Metadata } from '@grpc/grpc-js';
-import {
-  credentials,
-  makeClientConstructor,
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials, makeClientConstructor, type Client } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { grpcCall as call } from '@fig/testing';
+import { grpcCall as call, type GrpcUnary } from '@fig/testing';
 
 export { grpcCall as call, grpcFailure as failure } from '@fig/testing';
 
-type Unary<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => ClientUnaryCall;
-
-type CheckMethod = Unary<{ service: string }, { status: string }>;
+type CheckMethod = GrpcUnary<{ service: string }, { status: string }>;
 const HealthClient = makeClientConstructor(
   healthService as never,
   'grpc.health.v1.Health',

@@ -1,6 +1,7 @@
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 
-type Unary<Req, Res> = (
+/** A generated client's unary method, as grpc-js declares it. */
+export type Unary<Req, Res> = (
   request: Req,
   metadata: Metadata,
   options: Partial<CallOptions>,

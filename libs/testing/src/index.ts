@@ -6,4 +6,4 @@ export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp'
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startBundle, type BundleOptions, type RunningBundle } from './bundle';
 export { closeAtEnd, startAll } from './leaks';
-export { call as grpcCall, failure as grpcFailure } from './grpc';
+export { call as grpcCall, failure as grpcFailure, type Unary as GrpcUnary } from './grpc';
