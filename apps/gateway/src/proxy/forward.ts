@@ -130,7 +130,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const { req } = ex;
     const { timeoutMs } = this.policy;
     if (timeoutMs < preciseBelowMs) this.timer = setTimeout(onPreciseTimeout, timeoutMs, this);
-    this.queueTimer = setTimeout(onQueueTimeout, upstream.spec.queueTimeoutMs, this);
+    // Only a request that has to queue for a pooled connection can wait on one;
+    // the rest (nearly all) skip the timer.
+    if (endpoint.pending > endpoint.connections)
+      this.queueTimer = setTimeout(onQueueTimeout, upstream.spec.queueTimeoutMs, this);
     endpoint.pool.dispatch(
       {
         path: req.url!,

@@ -45,7 +45,8 @@ export class Endpoint {
 
   constructor(
     url: string,
-    connections: number,
+    /** The pool's size: more pending requests than this wait for a connection. */
+    readonly connections: number,
     private readonly health?: HealthCheckOptions,
   ) {
     const parsed = new URL(url);
