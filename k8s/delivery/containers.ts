@@ -276,6 +276,28 @@ function hardening(w: Workload, name: string): boolean {
   );
 }
 
+/** Where the world reaches the stage: the host port of the workload behind Service `fig`. */
+function frontDoor(
+  objects: K8sObject[],
+  state: State,
+): { url: string; detail: string } | { detail: string } {
+  const door = named(objects, 'Service', 'fig');
+  if (!door) return { detail: 'no Service fig was rendered' };
+  const behind = selectedBy(objects, door.spec.selector)[0];
+  if (!behind)
+    return { detail: `Service fig selects no workload (${JSON.stringify(door.spec.selector)})` };
+  const name = `fig-delivery-${behind.name}`;
+  const containerPort = String(door.spec.ports[0].port);
+  const port = state.ports[name]?.[containerPort];
+  if (!port) {
+    const running = docker(['inspect', '-f', '{{.State.Status}}', name]);
+    return {
+      detail: `${name} (${running}) has no host port for ${containerPort}: ${JSON.stringify(state.ports[name] ?? {})}`,
+    };
+  }
+  return { url: `http://127.0.0.1:${port}`, detail: `${behind.name} on http://127.0.0.1:${port}` };
+}
+
 async function up(target: string, statePath: string) {
   const objects = rendered(target);
   const network = `fig-delivery-${target.replace(/[^a-z0-9-]/g, '-')}`.slice(0, 60);
@@ -307,12 +329,9 @@ async function up(target: string, statePath: string) {
     }
     ok = hardening(w, name) && ok;
   }
-  const door = named(objects, 'Service', 'fig');
-  const behind = door && selectedBy(objects, door.spec.selector)[0];
-  if (behind) {
-    const port = state.ports[`fig-delivery-${behind.name}`]?.[String(door.spec.ports[0].port)];
-    state.frontDoor = `http://127.0.0.1:${port}`;
-  }
+  const door = frontDoor(objects, state);
+  if ('url' in door) state.frontDoor = door.url;
+  ok = report('url' in door, `the front door (Service fig) is published: ${door.detail}`) && ok;
   writeFileSync(statePath, JSON.stringify(state));
   process.exitCode = ok ? 0 : 1;
 }

@@ -97,8 +97,13 @@ sec_containers() {
   node "$BUILD/containers.cjs" up stage-3-frontend "$RUN_DIR/containers.json" >"$RUN_DIR/containers.out" 2>&1 || rc=$?
   record <"$RUN_DIR/containers.out"
   [ "$rc" -le 1 ] || fail "the container runner stopped with status $rc (log: $RUN_DIR/containers.out)"
-  local door; door="$(node -e 'console.log(require(process.argv[1]).frontDoor||"")' "$RUN_DIR/containers.json")"
-  if [ -z "$door" ]; then fail "stage 3 front door not published"; return; fi
+  local door; door="$(node -e 'console.log(require(process.argv[1]).frontDoor||"")' "$RUN_DIR/containers.json" 2>&1 || true)"
+  if [[ "$door" != http://* ]]; then
+    # Say why: the runner's status, its state file and what the engine holds.
+    echo "    runner status $rc; state: $(head -c 600 "$RUN_DIR/containers.json" 2>&1)"
+    "$DOCKER" ps -a --filter label=fig.delivery=1 --format '    {{.Names}} {{.Status}} {{.Ports}}' 2>&1 || true
+    fail "the deployed e2e suite did not run: stage 3 has no published front door ($door)"; return
+  fi
   echo "    front door (Service fig → gateway): $door"
   if (cd "$REPO_ROOT" && E2E_BASE_URL="$door" timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e.log" 2>&1; then
     pass "deployed e2e suite against stage 3 containers ($(grep -E '^Tests:' "$RUN_DIR/e2e.log" | tr -s ' '))"
