@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type Metadata } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { CircuitBreaker } from '@fig/breaker';
 import { AppError } from '@fig/errors';
 import { createModelServer, type ModelServer } from '@fig/model-service';
@@ -63,7 +63,7 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
     let target: string;
     let seen: Metadata[];
     let behaviour: (
-      cb: (err: Partial<import('@grpc/grpc-js').StatusObject> | null, res?: pb.ScoreResponse) => void,
+      cb: (err: Partial<StatusObject> | null, res?: pb.ScoreResponse) => void,
     ) => void;
     let breaker: CircuitBreaker;
     let client: ModelClient;
@@ -77,7 +77,12 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
         },
         scoreBatch: (_call, cb) => cb({ code: status.UNIMPLEMENTED }),
         describe: (_call, cb) =>
-          cb(null, { model: 'v1', name: 'AFINN-165', implementation: 'test', evaluation: undefined }),
+          cb(null, {
+            model: 'v1',
+            name: 'AFINN-165',
+            implementation: 'test',
+            evaluation: undefined,
+          }),
       } satisfies pb.ModelServiceServer);
       target = `127.0.0.1:${await bind(server)}`;
     });
@@ -86,7 +91,11 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
       seen = [];
       behaviour = (cb) =>
         cb(null, {
-          sentiment: { label: pb.SentimentLabel.SENTIMENT_LABEL_NEGATIVE, score: -0.5, model: 'v1' },
+          sentiment: {
+            label: pb.SentimentLabel.SENTIMENT_LABEL_NEGATIVE,
+            score: -0.5,
+            model: 'v1',
+          },
         });
       breaker = new CircuitBreaker({ consecutiveFailures: 2, openMs: 60_000 });
       client = createModelClient({ transport: grpcTransport(target), timeoutMs: 300, breaker });

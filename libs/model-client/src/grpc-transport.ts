@@ -68,18 +68,28 @@ function toModelError(err: ServiceError, signal: AbortSignal): unknown {
           });
     }
     case status.DEADLINE_EXCEEDED:
-      return new AppError('UPSTREAM_TIMEOUT', 'The sentiment model did not answer in time', undefined, {
-        cause: err,
-      });
+      return new AppError(
+        'UPSTREAM_TIMEOUT',
+        'The sentiment model did not answer in time',
+        undefined,
+        {
+          cause: err,
+        },
+      );
     case status.UNAVAILABLE:
     case status.CANCELLED:
       return new AppError('UPSTREAM_UNAVAILABLE', 'The sentiment model is unavailable', undefined, {
         cause: err,
       });
     default:
-      return new AppError('BAD_GATEWAY', `The sentiment model failed (${status[err.code]})`, undefined, {
-        cause: err,
-      });
+      return new AppError(
+        'BAD_GATEWAY',
+        `The sentiment model failed (${status[err.code]})`,
+        undefined,
+        {
+          cause: err,
+        },
+      );
   }
 }
 
@@ -140,7 +150,11 @@ export function grpcTransport(target: string, options: GrpcTransportOptions = {}
       const sentiment = res.sentiment;
       // The shape check (isSentiment) is the client's: an unknown label stays visible to it.
       return sentiment
-        ? { label: labels[sentiment.label] ?? sentiment.label, score: sentiment.score, model: sentiment.model }
+        ? {
+            label: labels[sentiment.label] ?? sentiment.label,
+            score: sentiment.score,
+            model: sentiment.model,
+          }
         : undefined;
     },
     async info(signal) {
