@@ -1,7 +1,7 @@
 // `npm start`: a stage of the migration as local processes on a real Redis.
 //
 //   npm start                            the catalogue's default stage behind the gateway on :8080
-//   npm start -- --stage 0               any stage of stages.yaml, by id or alias (0, 1, 2a, 2, 3)
+//   npm start -- --stage 0               any stage of stages.yaml, by id or alias (0, 1, 2a, 2, 3, 3a, 4)
 //   npm start -- --frontend-replicas 2 --store-replicas 2
 //   npm start -- --ports auto            free ports instead of the standard ones
 //   npm start -- --routes my-routes.yaml the gateway's route file (or GATEWAY_ROUTES=…)
@@ -18,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { findRoot, loadCatalogue, StageCatalogueError, type Stage } from '@fig/stages';
 import {
   freePort,
+  requireBuilt,
+  serviceCommand,
   startProcess,
   startRedis,
   type ManagedProcess,
@@ -120,18 +122,20 @@ process.on('SIGHUP', () => void shutdown(0));
 process.on('exit', killEverything);
 
 async function launch(proc: LocalProcess, host: string) {
-  const dist = path.join(root, 'dist/apps', proc.app);
-  if (!existsSync(path.join(dist, 'main.js')))
-    throw new Error(`${proc.app} is not built (run: npx nx run ${proc.app}:build)`);
+  // Node services from their bundles (traced as the image runs them), model-svc from its venv.
+  const command = serviceCommand(proc.app, { root, traced: true });
+  requireBuilt(proc.app, command);
   const managed = await startProcess({
-    args: ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')],
+    ...(command.command ? { command: command.command } : {}),
+    args: command.args,
+    cwd: command.cwd,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...proc.env } as Record<
       string,
       string
     >,
     readyUrl: `http://${host}:${proc.opsPort}/readyz`,
     // Generous: a busy laptop building in the background still gets there.
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: Math.max(30_000, command.readyTimeoutMs),
     detached: true,
     keepOutput: false,
     onLine: (line, stream) =>

@@ -79,6 +79,15 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
       ? `dns:${host}:${store[0]?.port}`
       : `${scheme}:${store.map((p) => `${host}:${p.port}`).join(',')}`
     : '';
+  // One model-svc (it holds no state, but nothing here needs two); the
+  // frontend scores with it only where the stage says it calls it (stage 4).
+  const modelSvc = byApp.get('model-svc')?.[0];
+  const modelAddr = modelSvc
+    ? `${scheme === 'dns' ? 'dns:' : `${scheme}:`}${host}:${modelSvc.port}`
+    : '';
+  const frontendScoresWithModelSvc = stage.calls.some(
+    (c) => c.from === 'frontend' && c.to === 'model-svc',
+  );
   const routes =
     options.routes ??
     (stage.preset ? path.join(options.root, 'apps/gateway/routes', `${stage.preset}.yaml`) : '');
@@ -94,11 +103,16 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
       // time to converge, so there is no reason to wait before draining.
       SHUTDOWN_DELAY_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
-      ...(proc.app !== 'frontend' ? { REDIS_URL: options.redisUrl } : {}),
+      ...(proc.app !== 'frontend' && proc.app !== 'model-svc'
+        ? { REDIS_URL: options.redisUrl }
+        : {}),
       ...(proc.app === 'frontend' || proc.app === 'gateway'
         ? { STORE_ADDR: storeAddr, MONOLITH_URL: urls('monolith') }
         : {}),
-      ...(proc.app === 'gateway' ? { FRONTEND_URL: urls('frontend'), GATEWAY_ROUTES: routes } : {}),
+      ...(proc.app === 'gateway'
+        ? { FRONTEND_URL: urls('frontend'), GATEWAY_ROUTES: routes, MODEL_ADDR: modelAddr }
+        : {}),
+      ...(proc.app === 'frontend' && frontendScoresWithModelSvc ? { MODEL_ADDR: modelAddr } : {}),
     };
     for (const [key, value] of Object.entries(env)) if (value === '') delete env[key];
     return { ...proc, env };
