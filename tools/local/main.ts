@@ -5,6 +5,8 @@
 //   npm start -- --frontend-replicas 2 --store-replicas 2
 //   npm start -- --ports auto            free ports instead of the standard ones
 //   npm start -- --routes my-routes.yaml the gateway's route file (or GATEWAY_ROUTES=…)
+//   npm start -- --stage 4 --model-v2    model-svc v2 beside v1 (MODEL_V2_ADDR), for the presets
+//                                        in apps/gateway/routes/model-rollout (canary, A/B, mirror)
 //   npm start -- --bind 0.0.0.0          reachable from the network (or BIND_ADDRESS=…);
 //                                        every port binds 127.0.0.1 otherwise
 //
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     routes: { type: 'string', default: process.env.GATEWAY_ROUTES },
     bind: { type: 'string', default: process.env.BIND_ADDRESS ?? '127.0.0.1' },
     build: { type: 'boolean', default: false },
+    'model-v2': { type: 'boolean', default: false },
   },
 });
 
@@ -65,6 +68,8 @@ for (const app of scalable) {
   if (!Number.isInteger(n) || n < 1 || n > 9) fail(`${app} replicas must be 1-9`);
 }
 if (!['standard', 'auto'].includes(args.ports)) fail('--ports must be standard or auto');
+if (args['model-v2'] && !stage.apps.includes('model-svc'))
+  fail(`--model-v2 needs a stage that runs model-svc; ${stage.id} does not`);
 const logFormat = args['log-format'] === 'json' ? 'json' : 'pretty';
 const routes = args.routes ? path.resolve(args.routes) : undefined;
 if (routes && !existsSync(routes)) fail(`the route file ${routes} does not exist`);
@@ -176,6 +181,7 @@ async function main() {
     root,
     bindAddress: args.bind,
     routes,
+    modelV2: args['model-v2'],
     ...(auto ? { portFor: () => freePort() } : {}),
   });
 

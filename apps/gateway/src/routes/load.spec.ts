@@ -172,6 +172,43 @@ ${extra}    proxy: { upstream: monolith }
     });
   });
 
+  describe('the model rollout presets (stage 4 with model-svc v1 and v2)', () => {
+    const dir = path.resolve(__dirname, '../../routes/model-rollout');
+    const env = {
+      FRONTEND_URL: 'http://frontend:8082',
+      MODEL_ADDR: 'dns:///model-svc:50052',
+      MODEL_V2_ADDR: 'dns:///model-svc-v2:50052',
+    };
+    const load = (file: string) =>
+      parseRoutes(readFileSync(path.join(dir, file), 'utf8'), file, env).file;
+
+    it('canary-v2 splits model calls by weight (90/10 unless told otherwise)', () => {
+      const route = load('canary-v2.yaml').routes.find((r) => r.name === 'sentiment');
+      expect(route?.transcode?.models).toEqual([
+        { model: env.MODEL_ADDR, weight: 90 },
+        { model: env.MODEL_V2_ADDR, weight: 10 },
+      ]);
+    });
+
+    it('ab-v2 sends the x-fig-model: v2 header and the fig-model=v2 cookie to v2, everyone else to v1', () => {
+      const routes = load('ab-v2.yaml').routes;
+      const target = (name: string) => routes.find((r) => r.name === name)?.transcode?.model;
+      expect(target('sentiment-v2-by-header')).toBe(env.MODEL_V2_ADDR);
+      expect(target('sentiment-v2-by-cookie')).toBe(env.MODEL_V2_ADDR);
+      expect(target('sentiment')).toBe(env.MODEL_ADDR);
+      expect(target('entries-write-v2-by-header')).toBe(env.MODEL_V2_ADDR);
+      expect(target('entries-write')).toBe(env.MODEL_ADDR);
+    });
+
+    it('mirror-v2 serves with v1 and mirrors only the side-effect-free route to v2', () => {
+      const routes = load('mirror-v2.yaml').routes;
+      const mirrored = routes.filter((r) => r.mirror);
+      expect(mirrored.map((r) => [r.name, r.sideEffectFree, r.mirror?.transcode?.model])).toEqual([
+        ['sentiment', true, env.MODEL_V2_ADDR],
+      ]);
+    });
+  });
+
   describe('the stage presets', () => {
     const dir = path.resolve(__dirname, '../../routes');
     const presets = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

@@ -122,15 +122,28 @@ const transcodeSchema = z
      * that scores AddEntry's new entries instead of a `scorer` upstream.
      */
     model: grpcTarget.optional(),
+    /**
+     * Instead of `model`: several ModelService targets by weight (a canary of
+     * a new model version); each call picks one.
+     */
+    models: z
+      .array(z.strictObject({ model: grpcTarget, weight: z.number().int().min(0) }))
+      .min(1)
+      .refine((m) => m.some((t) => t.weight > 0), {
+        message: 'at least one weight must be positive',
+      })
+      .optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.rpc === 'Score' && !t.model)
+    if (t.model && t.models)
+      ctx.addIssue({ code: 'custom', path: ['models'], message: 'give one of model or models' });
+    if (t.rpc === 'Score' && !t.model && !t.models)
       ctx.addIssue({
         code: 'custom',
         path: ['model'],
         message: 'Score needs model (a gRPC target)',
       });
-    if (t.rpc !== 'Score' && t.rpc !== 'AddEntry' && (t.model || t.scorer))
+    if (t.rpc !== 'Score' && t.rpc !== 'AddEntry' && (t.model || t.models || t.scorer))
       ctx.addIssue({
         code: 'custom',
         path: ['rpc'],
@@ -142,7 +155,7 @@ const transcodeSchema = z
         path: ['scorer'],
         message: 'Score calls model, not a scorer upstream',
       });
-    if (t.scorer && t.model)
+    if (t.scorer && (t.model || t.models))
       ctx.addIssue({
         code: 'custom',
         path: ['model'],

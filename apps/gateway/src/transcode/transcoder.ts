@@ -119,7 +119,8 @@ export class Transcoder {
 
   /** The model that scores a write: the route's ModelService, its scorer upstream's, or none. */
   private entryScorer(spec: TranscodeSpec, upstreams: Map<string, Upstream>): EntryScorer {
-    if (spec.model) return this.models.for(spec.model);
+    const target = modelTarget(spec);
+    if (target) return this.models.for(target);
     const upstream = spec.scorer ? upstreams.get(spec.scorer) : undefined;
     return upstream ? this.scorers.for(upstream) : undefined;
   }
@@ -135,7 +136,7 @@ export class Transcoder {
       // The monolith's own rules first, so a bad request is refused in the same words.
       const text = validateSentimentRequest(await readJsonBody(req, body));
       const sentiment = await this.models
-        .for(spec.model!)
+        .for(modelTarget(spec)!)
         .score(text, { requestId: ex.id, headers: modelHeadersOf(req.headers) });
       return json(200, sentiment);
     }
@@ -182,6 +183,18 @@ export class Transcoder {
   close(): Promise<void> {
     return this.models.close();
   }
+}
+
+/** The route's ModelService target: its one `model`, or one of its weighted `models` (a canary). */
+function modelTarget(spec: TranscodeSpec): string | undefined {
+  if (!spec.models) return spec.model;
+  const total = spec.models.reduce((sum, m) => sum + m.weight, 0);
+  let pick = Math.random() * total;
+  for (const { model, weight } of spec.models) {
+    pick -= weight;
+    if (pick < 0) return model;
+  }
+  return spec.models.at(-1)!.model;
 }
 
 /** Express 5's default ("simple") query parser is node:querystring; use the same. */
