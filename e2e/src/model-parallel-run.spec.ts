@@ -3,20 +3,9 @@ import { evaluationSet, type ModelVersion } from '@fig/sentiment';
 import { startBundle, startRedis, waitFor, type RedisServer } from '@fig/testing';
 import type { Service } from './support/frontend-topology';
 import { root } from './support/local-stage';
-import { grpcTarget, killAll, presetPath } from './support/services';
+import { grpcTarget, killAll, metricSum, presetPath } from './support/services';
 
 const stage = loadCatalogue(root).resolve('3a');
-
-/** A counter of the gateway's /metrics, summed over the series matching every label given. */
-async function counter(gateway: Service, name: string, labels: Record<string, string>) {
-  const text = await (await fetch(`${gateway.ops}/metrics`)).text();
-  let sum = 0;
-  for (const [, set, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
-    if (Object.entries(labels).every(([k, v]) => set!.includes(`${k}="${v}"`)))
-      sum += Number(value);
-  }
-  return sum;
-}
 
 /**
  * The strangler's parallel run of stage 3a, measured: every text of the
@@ -64,7 +53,7 @@ describe.each<[ModelVersion, { labels: number; scores: number }]>([
     }
     await waitFor(
       async () =>
-        (await counter(gateway, 'gateway_shadow_total', { route: 'sentiment' })) ===
+        (await metricSum(gateway, 'gateway_shadow_total', { route: 'sentiment' })) ===
         evaluationSet.length,
       { what: 'every mirrored text to be judged', timeoutMs: 15_000 },
     );
@@ -80,28 +69,17 @@ describe.each<[ModelVersion, { labels: number; scores: number }]>([
   });
 
   it(`compares every text and finds ${expected.labels} label and ${expected.scores} score differences`, async () => {
+    const shadow = (result: string) =>
+      metricSum(gateway, 'gateway_shadow_total', { route: 'sentiment', result });
+    const differences = (field: string) =>
+      metricSum(gateway, 'gateway_shadow_differences_total', { route: 'sentiment', field });
     const figures = {
       texts: evaluationSet.length,
-      match: await counter(gateway, 'gateway_shadow_total', {
-        route: 'sentiment',
-        result: 'match',
-      }),
-      mismatch: await counter(gateway, 'gateway_shadow_total', {
-        route: 'sentiment',
-        result: 'mismatch',
-      }),
-      error: await counter(gateway, 'gateway_shadow_total', {
-        route: 'sentiment',
-        result: 'error',
-      }),
-      labels: await counter(gateway, 'gateway_shadow_differences_total', {
-        route: 'sentiment',
-        field: 'label',
-      }),
-      scores: await counter(gateway, 'gateway_shadow_differences_total', {
-        route: 'sentiment',
-        field: 'score',
-      }),
+      match: await shadow('match'),
+      mismatch: await shadow('mismatch'),
+      error: await shadow('error'),
+      labels: await differences('label'),
+      scores: await differences('score'),
     };
     // The parallel run's report, in the test output.
     process.stdout.write(`parallel run ${version}: ${JSON.stringify(figures)}\n`);

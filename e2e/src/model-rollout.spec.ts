@@ -3,7 +3,7 @@ import { createModel, evaluationSet } from '@fig/sentiment';
 import { startBundle, startRedis, waitFor, type RedisServer } from '@fig/testing';
 import type { Service } from './support/frontend-topology';
 import { root } from './support/local-stage';
-import { grpcTarget, killAll } from './support/services';
+import { grpcTarget, killAll, metricSum } from './support/services';
 
 const rollout = (file: string) => path.join(root, 'apps/gateway/routes/model-rollout', file);
 
@@ -40,16 +40,6 @@ async function write(gateway: Service, text: string, headers: Record<string, str
     expect(res.status).toBe(201);
     return ((await res.json()) as { sentiment: Sentiment | null }).sentiment;
   }
-}
-
-/** A counter of the gateway's /metrics, summed over the series matching every label given. */
-async function counter(gateway: Service, name: string, labels: Record<string, string>) {
-  const text = await (await fetch(`${gateway.ops}/metrics`)).text();
-  let sum = 0;
-  for (const [, set, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm')))
-    if (Object.entries(labels).every(([k, v]) => set!.includes(`${k}="${v}"`)))
-      sum += Number(value);
-  return sum;
 }
 
 /**
@@ -128,7 +118,7 @@ describe('stage 4: rolling out model v2 beside v1 (apps/gateway/routes/model-rol
       expect((await score(gateways.mirror, text)).model).toBe('v1');
     await waitFor(
       async () =>
-        (await counter(gateways.mirror, 'gateway_shadow_total', { route: 'sentiment' })) ===
+        (await metricSum(gateways.mirror, 'gateway_shadow_total', { route: 'sentiment' })) ===
         evaluationSet.length,
       { what: 'every mirrored text to be judged', timeoutMs: 15_000 },
     );
@@ -139,7 +129,7 @@ describe('stage 4: rolling out model v2 beside v1 (apps/gateway/routes/model-rol
     const changed = evaluationSet.filter(
       ({ text }) => v1.score(text).label !== v2.score(text).label,
     );
-    const labels = await counter(gateways.mirror, 'gateway_shadow_differences_total', {
+    const labels = await metricSum(gateways.mirror, 'gateway_shadow_differences_total', {
       route: 'sentiment',
       field: 'label',
     });
@@ -149,7 +139,7 @@ describe('stage 4: rolling out model v2 beside v1 (apps/gateway/routes/model-rol
     expect(changed.length).toBeGreaterThan(0);
     expect(labels).toBe(changed.length);
     expect(
-      await counter(gateways.mirror, 'gateway_shadow_differences_total', { field: 'model' }),
+      await metricSum(gateways.mirror, 'gateway_shadow_differences_total', { field: 'model' }),
     ).toBe(0);
   });
 });

@@ -8,8 +8,6 @@
 //
 //   npm run build && node dist/tools/bench/model-score.js [--concurrency 16] [--seconds 5] [--runs 3] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { createModelServer } from '@fig/model-service';
@@ -20,11 +18,13 @@ import { kill, untilServing } from './grpc';
 import {
   freePort,
   measureThroughput,
-  median,
   root,
   rssMiB,
   sleep,
+  reportStartup,
   throughputRow,
+  writeJson,
+  type Startup,
   type Throughput,
 } from './support';
 
@@ -121,7 +121,7 @@ function inProcessLoad(version: ModelVersion): Throughput {
 async function main() {
   const children: ChildProcess[] = [];
   try {
-    const startups: { servingMs: number; rss: number }[] = [];
+    const startups: Startup[] = [];
     for (let i = 0; i < runs; i++) {
       const svc = await startPython('v1');
       await sleep(2_000);
@@ -151,17 +151,9 @@ async function main() {
     const summary = {
       concurrency,
       seconds,
-      startup: {
-        runs,
-        servingMs: median(startups.map((s) => s.servingMs)),
-        idleRssMiB: median(startups.map((s) => s.rss)),
-      },
+      startup: reportStartup('model-svc', startups),
       rows,
     };
-    process.stdout.write(
-      `model-svc start-up to health SERVING: ${summary.startup.servingMs.toFixed(0)} ms, idle RSS after 2 s: ` +
-        `${summary.startup.idleRssMiB.toFixed(1)} MiB (median of ${runs})\n`,
-    );
     process.stdout.write(
       `Score, one text of the evaluation set per call, one client, concurrency ${concurrency} (in process: 1), ${seconds} s\n`,
     );
@@ -173,10 +165,7 @@ async function main() {
       const base = mine[0]!.result;
       for (const r of mine) process.stdout.write(throughputRow(r.name, r.result, base, 42));
     }
-    if (values.json) {
-      mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-      writeFileSync(values.json, JSON.stringify(summary, null, 2));
-    }
+    writeJson(values.json, summary);
   } finally {
     await Promise.all(children.map(kill));
   }

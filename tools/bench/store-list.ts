@@ -5,7 +5,6 @@
 //
 //   npm run build && node dist/tools/bench/store-list.js [--concurrency 32] [--seconds 5] [--runs 5] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
@@ -14,12 +13,14 @@ import { kill, unary, untilServing, type ClientConstructor } from './grpc';
 import {
   freePort,
   measureThroughput,
-  median,
   root,
   rssMiB,
   sleep,
   startRedis,
+  reportStartup,
+  type Startup,
   throughputRow,
+  writeJson,
 } from './support';
 
 const { values } = parseArgs({
@@ -93,7 +94,7 @@ async function main() {
   const redisUrl = redis.url;
   const children: ChildProcess[] = [];
   try {
-    const startups: { servingMs: number; rss: number }[] = [];
+    const startups: Startup[] = [];
     for (let i = 0; i < runs; i++) {
       const store = await startStore(redisUrl);
       await sleep(2_000);
@@ -129,18 +130,9 @@ async function main() {
     const summary = {
       concurrency,
       seconds,
-      startup: {
-        runs,
-        servingMs: median(startups.map((s) => s.servingMs)),
-        idleRssMiB: median(startups.map((s) => s.rss)),
-      },
+      startup: reportStartup('store-svc', startups, 'telemetry bootstrap loaded'),
       results,
     };
-
-    process.stdout.write(
-      `store-svc start-up to health SERVING: ${summary.startup.servingMs.toFixed(0)} ms, idle RSS after 2 s: ` +
-        `${summary.startup.idleRssMiB.toFixed(1)} MiB (median of ${runs}, telemetry bootstrap loaded)\n`,
-    );
     process.stdout.write(
       `ListEntries, page of 20, one client, concurrency ${concurrency}, ${seconds} s\n`,
     );
@@ -149,10 +141,7 @@ async function main() {
     );
     const base = results[0] as (typeof results)[number];
     for (const r of results) process.stdout.write(throughputRow(r.name, r, base));
-    if (values.json) {
-      mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-      writeFileSync(values.json, JSON.stringify(summary, null, 2));
-    }
+    writeJson(values.json, summary);
   } finally {
     await Promise.all(children.map(kill));
     await redis.dispose();

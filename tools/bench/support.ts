@@ -1,6 +1,6 @@
 // Small helpers every benchmark shares. Ports and Redis come from
 // @fig/testing, as for the tests and npm start: one rule for free ports.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
 
@@ -80,4 +80,31 @@ export function throughputRow(name: string, r: Throughput, base: Throughput, wid
     .padStart(7)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(
     r.errors,
   ).padStart(7)}\n`;
+}
+
+export interface Startup {
+  servingMs: number;
+  /** Resident memory after 2 s idle, MiB. */
+  rss: number;
+}
+
+/** The medians of several start-ups, printed as one line (`note` adds what was loaded). */
+export function reportStartup(service: string, startups: Startup[], note = '') {
+  const startup = {
+    runs: startups.length,
+    servingMs: median(startups.map((s) => s.servingMs)),
+    idleRssMiB: median(startups.map((s) => s.rss)),
+  };
+  process.stdout.write(
+    `${service} start-up to health SERVING: ${startup.servingMs.toFixed(0)} ms, idle RSS after 2 s: ` +
+      `${startup.idleRssMiB.toFixed(1)} MiB (median of ${startup.runs}${note ? `, ${note}` : ''})\n`,
+  );
+  return startup;
+}
+
+/** Writes a benchmark's figures as JSON when a file was asked for (--json). */
+export function writeJson(file: string | undefined, value: unknown) {
+  if (!file) return;
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2));
 }

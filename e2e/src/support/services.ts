@@ -89,6 +89,20 @@ export async function startStage4(
   return { store, model, frontend, gateway, all: [store, model, frontend, gateway] };
 }
 
+/** A counter of a service's /metrics, summed over the series matching every label given. */
+export async function metricSum(
+  service: Service,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const text = await (await fetch(`${service.ops}/metrics`)).text();
+  let sum = 0;
+  for (const [, set, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm')))
+    if (Object.entries(labels).every(([k, v]) => set!.includes(`${k}="${v}"`)))
+      sum += Number(value);
+  return sum;
+}
+
 /** Sum of store-svc's handled-call counter for one method, over every code. */
 export async function handledCalls(store: Service, method: string): Promise<number> {
   const text = await (await fetch(`${store.ops}/metrics`)).text();

@@ -1,33 +1,16 @@
 import { request } from 'undici';
-import { createGuestbookApp } from '@fig/guestbook-web';
 import { createModelServer, type ModelServer } from '@fig/model-service';
-import { createModel, type ModelVersion } from '@fig/sentiment';
-import { createMetrics } from '@fig/service';
+import { createModel } from '@fig/sentiment';
 import { waitFor } from '@fig/testing';
 import {
   client,
   metricValue,
+  monolithScoring,
   serve,
-  silentLogger,
   startGateway,
   type TestGateway,
   type TestServer,
 } from '../test-support';
-
-/** The monolith's HTTP stack scoring in process with `version` (no store needed for /api/sentiment). */
-function monolithScoring(version: ModelVersion) {
-  const model = createModel(version);
-  return serve(
-    createGuestbookApp({
-      store: {} as never,
-      scorer: { score: async (text) => model.score(text) },
-      info: { service: 'monolith', version: 'v1', pod: 'test', model: version },
-      logger: silentLogger,
-      metrics: createMetrics({ service: 'monolith', version: 'v1' }),
-      isDraining: () => false,
-    }),
-  );
-}
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const res = await request(url, {

@@ -1,34 +1,15 @@
 import { Server, ServerCredentials, status, type Metadata } from '@grpc/grpc-js';
 import { request } from 'undici';
-import { createGuestbookApp } from '@fig/guestbook-web';
 import { createModelServer, type ModelServer } from '@fig/model-service';
 import { model as pb } from '@fig/proto';
-import { createModel, type ModelVersion } from '@fig/sentiment';
-import { createMetrics } from '@fig/service';
 import { freePort } from '@fig/testing';
 import {
   client,
-  serve,
-  silentLogger,
+  monolithScoring,
   startGateway,
   type TestGateway,
   type TestServer,
 } from '../test-support';
-
-/** The monolith's HTTP stack scoring in process with `version`; its store is never touched here. */
-function monolithScoring(version: ModelVersion) {
-  const model = createModel(version);
-  return serve(
-    createGuestbookApp({
-      store: {} as never,
-      scorer: { score: async (text) => model.score(text) },
-      info: { service: 'monolith', version: 'v1', pod: 'test', model: version },
-      logger: silentLogger,
-      metrics: createMetrics({ service: 'monolith', version: 'v1' }),
-      isDraining: () => false,
-    }),
-  );
-}
 
 async function post(base: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const res = await request(`${base}/api/sentiment`, {
