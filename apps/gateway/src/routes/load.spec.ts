@@ -77,6 +77,14 @@ describe('parseRoutes', () => {
     );
   });
 
+  it('reports an unset variable once, not again as the empty value it leaves', () => {
+    const text = valid.replace(
+      '    proxy: { upstream: monolith }',
+      '    transcode: { rpc: Score, model: "${MODEL_ADDR}" }',
+    );
+    expect(problemsOf(text)).toEqual(['line 8: environment variable MODEL_ADDR is not set']);
+  });
+
   it('reports every problem at once', () => {
     const text = valid.replace('version: 1', 'version: 2').replace('prefix: /', 'prefix: nope');
     const problems = problemsOf(text);
