@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { freePort } from '@fig/testing';
+import { freePort, startBundle } from '@fig/testing';
 import {
   browserMissing,
   launchChromium,
@@ -150,6 +150,46 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
     const v2 = await open(v2Frontend.base);
     expect(await headerColour(v2.page)).toBe('rgb(21, 101, 192)');
     expect(await v2.page.textContent('#served-by')).toBe('[frontend-v2] frontend v2');
+  });
+
+  it('shows which model version scored each entry as visible text beside its badge, live and server-rendered', async () => {
+    // A second monolith scoring with v1, and a frontend using it: entries scored by both versions.
+    const v1Monolith = await startBundle('monolith', {
+      env: { REDIS_URL: topology.redis[0]!.url, MODEL_VERSION: 'v1' },
+    });
+    try {
+      const v1Frontend = await topology.addFrontend({
+        MONOLITH_URL: v1Monolith.base,
+        POD_NAME: 'frontend-model-v1',
+      });
+      const { page } = await open();
+      const tag = randomUUID().slice(0, 8);
+      const scoredBy = { v1: `scored by v1, lovely ${tag}`, v2: `scored by v2, lovely ${tag}` };
+      const postTo = (base: string, text: string) =>
+        fetch(`${base}/api/entries`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ author: 'Canary', text }),
+        });
+      expect((await postTo(v1Frontend.base, scoredBy.v1)).status).toBe(201);
+      expect((await postTo(topology.frontend.base, scoredBy.v2)).status).toBe(201);
+      for (const view of ['live', 'after reload']) {
+        if (view === 'after reload') await page.reload();
+        for (const [version, text] of Object.entries(scoredBy)) {
+          const chip = entry(page, text).locator('.model');
+          await chip.waitFor({ state: 'visible', timeout: 5_000 });
+          expect([view, await chip.textContent()]).toEqual([view, `model ${version}`]);
+          // At a glance: rendered text in the entry's line, not only a title attribute.
+          expect([view, await entry(page, text).locator('.meta').innerText()]).toEqual([
+            view,
+            expect.stringContaining(`positive model ${version}`),
+          ]);
+        }
+      }
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    } finally {
+      await v1Monolith.kill();
+    }
   });
 
   it('still saves a post when the model is down, and shows it as not yet scored', async () => {

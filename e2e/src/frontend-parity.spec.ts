@@ -7,19 +7,23 @@ import { normaliser, send, steps, type Answer } from './support/frontend-parity'
  * gets the same answers, status, content type, redirect and body, except for
  * ids, times and cursors (see normaliser) and the footer's service name.
  */
-describe('frontend parity with the monolith', () => {
+describe.each([
+  ['scoring with the monolith’s model (stage 3)', false],
+  ['scoring with model-svc over gRPC (stage 4)', true],
+])('frontend parity with the monolith, %s', (_how, modelSvc) => {
   let topology: FrontendTopology;
   const answers: Record<'monolith' | 'frontend', Answer[]> = { monolith: [], frontend: [] };
 
   beforeAll(async () => {
-    topology = await startFrontendTopology({ separateData: true });
+    topology = await startFrontendTopology({ separateData: true, modelSvc });
     for (const target of ['monolith', 'frontend'] as const) {
       const normalise = normaliser();
       for (const step of steps) {
         answers[target].push(await send(topology[target].base, step, answers[target], normalise));
       }
     }
-  }, 30_000);
+    // model-svc is a Python process: its start-up is bounded, just not tightly (testing's serviceCommand).
+  }, 120_000);
   afterAll(() => topology?.stop());
 
   it.each(steps.map((step, i) => [step.name, i] as const))(

@@ -25,6 +25,10 @@ const presetFiles = [
   ...readdirSync(path.join(root, 'apps/gateway/routes')).map((f) =>
     path.join(root, 'apps/gateway/routes', f),
   ),
+  // Stage 4's model rollout presets (canary, A/B, shadow of model v2).
+  ...readdirSync(path.join(root, 'apps/gateway/routes/model-rollout')).map((f) =>
+    path.join(root, 'apps/gateway/routes/model-rollout', f),
+  ),
   ...readdirSync(path.join(root, 'k8s/base/gateway/routes'), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => path.join(root, 'k8s/base/gateway/routes', d.name, 'routes.yaml')),
@@ -70,12 +74,13 @@ describe('path variants against route policies, every preset', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const [m, store] = await Promise.all([
+    const [m, store, model] = await Promise.all([
       startBundle('monolith', { env: { REDIS_URL: redis.url } }),
       startBundle('store-svc', { env: { REDIS_URL: redis.url } }),
+      startBundle('model-svc'),
     ]);
     monolith = m;
-    services.push(m, store);
+    services.push(m, store, model);
     const frontend = await startBundle('frontend', {
       env: {
         STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
@@ -88,8 +93,11 @@ describe('path variants against route policies, every preset', () => {
       MONOLITH_URL: monolith.base,
       STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
       REDIS_URL: redis.url,
+      // One model-svc stands for both versions: only refusals are checked here.
+      MODEL_ADDR: `ipv4:127.0.0.1:${model.port}`,
+      MODEL_V2_ADDR: `ipv4:127.0.0.1:${model.port}`,
     };
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await Promise.all(services.map((s) => s.kill()));
     await redis?.dispose();

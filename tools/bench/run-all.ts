@@ -10,6 +10,7 @@ const out = path.join(root, 'test-output/bench');
 const benches: [string, string[]][] = [
   ['startup', ['--json', path.join(out, 'startup.json')]],
   ['store-list', ['--json', path.join(out, 'store-list.json')]],
+  ['model-score', ['--json', path.join(out, 'model-score.json')]],
   ['frontend-page', []],
   ['gateway/run', ['--json', path.join(out, 'gateway.json')]],
 ];

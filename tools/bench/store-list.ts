@@ -5,20 +5,24 @@
 //
 //   npm run build && node dist/tools/bench/store-list.js [--concurrency 32] [--seconds 5] [--runs 5] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
+import { kill, unary, untilServing, type ClientConstructor } from './grpc';
+import {
+  freePort,
+  measureThroughput,
+  root,
+  rssMiB,
+  sleep,
+  startRedis,
+  reportStartup,
+  type Startup,
+  throughputRow,
+  writeJson,
+} from './support';
 
-/** A client of a service loaded at run time: methods by name. */
-type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-type ClientConstructor = new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options?: grpc.ChannelOptions,
-) => Client;
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '32' },
@@ -32,23 +36,11 @@ const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 
 const protoFile = path.join(root, 'libs/proto/proto/fig/store/v1/store.proto');
-const healthProto = path.join(root, 'node_modules/grpc-health-check/proto/health/v1/health.proto');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const loaded: any = grpc.loadPackageDefinition(
-  protoLoader.loadSync([protoFile, healthProto], { longs: Number, enums: String }),
+  protoLoader.loadSync([protoFile], { longs: Number, enums: String }),
 );
 const StoreService = loaded.fig.store.v1.StoreService as ClientConstructor;
-const Health = loaded.grpc.health.v1.Health as ClientConstructor;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const unary = (client: Client, method: string, request: unknown): Promise<any> =>
-  new Promise((resolve, reject) =>
-    client[method]?.(
-      request,
-      { deadline: Date.now() + 2_000 },
-      (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)),
-    ),
-  );
 
 function spawnNode(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, args, {
@@ -56,34 +48,6 @@ function spawnNode(args: string[], env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: 'ignore',
   });
-}
-
-async function kill(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  await new Promise((r) => {
-    child.once('exit', () => r(undefined));
-    child.kill('SIGKILL');
-  });
-}
-
-/** Spawn → the standard health service answers SERVING. */
-async function untilServing(child: ChildProcess, port: number) {
-  // Reconnect at once while the port is not open yet (the default backoff of
-  // 1 s would be measured instead of the service).
-  const health = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-    'grpc.initial_reconnect_backoff_ms': 5,
-    'grpc.max_reconnect_backoff_ms': 5,
-  });
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-      const res = await unary(health, 'Check', { service: '' }).catch(() => undefined);
-      if (res?.status === 'SERVING') return;
-      await sleep(5);
-    }
-  } finally {
-    health.close();
-  }
 }
 
 async function startStore(redisUrl: string) {
@@ -116,42 +80,13 @@ new HealthImplementation({ '': 'SERVING' }).addToServer(server);
 server.bindAsync('127.0.0.1:' + process.env.PORT, grpc.ServerCredentials.createInsecure(), () => {});
 `;
 
-async function load(port: number) {
+function load(port: number) {
   const client = new StoreService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const request = { page_size: 20, page_token: '' };
-  let calls = 0;
-  let errors = 0;
-  const latencies: number[] = [];
-  let measuring = false;
-  let stop = false;
-  const worker = async () => {
-    while (!stop) {
-      const t = performance.now();
-      try {
-        await unary(client, 'ListEntries', request);
-        if (measuring) {
-          calls++;
-          latencies.push(performance.now() - t);
-        }
-      } catch {
-        if (measuring) errors++;
-      }
-    }
-  };
-  const workers = Array.from({ length: concurrency }, worker);
-  await sleep(1_000); // warm-up: connections, JIT
-  measuring = true;
-  const t0 = performance.now();
-  await sleep(seconds * 1_000);
-  measuring = false;
-  const elapsed = (performance.now() - t0) / 1_000;
-  stop = true;
-  await Promise.all(workers);
-  client.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { callsPerSecond: calls / elapsed, errors, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+  return measureThroughput(() => unary(client, 'ListEntries', request), {
+    concurrency,
+    seconds,
+  }).finally(() => client.close());
 }
 
 async function main() {
@@ -159,7 +94,7 @@ async function main() {
   const redisUrl = redis.url;
   const children: ChildProcess[] = [];
   try {
-    const startups: { servingMs: number; rss: number }[] = [];
+    const startups: Startup[] = [];
     for (let i = 0; i < runs; i++) {
       const store = await startStore(redisUrl);
       await sleep(2_000);
@@ -195,18 +130,9 @@ async function main() {
     const summary = {
       concurrency,
       seconds,
-      startup: {
-        runs,
-        servingMs: median(startups.map((s) => s.servingMs)),
-        idleRssMiB: median(startups.map((s) => s.rss)),
-      },
+      startup: reportStartup('store-svc', startups, 'telemetry bootstrap loaded'),
       results,
     };
-
-    process.stdout.write(
-      `store-svc start-up to health SERVING: ${summary.startup.servingMs.toFixed(0)} ms, idle RSS after 2 s: ` +
-        `${summary.startup.idleRssMiB.toFixed(1)} MiB (median of ${runs}, telemetry bootstrap loaded)\n`,
-    );
     process.stdout.write(
       `ListEntries, page of 20, one client, concurrency ${concurrency}, ${seconds} s\n`,
     );
@@ -214,21 +140,8 @@ async function main() {
       'target                                  calls/s   ×base   p50 ms   p99 ms  errors\n',
     );
     const base = results[0] as (typeof results)[number];
-    for (const r of results) {
-      process.stdout.write(
-        `${r.name.padEnd(38)} ${r.callsPerSecond.toFixed(0).padStart(8)} ${(
-          r.callsPerSecond / base.callsPerSecond
-        )
-          .toFixed(2)
-          .padStart(
-            7,
-          )} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.errors).padStart(7)}\n`,
-      );
-    }
-    if (values.json) {
-      mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-      writeFileSync(values.json, JSON.stringify(summary, null, 2));
-    }
+    for (const r of results) process.stdout.write(throughputRow(r.name, r, base));
+    writeJson(values.json, summary);
   } finally {
     await Promise.all(children.map(kill));
     await redis.dispose();

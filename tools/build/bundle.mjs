@@ -92,6 +92,7 @@ export const toolEntries = {
   'bench/run-all': 'tools/bench/run-all.ts',
   'bench/startup': 'tools/bench/startup.ts',
   'bench/store-list': 'tools/bench/store-list.ts',
+  'bench/model-score': 'tools/bench/model-score.ts',
   'bench/frontend-page': 'tools/bench/frontend-page.ts',
   'bench/gateway/run': 'tools/bench/gateway/run.ts',
   'bench/gateway/upstream': 'tools/bench/gateway/upstream.ts',

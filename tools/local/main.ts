@@ -1,10 +1,12 @@
 // `npm start`: a stage of the migration as local processes on a real Redis.
 //
 //   npm start                            the catalogue's default stage behind the gateway on :8080
-//   npm start -- --stage 0               any stage of stages.yaml, by id or alias (0, 1, 2a, 2, 3)
+//   npm start -- --stage 0               any stage of stages.yaml, by id or alias (0, 1, 2a, 2, 3, 3a, 4)
 //   npm start -- --frontend-replicas 2 --store-replicas 2
 //   npm start -- --ports auto            free ports instead of the standard ones
 //   npm start -- --routes my-routes.yaml the gateway's route file (or GATEWAY_ROUTES=…)
+//   npm start -- --stage 4 --model-v2    model-svc v2 beside v1 (MODEL_V2_ADDR), for the presets
+//                                        in apps/gateway/routes/model-rollout (canary, A/B, mirror)
 //   npm start -- --bind 0.0.0.0          reachable from the network (or BIND_ADDRESS=…);
 //                                        every port binds 127.0.0.1 otherwise
 //
@@ -18,6 +20,8 @@ import { parseArgs } from 'node:util';
 import { findRoot, loadCatalogue, StageCatalogueError, type Stage } from '@fig/stages';
 import {
   freePort,
+  requireBuilt,
+  serviceCommand,
   startProcess,
   startRedis,
   type ManagedProcess,
@@ -45,6 +49,7 @@ const { values: args } = parseArgs({
     routes: { type: 'string', default: process.env.GATEWAY_ROUTES },
     bind: { type: 'string', default: process.env.BIND_ADDRESS ?? '127.0.0.1' },
     build: { type: 'boolean', default: false },
+    'model-v2': { type: 'boolean', default: false },
   },
 });
 
@@ -63,6 +68,8 @@ for (const app of scalable) {
   if (!Number.isInteger(n) || n < 1 || n > 9) fail(`${app} replicas must be 1-9`);
 }
 if (!['standard', 'auto'].includes(args.ports)) fail('--ports must be standard or auto');
+if (args['model-v2'] && !stage.apps.includes('model-svc'))
+  fail(`--model-v2 needs a stage that runs model-svc; ${stage.id} does not`);
 const logFormat = args['log-format'] === 'json' ? 'json' : 'pretty';
 const routes = args.routes ? path.resolve(args.routes) : undefined;
 if (routes && !existsSync(routes)) fail(`the route file ${routes} does not exist`);
@@ -120,18 +127,20 @@ process.on('SIGHUP', () => void shutdown(0));
 process.on('exit', killEverything);
 
 async function launch(proc: LocalProcess, host: string) {
-  const dist = path.join(root, 'dist/apps', proc.app);
-  if (!existsSync(path.join(dist, 'main.js')))
-    throw new Error(`${proc.app} is not built (run: npx nx run ${proc.app}:build)`);
+  // Node services from their bundles (traced as the image runs them), model-svc from its venv.
+  const command = serviceCommand(proc.app, { root, traced: true });
+  requireBuilt(proc.app, command);
   const managed = await startProcess({
-    args: ['--import', path.join(dist, 'instrument.js'), path.join(dist, 'main.js')],
+    ...(command.command ? { command: command.command } : {}),
+    args: command.args,
+    cwd: command.cwd,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...proc.env } as Record<
       string,
       string
     >,
     readyUrl: `http://${host}:${proc.opsPort}/readyz`,
     // Generous: a busy laptop building in the background still gets there.
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: Math.max(30_000, command.readyTimeoutMs),
     detached: true,
     keepOutput: false,
     onLine: (line, stream) =>
@@ -172,6 +181,7 @@ async function main() {
     root,
     bindAddress: args.bind,
     routes,
+    modelV2: args['model-v2'],
     ...(auto ? { portFor: () => freePort() } : {}),
   });
 

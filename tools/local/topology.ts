@@ -27,6 +27,11 @@ export interface PlanOptions {
   routes?: string;
   /** Free ports for `--ports auto`; the architecture's ports otherwise. */
   portFor?: PortFor;
+  /**
+   * Also run model-svc with model v2 beside v1 (`--model-v2`), for the
+   * gateway's model rollout presets (MODEL_V2_ADDR): canary, A/B, mirror.
+   */
+  modelV2?: boolean;
 }
 
 /**
@@ -64,6 +69,15 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
         opsPort: await pick(app, i, 'ops'),
       });
     }
+    if (app === 'model-svc' && options.modelV2) {
+      procs.push({
+        name: 'model-svc-v2',
+        app,
+        // The next port over, as a second replica would have (50053, 9184).
+        port: await pick(app, count, 'port'),
+        opsPort: await pick(app, count, 'ops'),
+      });
+    }
     byApp.set(app, procs);
   }
 
@@ -79,6 +93,16 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
       ? `dns:${host}:${store[0]?.port}`
       : `${scheme}:${store.map((p) => `${host}:${p.port}`).join(',')}`
     : '';
+  // One model-svc (with --model-v2 a second one serving v2, MODEL_V2_ADDR);
+  // the frontend scores with the first only where the stage says it calls it (stage 4).
+  const modelSvcs = byApp.get('model-svc') ?? [];
+  const grpcAddr = (proc: { port: number } | undefined) =>
+    proc ? `${scheme === 'dns' ? 'dns:' : `${scheme}:`}${host}:${proc.port}` : '';
+  const modelAddr = grpcAddr(modelSvcs[0]);
+  const modelV2Addr = grpcAddr(modelSvcs[1]);
+  const frontendScoresWithModelSvc = stage.calls.some(
+    (c) => c.from === 'frontend' && c.to === 'model-svc',
+  );
   const routes =
     options.routes ??
     (stage.preset ? path.join(options.root, 'apps/gateway/routes', `${stage.preset}.yaml`) : '');
@@ -94,11 +118,25 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
       // time to converge, so there is no reason to wait before draining.
       SHUTDOWN_DELAY_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
-      ...(proc.app !== 'frontend' ? { REDIS_URL: options.redisUrl } : {}),
+      ...(proc.app !== 'frontend' && proc.app !== 'model-svc'
+        ? { REDIS_URL: options.redisUrl }
+        : {}),
       ...(proc.app === 'frontend' || proc.app === 'gateway'
         ? { STORE_ADDR: storeAddr, MONOLITH_URL: urls('monolith') }
         : {}),
-      ...(proc.app === 'gateway' ? { FRONTEND_URL: urls('frontend'), GATEWAY_ROUTES: routes } : {}),
+      ...(proc.app === 'gateway'
+        ? {
+            FRONTEND_URL: urls('frontend'),
+            GATEWAY_ROUTES: routes,
+            MODEL_ADDR: modelAddr,
+            MODEL_V2_ADDR: modelV2Addr,
+          }
+        : {}),
+      // With --model-v2 the two model-svc processes serve v1 and v2; otherwise its own default.
+      ...(proc.app === 'model-svc' && modelV2Addr
+        ? { MODEL_VERSION: proc.name === 'model-svc-v2' ? 'v2' : 'v1' }
+        : {}),
+      ...(proc.app === 'frontend' && frontendScoresWithModelSvc ? { MODEL_ADDR: modelAddr } : {}),
     };
     for (const [key, value] of Object.entries(env)) if (value === '') delete env[key];
     return { ...proc, env };

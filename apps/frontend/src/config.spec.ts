@@ -20,6 +20,16 @@ describe('frontend configuration', () => {
     },
   );
 
+  it('scores with the monolith unless MODEL_ADDR names model-svc’s gRPC target', () => {
+    expect(loadConfig(frontendConfigSchema, {}).MODEL_ADDR).toBeUndefined();
+    expect(
+      loadConfig(frontendConfigSchema, { MODEL_ADDR: 'dns:///model-svc:50052' }).MODEL_ADDR,
+    ).toBe('dns:///model-svc:50052');
+    expect(() =>
+      loadConfig(frontendConfigSchema, { MODEL_ADDR: 'http://model-svc:50052' }),
+    ).toThrow(/MODEL_ADDR: must be a gRPC target such as dns:\/\/\/model-svc:50052/);
+  });
+
   it('names every bad variable at once', () => {
     expect(() =>
       loadConfig(frontendConfigSchema, {

@@ -3,6 +3,13 @@ import { createServer as createHttpServer, type IncomingHttpHeaders, type Server
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
+  Server as GrpcServer,
+  ServerCredentials,
+  status as grpcStatus,
+  type Metadata,
+} from '@grpc/grpc-js';
+import { model as pb } from '@fig/proto';
+import {
   startOtlpReceiver,
   startAll,
   startBundle,
@@ -44,6 +51,32 @@ async function fakeModel() {
       return new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A ModelService over real gRPC whose handlers the test writes: it records
+ * each call's metadata, which no real model-svc shows.
+ */
+async function scriptedModelService() {
+  const metadata: Metadata[] = [];
+  const server = new GrpcServer();
+  server.addService(pb.ModelServiceService, {
+    score: (call, cb) => {
+      metadata.push(call.metadata);
+      cb(null, {
+        sentiment: { label: pb.SentimentLabel.SENTIMENT_LABEL_NEGATIVE, score: -0.4, model: 'v2' },
+      });
+    },
+    scoreBatch: (_call, cb) => cb({ code: grpcStatus.UNIMPLEMENTED }),
+    describe: (_call, cb) =>
+      cb(null, { model: 'v2', name: 'VADER', implementation: 'scripted', evaluation: undefined }),
+  } satisfies pb.ModelServiceServer);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { target: `ipv4:127.0.0.1:${port}`, metadata, close: () => server.forceShutdown() };
 }
 
 const post = (base: string, text: string, headers: Record<string, string> = {}) =>
@@ -108,6 +141,48 @@ describe('frontend process (built bundle, real store-svc and Redis)', () => {
     expect(spans().find((s) => s.service === 'frontend' && s.kind === 2)).toMatchObject({
       parentSpanId: '00f067aa0ba902b7',
     });
+  });
+
+  it('carries the A/B header x-fig-model on to the model, for writes and for /api/sentiment', async () => {
+    frontend = await startFrontend();
+    expect((await post(frontend.base, 'pick v2', { 'x-fig-model': 'v2' })).status).toBe(201);
+    expect(model.requests.at(-1)?.['x-fig-model']).toBe('v2');
+    const scored = await fetch(`${frontend.base}/api/sentiment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-fig-model': 'v1' },
+      body: JSON.stringify({ text: 'pick v1' }),
+    });
+    expect(scored.status).toBe(200);
+    expect(model.requests.at(-1)?.['x-fig-model']).toBe('v1');
+  });
+
+  it('with MODEL_ADDR scores with ModelService over gRPC, carrying x-fig-model and the trace as metadata', async () => {
+    const grpcModel = await scriptedModelService();
+    try {
+      // MONOLITH_URL points nowhere: the model must not be asked over HTTP.
+      frontend = await startFrontend({
+        MODEL_ADDR: grpcModel.target,
+        MONOLITH_URL: 'http://127.0.0.1:9',
+      });
+      const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+      const res = await post(frontend.base, 'scored over gRPC', {
+        'x-fig-model': 'v2',
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({
+        sentiment: { label: 'negative', score: -0.4, model: 'v2' },
+      });
+      const seen = grpcModel.metadata.at(-1)!;
+      expect(seen.get('x-fig-model')).toEqual(['v2']);
+      expect(String(seen.get('traceparent')[0])).toMatch(new RegExp(`^00-${traceId}-`));
+      const ready = await fetch(`${frontend.ops}/readyz`);
+      expect(await ready.json()).toMatchObject({
+        checks: { model: { ok: true, details: { model: 'v2' } } },
+      });
+    } finally {
+      grpcModel.close();
+    }
   });
 
   it('saves writes unscored when the model hangs, stops waiting once the circuit opens, and reports degraded', async () => {

@@ -3,7 +3,7 @@ import { CircuitBreaker } from '@fig/breaker';
 import { loadConfig } from '@fig/config';
 import { answerClientErrors, boundedServerOptions } from '@fig/errors';
 import { liveEvents } from '@fig/guestbook-web';
-import { createModelClient, httpTransport } from '@fig/model-client';
+import { createModelClient, grpcTransport, httpTransport } from '@fig/model-client';
 import {
   createOpsServer,
   installSignalHandlers,
@@ -33,17 +33,21 @@ runMain(async () => {
     },
   });
   const store = new GrpcGuestbook(storeClient, { deadlineMs: config.STORE_DEADLINE_MS });
+  // Stage 4 scores with model-svc over gRPC; before, with the monolith's /api/sentiment.
+  const transport = config.MODEL_ADDR
+    ? grpcTransport(config.MODEL_ADDR)
+    : httpTransport(config.MONOLITH_URL);
   const breaker = new CircuitBreaker({
     consecutiveFailures: config.MODEL_BREAKER_FAILURES,
     openMs: config.MODEL_BREAKER_COOLDOWN_MS,
     onStateChange: (to, from) =>
       logger[to === 'open' ? 'warn' : 'info'](
-        { from, to, monolith: config.MONOLITH_URL },
+        { from, to, model: transport.target },
         'model circuit changed',
       ),
   });
   const model = createModelClient({
-    transport: httpTransport(config.MONOLITH_URL),
+    transport,
     timeoutMs: config.MODEL_TIMEOUT_MS,
     breaker,
   });
@@ -86,7 +90,7 @@ runMain(async () => {
     .addCleanup('ops', () => new Promise((resolve) => ops.server.close(resolve)));
   installSignalHandlers(lifecycle, logger);
   logger.info(
-    { port, opsPort, store: config.STORE_ADDR, monolith: config.MONOLITH_URL },
+    { port, opsPort, store: config.STORE_ADDR, model: transport.target },
     'frontend listening',
   );
 });

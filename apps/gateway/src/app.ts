@@ -5,16 +5,17 @@ import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
 import type { Registry } from 'prom-client';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
-import { Mirror, upstreamCandidate } from './mirror/mirror';
+import { Mirror, readBody, upstreamCandidate, type ReadBody } from './mirror/mirror';
 import { Authenticator } from './policies/auth';
 import { InFlightLimit } from './policies/in-flight';
 import { RateLimiter } from './policies/rate-limit';
 import { Exchange, sendUnrouted, type GatewayContext } from './proxy/exchange';
-import { ProxyCall } from './proxy/forward';
+import { ProxyCall, type ResponseTap } from './proxy/forward';
 import { securityHeaders } from './proxy/headers';
 import { RouteFileError, type LoadedRoutes } from './routes/load';
 import { isCanonicalPath } from './routes/path';
 import { RouteTable, type CandidateFactory, type CompiledRoute } from './routes/table';
+import type { ModelTransportFactory } from './transcode/scorer';
 import { Transcoder } from './transcode/transcoder';
 import { UpstreamRegistry } from './upstreams/registry';
 
@@ -24,6 +25,8 @@ export interface GatewayDeps {
   registry: Registry;
   /** The store behind transcoded routes (a GrpcGuestbook in production). */
   store?: GuestbookStore;
+  /** How ModelService targets of the route table are reached; gRPC (grpcTransport) unless a spec says otherwise. */
+  modelTransport?: ModelTransportFactory;
   /** Shared rate-limit counters; absent means each replica counts alone. */
   redis?: RedisClient;
   tls?: boolean;
@@ -56,7 +59,7 @@ export class Gateway {
   private readonly mirror: Mirror;
   private readonly limiter: RateLimiter;
   private readonly inFlight: InFlightLimit;
-  private readonly transcoder?: Transcoder;
+  private readonly transcoder: Transcoder;
   lastRejected: { at: string; problems: readonly string[] } | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -82,7 +85,7 @@ export class Gateway {
     this.mirror = new Mirror(this.metrics, logger);
     this.inFlight = new InFlightLimit(deps.maxInFlightPerClient ?? 32);
     this.limiter = new RateLimiter(deps.redis, logger, () => this.metrics.rateLimitFallback.inc());
-    if (deps.store) this.transcoder = new Transcoder(deps.store, logger);
+    this.transcoder = new Transcoder(deps.store, logger, deps.modelTransport);
   }
 
   get routes(): RouteTable {
@@ -95,8 +98,8 @@ export class Gateway {
 
   /** Makes a validated route file live; the old table serves until the new one is ready. */
   async apply(loaded: LoadedRoutes): Promise<void> {
-    const usesTranscode = loaded.file.routes.some((r) => r.transcode || r.mirror?.transcode);
-    if (usesTranscode && !this.transcoder) {
+    const rpcs = loaded.file.routes.flatMap((r) => [r.transcode?.rpc, r.mirror?.transcode?.rpc]);
+    if (rpcs.some((rpc) => rpc && !this.transcoder.serves(rpc))) {
       throw new RouteFileError('(routes)', [
         'transcode needs a store client, and this gateway has none',
       ]);
@@ -105,7 +108,7 @@ export class Gateway {
     const makeCandidate: CandidateFactory = (spec, all) =>
       spec.upstream
         ? upstreamCandidate(all.get(spec.upstream)!)
-        : this.transcoder!.candidate(spec.transcode!, all);
+        : this.transcoder.candidate(spec.transcode!, all);
     const table = new RouteTable(loaded, upstreams, makeCandidate);
     const auth = new Authenticator(loaded.file.auth);
     const previous = this.table?.version;
@@ -197,24 +200,49 @@ export class Gateway {
   }
 
   private act(ex: Exchange, route: CompiledRoute, table: RouteTable) {
+    const { spec, candidate } = route;
+    if (!spec.mirror || !candidate || !this.mirror.sampled(ex, spec.mirror, spec.sideEffectFree))
+      return this.serve(ex, route, table);
+    const { method } = ex.req;
+    if (method === 'GET' || method === 'HEAD')
+      return this.serve(ex, route, table, this.mirror.begin(ex, spec.mirror, candidate));
+    // A side-effect-free POST: the primary and the candidate both need its
+    // body, so it is read once (bounded) and handed to each.
+    readBody(ex.req).then(
+      (body) => {
+        const tap = body.whole
+          ? this.mirror.begin(ex, spec.mirror!, candidate, body.bytes)
+          : this.mirror.skip(ex);
+        this.serve(ex, route, table, tap, body);
+      },
+      // The client broke off its body: there is no one left to answer.
+      () => ex.res.destroy(),
+    );
+  }
+
+  private serve(
+    ex: Exchange,
+    route: CompiledRoute,
+    table: RouteTable,
+    tap?: ResponseTap,
+    body?: ReadBody,
+  ) {
     const { spec } = route;
-    const tap =
-      spec.mirror && route.candidate
-        ? this.mirror.begin(ex, spec.mirror, route.candidate)
-        : undefined;
-    if (spec.transcode) return this.transcoder!.handle(ex, spec.transcode, table.upstreams, tap);
+    if (spec.transcode)
+      return this.transcoder.handle(ex, spec.transcode, table.upstreams, tap, body?.bytes);
     const call = new ProxyCall(
       ex,
       route.select!(ex.req, ex.res),
       spec,
       this.upstreams.retryBudget,
       tap,
+      body?.forward(),
     );
     ex.abortable = call;
     call.start();
   }
 
   async close() {
-    await this.upstreams.close();
+    await Promise.all([this.upstreams.close(), this.transcoder.close()]);
   }
 }

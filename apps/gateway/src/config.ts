@@ -33,6 +33,17 @@ export const gatewayConfigSchema = z
     FRONTEND_URL: urlList('http://127.0.0.1:8082'),
     /** gRPC target of store-svc, used by transcoded routes. */
     STORE_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+    /**
+     * gRPC target of model-svc (`dns:///model-svc:50052`). Read by the route
+     * file as ${MODEL_ADDR} (transcode.model), checked here so a typo stops the start.
+     */
+    MODEL_ADDR: z
+      .string()
+      .regex(
+        /^(?:(?:dns|ipv4|ipv6|unix|unix-abstract):\S+|[\w.-]+:\d+)$/,
+        'must be a gRPC target such as dns:///model-svc:50052',
+      )
+      .optional(),
     /** Shared rate-limit counters; without it each replica counts on its own. */
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     /** TLS termination: both or neither. */

@@ -13,6 +13,7 @@ import {
   runMain,
   serviceFoundation,
 } from '@fig/service';
+import { storeRpcs } from './transcode/transcoder';
 import { createStoreClient, GrpcGuestbook, storeCheck } from '@fig/store-client';
 import { flushTelemetry } from '@fig/telemetry';
 import { Gateway } from './app';
@@ -100,9 +101,13 @@ runMain(async () => {
     upstreamsCheck(gateway),
     {
       name: 'store',
-      // Only a table with transcoded routes depends on store-svc.
+      // Only a table with routes transcoded to StoreService depends on store-svc.
       run: (signal) =>
-        gateway.routes.routes.some((r) => r.spec.transcode || r.spec.mirror?.transcode)
+        gateway.routes.routes.some((r) =>
+          [r.spec.transcode?.rpc, r.spec.mirror?.transcode?.rpc].some(
+            (rpc) => rpc && storeRpcs.has(rpc),
+          ),
+        )
           ? store.run(signal)
           : Promise.resolve('unused'),
     },

@@ -52,6 +52,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['route', 'result'],
       registers,
     }),
+    shadowDifferences: new Counter({
+      name: 'gateway_shadow_differences_total',
+      help: 'Differences found by mirrored comparisons, by route and JSON field (array indices as []): e.g. how many labels a candidate model disagreed on',
+      labelNames: ['route', 'field'],
+      registers,
+    }),
     rateLimited: new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429, by route',

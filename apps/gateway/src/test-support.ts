@@ -12,7 +12,10 @@ import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
 import type { GuestbookStore } from '@fig/guestbook';
 import type { RedisClient } from '@fig/redis';
+import { createGuestbookApp } from '@fig/guestbook-web';
 import { createLogger, type Logger } from '@fig/logging';
+import { createModel, type ModelVersion } from '@fig/sentiment';
+import { createMetrics } from '@fig/service';
 import { closeAtEnd } from '@fig/testing';
 import { Gateway } from './app';
 import { parseRoutes } from './routes/load';
@@ -53,6 +56,24 @@ export async function serve(
         }),
     ),
   };
+}
+
+/**
+ * The monolith's HTTP stack (the shared guestbook app) scoring in process with
+ * `version`, for specs of /api/sentiment: its store is never touched.
+ */
+export function monolithScoring(version: ModelVersion) {
+  const model = createModel(version);
+  return serve(
+    createGuestbookApp({
+      store: {} as never,
+      scorer: { score: async (text) => model.score(text) },
+      info: { service: 'monolith', version: 'v1', pod: 'test', model: version },
+      logger: silentLogger,
+      metrics: createMetrics({ service: 'monolith', version: 'v1' }),
+      isDraining: () => false,
+    }),
+  );
 }
 
 /** An upstream answering JSON naming itself, so a test can tell who served. */

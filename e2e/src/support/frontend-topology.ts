@@ -5,6 +5,8 @@ export type Service = RunningBundle;
 
 export interface FrontendTopology {
   monolith: Service;
+  /** The Python model-svc the frontend scores with (stage 4), when asked for. */
+  model?: Service;
   store: Service;
   frontend: Service;
   redis: RedisServer[];
@@ -18,9 +20,12 @@ export interface FrontendTopology {
  * frontend reading and writing through store-svc and scoring through the
  * monolith. `separateData` gives the monolith its own Redis, so that the same
  * request sequence starts from the same empty state on both sides (parity).
+ * `modelSvc` scores the frontend's entries with the Python model-svc over
+ * gRPC instead (stage 4), the same model version (v2) as the monolith's.
  */
 export async function startFrontendTopology({
   separateData = false,
+  modelSvc = false,
 } = {}): Promise<FrontendTopology> {
   const redis: RedisServer[] = [await startRedis()];
   if (separateData) redis.push(await startRedis());
@@ -30,13 +35,15 @@ export async function startFrontendTopology({
     const started = await Promise.allSettled([
       startBundle('monolith', { env: { REDIS_URL: redis[0]!.url, MODEL_VERSION: 'v2' } }),
       startBundle('store-svc', { env: { REDIS_URL: redis.at(-1)!.url } }),
+      ...(modelSvc ? [startBundle('model-svc', { env: { MODEL_VERSION: 'v2' } })] : []),
     ]);
     for (const result of started) if (result.status === 'fulfilled') services.push(result.value);
     for (const result of started) if (result.status === 'rejected') throw result.reason;
-    const [monolith, store] = services as [Service, Service];
+    const [monolith, store, model] = services as [Service, Service, Service | undefined];
     const frontendEnv = {
       STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
       MONOLITH_URL: monolith.base,
+      ...(model ? { MODEL_ADDR: `ipv4:127.0.0.1:${model.port}` } : {}),
       // These specs check what is shown and stored, not the model's deadline
       // (the frontend's own specs do): a first, cold call on a busy runner may
       // take longer than the production 800 ms, and would save the entry unscored.
@@ -50,6 +57,7 @@ export async function startFrontendTopology({
     const frontend = await addFrontend();
     return {
       monolith,
+      ...(model ? { model } : {}),
       store,
       frontend,
       redis,

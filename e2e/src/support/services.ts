@@ -40,6 +40,69 @@ export async function startStage3(redisUrl: string): Promise<Stage3> {
   return { monolith, store, frontend, gateway, all: [monolith, store, frontend, gateway] };
 }
 
+/** A gateway preset shipped with the gateway (apps/gateway/routes). */
+export const presetPath = (preset: string) => path.join(root, `apps/gateway/routes/${preset}.yaml`);
+
+/** The gRPC target of a running gRPC service, as MODEL_ADDR and STORE_ADDR take it. */
+export const grpcTarget = (service: Service) => `ipv4:127.0.0.1:${service.port}`;
+
+export interface Stage4 {
+  store: Service;
+  model: Service;
+  frontend: Service;
+  gateway: Service;
+  all: Service[];
+}
+
+/**
+ * Stage 4 with one of each behind the gateway's shipped preset, on one Redis:
+ * no monolith; the frontend and the gateway's transcoded writes score with
+ * the Python model-svc over gRPC.
+ */
+export async function startStage4(
+  redisUrl: string,
+  { modelVersion = 'v2' }: { modelVersion?: string } = {},
+): Promise<Stage4> {
+  const started = await Promise.allSettled([
+    startBundle('store-svc', { env: { REDIS_URL: redisUrl } }),
+    startBundle('model-svc', { env: { MODEL_VERSION: modelVersion } }),
+  ]);
+  const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await killAll(up);
+    throw failed.reason;
+  }
+  const [store, model] = up as [Service, Service];
+  const frontend = await startBundle('frontend', {
+    env: { STORE_ADDR: grpcTarget(store), MODEL_ADDR: grpcTarget(model) },
+  });
+  const gateway = await startBundle('gateway', {
+    env: {
+      GATEWAY_ROUTES: presetPath(loadCatalogue(root).resolve('4').preset!),
+      FRONTEND_URL: frontend.base,
+      STORE_ADDR: grpcTarget(store),
+      MODEL_ADDR: grpcTarget(model),
+      REDIS_URL: redisUrl,
+    },
+  });
+  return { store, model, frontend, gateway, all: [store, model, frontend, gateway] };
+}
+
+/** A counter of a service's /metrics, summed over the series matching every label given. */
+export async function metricSum(
+  service: Service,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const text = await (await fetch(`${service.ops}/metrics`)).text();
+  let sum = 0;
+  for (const [, set, value] of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm')))
+    if (Object.entries(labels).every(([k, v]) => set!.includes(`${k}="${v}"`)))
+      sum += Number(value);
+  return sum;
+}
+
 /** Sum of store-svc's handled-call counter for one method, over every code. */
 export async function handledCalls(store: Service, method: string): Promise<number> {
   const text = await (await fetch(`${store.ops}/metrics`)).text();

@@ -9,12 +9,22 @@ import {
   validateSentimentRequest,
   type GuestbookStore,
 } from '@fig/guestbook';
+import { modelHeadersOf } from '@fig/model-client';
 import { httpMetrics, type Metrics } from '@fig/service';
 import { requestContext, type Logger, type RequestWithContext } from '@fig/logging';
 import type { Sentiment } from '@fig/sentiment';
 import { renderPage } from './page';
 import { securityHeaders } from './security-headers';
-import type { Scorer, ServiceInfo } from './ports';
+import type { ScoreContext, Scorer, ServiceInfo } from './ports';
+
+/**
+ * The request id, and the headers the model must see (the A/B header), so an
+ * A/B choice made at the gateway or the mesh reaches the model service.
+ */
+function scoreContext(req: Request): ScoreContext {
+  const id = (req as RequestWithContext).id;
+  return { ...(id ? { requestId: id } : {}), headers: modelHeadersOf(req.headers) };
+}
 
 export interface GuestbookAppDeps {
   store: GuestbookStore;
@@ -59,7 +69,7 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
   /** The model is best-effort for writes: an entry is saved unscored rather than lost. */
   async function scoreOrNull(req: Request, text: string): Promise<Sentiment | null> {
     try {
-      return await scorer.score(text);
+      return await scorer.score(text, scoreContext(req));
     } catch (err) {
       (req as RequestWithContext).log.warn({ err }, 'model unavailable; saving entry unscored');
       return null;
@@ -141,7 +151,7 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
   });
 
   router.post('/api/sentiment', ...json, async (req, res) => {
-    res.json(await scorer.score(validateSentimentRequest(req.body)));
+    res.json(await scorer.score(validateSentimentRequest(req.body), scoreContext(req)));
   });
 
   router.get('/api/info', (_req, res) => {

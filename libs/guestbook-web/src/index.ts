@@ -1,5 +1,5 @@
 export { createGuestbookApp, type GuestbookAppDeps } from './app';
-export type { Scorer, ServiceInfo } from './ports';
+export type { ScoreContext, Scorer, ServiceInfo } from './ports';
 export {
   liveEvents,
   type LiveEvent,

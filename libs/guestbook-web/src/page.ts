@@ -27,10 +27,16 @@ function colourFor(version: string): string {
   return versionColours[version.split('.')[0] ?? ''] ?? '#37474f';
 }
 
+/**
+ * The label, and beside it which model version scored the entry, as visible
+ * text: during a canary or an A/B of the model, a reader sees at a glance which
+ * version judged each entry, without hovering for a tooltip.
+ */
 function badge(entry: Entry): string {
   if (!entry.sentiment) return '<span class="badge unscored">not yet scored</span>';
   const { label, score, model } = entry.sentiment;
-  return `<span class="badge ${label}" title="score ${score} (model ${model})">${label}</span>`;
+  const version = escapeHtml(model);
+  return `<span class="badge ${label}" title="score ${score} (model ${version})">${label}</span> <span class="model" data-model="${version}">model ${version}</span>`;
 }
 
 /**
@@ -58,6 +64,7 @@ ol{list-style:none;padding:0}.entry{background:#fff;border:1px solid #ddd;border
 .badge{font-size:.75rem;padding:.1rem .5rem;border-radius:1rem;border:1px solid currentColor}
 .positive{color:#1b5e20;background:#e8f5e9}.neutral{color:#424242;background:#eeeeee}
 .negative{color:#b71c1c;background:#ffebee}.unscored{color:#5d4037;background:#fff8e1}
+.model{font-size:.75rem;padding:.1rem .4rem;border-radius:.25rem;color:#263238;background:#eceff1;font-family:ui-monospace,monospace}
 .error{color:#b71c1c;font-weight:600}footer{text-align:center;color:#555;font-size:.875rem;padding:2rem 1rem}
 `;
 

@@ -63,6 +63,16 @@ describe('model client over HTTP (the monolith’s /api/sentiment behind a timeo
     expect(seen[0]?.requestId).toBe('req-1');
   });
 
+  it('carries the A/B header x-fig-model on to the model', async () => {
+    let header: string | string[] | undefined;
+    behaviour = (req, res) => {
+      header = req.headers['x-fig-model'];
+      json(answer)(req, res);
+    };
+    await client.score('lovely', { headers: { 'x-fig-model': 'v2' } });
+    expect(header).toBe('v2');
+  });
+
   it('leaves the breaker closed for errors the caller says do not count', async () => {
     const lenient = createModelClient({
       transport: httpTransport(base),

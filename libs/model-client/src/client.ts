@@ -18,9 +18,15 @@ export interface ModelClientOptions {
   countsAsFailure?: (err: unknown) => boolean;
 }
 
+export interface ScoreOptions {
+  requestId?: string;
+  /** Headers carried on to the model (see ModelCall.headers). */
+  headers?: Record<string, string>;
+}
+
 export interface ModelClient {
   /** The model's score; rejects with a coded AppError whenever there is none. */
-  score(text: string, options?: { requestId?: string }): Promise<Sentiment>;
+  score(text: string, options?: ScoreOptions): Promise<Sentiment>;
   /** A non-critical readiness check: callers serve (entries unscored) without the model. */
   check: Check;
   close(): Promise<void>;
@@ -66,9 +72,9 @@ export function createModelClient({
   breaker,
   countsAsFailure,
 }: ModelClientOptions): ModelClient {
-  async function callModel(text: string, requestId: string | undefined): Promise<Sentiment> {
+  async function callModel(text: string, options: ScoreOptions): Promise<Sentiment> {
     const signal = AbortSignal.timeout(timeoutMs);
-    const answer = await transport.score(text, { signal, ...(requestId ? { requestId } : {}) });
+    const answer = await transport.score(text, { signal, ...options });
     if (!isSentiment(answer)) {
       throw new AppError('BAD_GATEWAY', 'The sentiment model sent an answer of the wrong shape');
     }
@@ -76,9 +82,9 @@ export function createModelClient({
   }
 
   return {
-    async score(text, { requestId } = {}) {
+    async score(text, options = {}) {
       try {
-        return await breaker.run(() => callModel(text, requestId), {
+        return await breaker.run(() => callModel(text, options), {
           countsAsFailure: (err) => !isRefusal(err) && (countsAsFailure?.(err) ?? true),
         });
       } catch (err) {

@@ -45,6 +45,7 @@ export function httpTransport(
     signal: AbortSignal,
     body?: unknown,
     requestId?: string,
+    forwarded: Record<string, string> = {},
   ): Promise<JsonResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -55,6 +56,7 @@ export function httpTransport(
           agent,
           signal,
           headers: {
+            ...forwarded,
             accept: 'application/json',
             ...(requestId ? { 'x-request-id': requestId } : {}),
             ...(payload
@@ -80,8 +82,8 @@ export function httpTransport(
 
   return {
     target: base.origin,
-    async score(text, { signal, requestId }) {
-      const res = await request('POST', 'api/sentiment', signal, { text }, requestId);
+    async score(text, { signal, requestId, headers }) {
+      const res = await request('POST', 'api/sentiment', signal, { text }, requestId, headers);
       return answerOf(res.status, res.body);
     },
     async info(signal) {

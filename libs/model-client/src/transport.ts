@@ -4,13 +4,32 @@ export interface ModelCall {
   signal: AbortSignal;
   /** Passed on so the model's logs can be joined to the caller's. */
   requestId?: string;
+  /**
+   * Request headers that travel on to the model (HTTP headers, or gRPC
+   * metadata): `x-fig-model`, the A/B header a gateway or mesh routes on.
+   */
+  headers?: Record<string, string>;
+}
+
+/** The request headers a model call carries on from the caller's request. */
+export const forwardedModelHeaders = ['x-fig-model'] as const;
+
+/** The headers of `incoming` (a request's) that a model call carries on. */
+export function modelHeadersOf(
+  incoming: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of forwardedModelHeaders) {
+    const value = incoming[name];
+    if (typeof value === 'string' && value !== '') out[name] = value;
+  }
+  return out;
 }
 
 /**
  * How a model client reaches the model: the only part that knows the wire.
- * Today the model is the monolith's HTTP `POST /api/sentiment`; a gRPC
- * `fig.model.v1.ModelService` transport (the Python model-svc) slots in here
- * without changing any caller.
+ * The model is the monolith's HTTP `POST /api/sentiment` (httpTransport) or
+ * `fig.model.v1.ModelService` over gRPC, the Python model-svc (grpcTransport).
  */
 export interface ModelTransport {
   /** Where the model is, for messages and logs. */

@@ -4,7 +4,7 @@ import { freePort } from './ports';
 import { startProcess, type ManagedProcess } from './process';
 
 /** The workspace root: the nearest folder above this file (or the cwd) holding nx.json. */
-function workspaceRoot(): string {
+export function workspaceRoot(): string {
   for (const start of [__dirname, process.cwd()]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
       if (existsSync(path.join(dir, 'nx.json'))) return dir;
@@ -14,12 +14,72 @@ function workspaceRoot(): string {
   throw new Error('startBundle: no nx.json above this file or the working directory');
 }
 
+/**
+ * How a built service is started: `node [--import instrument.js] main.js` in
+ * its bundle folder, or, for the Python model-svc, its virtual environment's
+ * interpreter (`npm run setup:python`) running the package, with the stubs
+ * `nx run model-svc:build` generates (found through the venv's .pth file).
+ */
+export interface ServiceCommand {
+  command?: string;
+  args: string[];
+  cwd: string;
+  /** What must exist for it to start, and the command that makes it. */
+  needs: { path: string; make: string }[];
+  /** How long it may take to become ready by default. */
+  readyTimeoutMs: number;
+}
+
+export function serviceCommand(
+  app: string,
+  {
+    root = workspaceRoot(),
+    distDir,
+    traced = false,
+  }: { root?: string; distDir?: string; traced?: boolean } = {},
+): ServiceCommand {
+  if (app === 'model-svc') {
+    const python = path.join(root, 'apps/model-svc/.venv/bin/python');
+    return {
+      command: python,
+      // Tracing follows OTEL_EXPORTER_OTLP_ENDPOINT inside the service itself.
+      args: ['-m', 'model_svc'],
+      cwd: path.join(root, 'apps/model-svc'),
+      // Importing grpcio and OpenTelemetry took 20-35 s on a machine whose disk
+      // was saturated (libs/conformance): bounded, just not tightly.
+      readyTimeoutMs: 90_000,
+      needs: [
+        { path: python, make: 'npm run setup:python' },
+        {
+          path: path.join(root, 'dist/apps/model-svc/generated/fig/model/v1/model_pb2.py'),
+          make: 'npx nx run model-svc:build',
+        },
+      ],
+    };
+  }
+  const dir = path.join(distDir ?? path.join(root, 'dist/apps'), app);
+  return {
+    args: traced ? ['--import', './instrument.js', 'main.js'] : ['main.js'],
+    cwd: dir,
+    needs: [{ path: path.join(dir, 'main.js'), make: `npx nx run ${app}:build` }],
+    readyTimeoutMs: 20_000,
+  };
+}
+
+/** Throws naming what is missing, and how to make it, when a service cannot start. */
+export function requireBuilt(app: string, command: ServiceCommand) {
+  for (const need of command.needs) {
+    if (!existsSync(need.path))
+      throw new Error(`${app}: ${need.path} does not exist: build it first (${need.make})`);
+  }
+}
+
 export interface BundleOptions {
   /** The service's environment; PORT and OPS_PORT given here are kept, free ones are picked otherwise. */
   env?: Record<string, string>;
   /** Load `instrument.js` first (`node --import`), as the image does, so tracing hooks load before the app. */
   traced?: boolean;
-  /** Node arguments replacing the default (`[--import instrument.js] main.js`), run in the bundle folder. */
+  /** Node arguments replacing the default (`[--import instrument.js] main.js`), run in the bundle folder (Node services only). */
   args?: string[];
   /**
    * false: run with exactly `env` and pick no ports (a pod's environment,
@@ -55,8 +115,8 @@ export interface RunningBundle {
 }
 
 /**
- * Starts a built service (`dist/apps/<app>/main.js`) as a real process, the
- * one way every spec and benchmark does it: free loopback ports unless given,
+ * Starts a built service (`dist/apps/<app>/main.js`, or the Python model-svc)
+ * as a real process, the one way every spec and benchmark does it: free loopback ports unless given,
  * quiet logs, tracing off unless `traced`, a short drain, the caller's env on
  * top; waits for readiness and stops it on request. A process still running
  * when the spec file ends is killed (see startProcess).
@@ -65,11 +125,11 @@ export async function startBundle(
   app: string,
   options: BundleOptions = {},
 ): Promise<RunningBundle> {
-  const dir = path.join(options.distDir ?? path.join(workspaceRoot(), 'dist/apps'), app);
-  const main = path.join(dir, 'main.js');
-  if (!existsSync(main)) {
-    throw new Error(`${main} does not exist: build it first (npx nx run ${app}:build)`);
-  }
+  const command = serviceCommand(app, {
+    ...(options.distDir ? { distDir: options.distDir } : {}),
+    traced: options.traced ?? false,
+  });
+  requireBuilt(app, command);
   const given = options.env ?? {};
   const defaults = options.defaults ?? true;
   const pick = (value: string | undefined) =>
@@ -88,18 +148,18 @@ export async function startBundle(
         PORT: port,
         OPS_PORT: opsPort,
       };
-  const args =
-    options.args ?? (options.traced ? ['--import', './instrument.js', 'main.js'] : ['main.js']);
+  const args = options.args ?? command.args;
   const ops = `http://127.0.0.1:${opsPort}`;
   const wait = options.waitFor ?? 'readyz';
 
   const spawnIt = () =>
     startProcess({
+      ...(command.command ? { command: command.command } : {}),
       args,
-      cwd: dir,
+      cwd: command.cwd,
       env,
       ...(wait === 'nothing' ? {} : { readyUrl: `${ops}/${wait}` }),
-      readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+      readyTimeoutMs: options.readyTimeoutMs ?? command.readyTimeoutMs,
       ...(options.readyPollMs ? { readyPollMs: options.readyPollMs } : {}),
     });
 

@@ -4,6 +4,14 @@ export { waitFor } from './wait';
 export { startProcess, type ManagedProcess, type ProcessOptions } from './process';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
-export { startBundle, type BundleOptions, type RunningBundle } from './bundle';
+export {
+  requireBuilt,
+  serviceCommand,
+  startBundle,
+  workspaceRoot,
+  type BundleOptions,
+  type RunningBundle,
+  type ServiceCommand,
+} from './bundle';
 export { closeAtEnd, startAll } from './leaks';
 export { call as grpcCall, failure as grpcFailure, type Unary as GrpcUnary } from './grpc';

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './wait';
 
 export interface ProcessOptions {
-  /** Arguments to `node`, e.g. ['dist/apps/monolith/main.js']. */
+  /** The program to run: Node (this one) unless given, e.g. a Python service's interpreter. */
+  command?: string;
+  /** Its arguments, e.g. ['dist/apps/monolith/main.js'] for Node. */
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
@@ -48,9 +50,9 @@ if (typeof afterAll === 'function') {
   });
 }
 
-/** Runs a Node process the way Kubernetes would: its own env, signals, exit code. */
+/** Runs a process (Node unless `command` says otherwise) the way Kubernetes would: its own env, signals, exit code. */
 export async function startProcess(options: ProcessOptions): Promise<ManagedProcess> {
-  const child = spawn(process.execPath, options.args, {
+  const child = spawn(options.command ?? process.execPath, options.args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

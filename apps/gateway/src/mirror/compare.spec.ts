@@ -1,4 +1,4 @@
-import { compareAnswers } from './compare';
+import { compareAnswers, fieldOf } from './compare';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -46,5 +46,15 @@ describe('compareAnswers', () => {
         [],
       ),
     ).toEqual(['body: bytes differ']);
+  });
+});
+
+describe('fieldOf', () => {
+  it('names the field of a difference, folding array indices', () => {
+    expect(fieldOf('entries[12].sentiment.label: "positive" != "neutral"')).toBe(
+      'entries[].sentiment.label',
+    );
+    expect(fieldOf('status: 200 != 500')).toBe('status');
+    expect(fieldOf('body: bytes differ')).toBe('body');
   });
 });

@@ -66,6 +66,17 @@ function parseJson(body: Buffer): unknown {
 }
 
 /**
+ * The field a difference from compareAnswers is about, with array indices
+ * folded (`entries[3].sentiment.label: …` → `entries[].sentiment.label`), so
+ * that counting differences per field keeps a bounded set of labels.
+ */
+export function fieldOf(difference: string): string {
+  const at = difference.indexOf(': ');
+  const path = at < 0 ? difference : difference.slice(0, at);
+  return path.replace(/\[\d+\]/g, '[]');
+}
+
+/**
  * Compares the primary's answer with the candidate's: status, then the JSON
  * bodies without the volatile fields (or the raw bytes when not JSON).
  * Returns the differing paths; empty means a match.

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '@fig/errors';
 import type { RetryBudget } from '../upstreams/retry-budget';
@@ -96,6 +97,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     private readonly policy: ForwardPolicy,
     private readonly budget: RetryBudget,
     private readonly tap: ResponseTap | undefined,
+    /** The body when already read (a mirrored side-effect-free POST); streamed from the client otherwise. */
+    private readonly body?: Buffer | Readable,
   ) {
     const { req, ctx } = ex;
     this.headers = upstreamRequestHeaders(req, ex.id, ctx.tls ? 'https' : 'http', ctx.stripTrace);
@@ -139,7 +142,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
         path: req.url!,
         method: req.method!,
         headers: this.headers,
-        body: this.replayable ? null : req,
+        body: this.body ?? (this.replayable ? null : req),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       },

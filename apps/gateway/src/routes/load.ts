@@ -88,8 +88,11 @@ export function parseRoutes(
     ([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`,
   );
   const result = routeFileSchema.safeParse(raw);
+  // A value left empty by an unset variable is reported once, as that.
+  const unset = new Set(missing.map(([path]) => path.join('.')));
   if (!result.success) {
     for (const issue of result.error.issues) {
+      if (unset.has(issue.path.join('.'))) continue;
       const where = issue.path.length ? issue.path.join('.') : '(file)';
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       // An unknown key is reported at its own line, where the typo is.

@@ -101,13 +101,67 @@ const stickySchema = z
     message: 'give exactly one of cookie or header',
   });
 
-const rpcs = ['ListEntries', 'GetStats', 'AddEntry'] as const;
+/** StoreService's RPCs, then ModelService's Score. */
+const rpcs = ['ListEntries', 'GetStats', 'AddEntry', 'Score'] as const;
 
-const transcodeSchema = z.strictObject({
-  rpc: z.enum(rpcs),
-  /** Upstream whose POST /api/sentiment scores new entries (AddEntry only). */
-  scorer: name.optional(),
-});
+/** A gRPC target as grpc-js reads it: `dns:///model-svc:50052`, `ipv4:127.0.0.1:50052`, `host:port`. */
+const grpcTarget = z
+  .string()
+  .regex(
+    /^(?:(?:dns|ipv4|ipv6|unix|unix-abstract):\S+|[\w.-]+:\d+)$/,
+    'must be a gRPC target such as dns:///model-svc:50052',
+  );
+
+const transcodeSchema = z
+  .strictObject({
+    rpc: z.enum(rpcs),
+    /** Upstream whose POST /api/sentiment scores new entries (AddEntry only). */
+    scorer: name.optional(),
+    /**
+     * The ModelService (gRPC target, e.g. ${MODEL_ADDR}) that Score calls, or
+     * that scores AddEntry's new entries instead of a `scorer` upstream.
+     */
+    model: grpcTarget.optional(),
+    /**
+     * Instead of `model`: several ModelService targets by weight (a canary of
+     * a new model version); each call picks one.
+     */
+    models: z
+      .array(z.strictObject({ model: grpcTarget, weight: z.number().int().min(0) }))
+      .min(1)
+      .refine((m) => m.some((t) => t.weight > 0), {
+        message: 'at least one weight must be positive',
+      })
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.model && t.models)
+      ctx.addIssue({ code: 'custom', path: ['models'], message: 'give one of model or models' });
+    if (t.rpc === 'Score' && !t.model && !t.models)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model'],
+        message: 'Score needs model (a gRPC target)',
+      });
+    if (t.rpc !== 'Score' && t.rpc !== 'AddEntry' && (t.model || t.models || t.scorer))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rpc'],
+        message: `${t.rpc} scores nothing: drop scorer and model`,
+      });
+    if (t.rpc === 'Score' && t.scorer)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scorer'],
+        message: 'Score calls model, not a scorer upstream',
+      });
+    if (t.scorer && (t.model || t.models))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model'],
+        message: 'give at most one of scorer or model',
+      });
+  });
 
 const actions = {
   proxy: z.strictObject({ upstream: name }).optional(),
@@ -141,6 +195,12 @@ const routeSchema = z
     match: matchSchema,
     ...actions,
     timeoutMs: ms.default(15_000),
+    /**
+     * The route's requests change nothing (scoring a text is a pure function),
+     * whatever their method: only then may a POST be mirrored, as sending it
+     * twice cannot do anything twice. Every other POST mirror is refused.
+     */
+    sideEffectFree: z.boolean().default(false),
     retry: z.strictObject({ attempts: z.number().int().min(0).max(5).default(2) }).prefault({}),
     mirror: z
       .strictObject({
@@ -243,11 +303,19 @@ export const routeFileSchema = z
       need(route.mirror?.upstream, [...at, 'mirror', 'upstream']);
       need(route.mirror?.transcode?.scorer, [...at, 'mirror', 'transcode', 'scorer']);
       const safe = route.match.methods?.every((m) => m === 'GET' || m === 'HEAD');
-      if (route.mirror && !safe) {
+      if (route.mirror && !safe && !route.sideEffectFree) {
         ctx.addIssue({
           code: 'custom',
           path: [...at, 'match', 'methods'],
-          message: 'mirror needs methods GET/HEAD only',
+          message:
+            'mirror needs methods GET/HEAD only, or sideEffectFree: true on a route whose requests change nothing (a mirrored write would happen twice)',
+        });
+      }
+      if (route.sideEffectFree && !route.match.methods) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'sideEffectFree'],
+          message: 'sideEffectFree needs match.methods: name the methods that change nothing',
         });
       }
       if (route.auth?.accept.includes('jwt') && !file.auth.jwt) {

@@ -1,7 +1,9 @@
+import { CircuitBreaker } from '@fig/breaker';
 import { AppError } from '@fig/errors';
 import {
   answerOf,
   createModelClient,
+  grpcTransport,
   type ModelClient,
   type ModelTransport,
 } from '@fig/model-client';
@@ -25,6 +27,7 @@ function upstreamTransport(upstream: Upstream): ModelTransport {
     signal: AbortSignal,
     body?: string,
     requestId?: string,
+    forwarded: Record<string, string> = {},
   ) {
     const endpoint = upstream.pick();
     if (!endpoint) throw new NoEndpointError(upstream.name);
@@ -37,6 +40,7 @@ function upstreamTransport(upstream: Upstream): ModelTransport {
         'application/json',
         ...(body ? ['content-type', 'application/json'] : []),
         ...(requestId ? ['x-request-id', requestId] : []),
+        ...Object.entries(forwarded).flat(),
       ],
       body: body ?? null,
     });
@@ -52,8 +56,8 @@ function upstreamTransport(upstream: Upstream): ModelTransport {
 
   return {
     target: upstream.name,
-    score: (text, { signal, requestId }) =>
-      send('POST', '/api/sentiment', signal, JSON.stringify({ text }), requestId),
+    score: (text, { signal, requestId, headers }) =>
+      send('POST', '/api/sentiment', signal, JSON.stringify({ text }), requestId, headers),
     info: async (signal) => ((await send('GET', '/api/info', signal)) ?? {}) as { model?: unknown },
     // The pools belong to the upstream, which closes them.
     close: async () => {},
@@ -80,5 +84,44 @@ export class Scorers {
       this.clients.set(upstream, client);
     }
     return client;
+  }
+}
+
+/** How ModelService is reached for a target; grpcTransport, or a spec's own. */
+export type ModelTransportFactory = (target: string) => ModelTransport;
+
+/**
+ * One model client per ModelService target named in the route table
+ * (`transcode.model`, e.g. ${MODEL_ADDR}), each with its own breaker: the
+ * gateway's rule for upstreams (half of at least 5 calls failing in 10 s
+ * opens it for 5 s). Kept across route reloads, so a circuit is not reset
+ * by an unrelated edit of the file.
+ */
+export class ModelTargets {
+  private readonly clients = new Map<string, ModelClient>();
+
+  constructor(private readonly transport: ModelTransportFactory = grpcTransport) {}
+
+  for(target: string): ModelClient {
+    let client = this.clients.get(target);
+    if (!client) {
+      client = createModelClient({
+        transport: this.transport(target),
+        timeoutMs,
+        breaker: new CircuitBreaker({
+          minFailures: 5,
+          failureRatio: 0.5,
+          windowMs: 10_000,
+          openMs: 5_000,
+        }),
+      });
+      this.clients.set(target, client);
+    }
+    return client;
+  }
+
+  async close() {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
   }
 }

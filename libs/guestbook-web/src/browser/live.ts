@@ -24,11 +24,14 @@ function element(tag: string, className: string, text?: string): HTMLElement {
   return node;
 }
 
-function badge(sentiment: Entry['sentiment']): HTMLElement {
-  if (!sentiment) return element('span', 'badge unscored', 'not yet scored');
+/** The label and, as visible text beside it, the model version that scored it (as the server renders them). */
+function badge(sentiment: Entry['sentiment']): (HTMLElement | string)[] {
+  if (!sentiment) return [element('span', 'badge unscored', 'not yet scored')];
   const node = element('span', `badge ${sentiment.label}`, sentiment.label);
   node.title = `score ${sentiment.score} (model ${sentiment.model})`;
-  return node;
+  const model = element('span', 'model', `model ${sentiment.model}`);
+  model.setAttribute('data-model', sentiment.model);
+  return [node, ' ', model];
 }
 
 function render(entry: Entry): HTMLElement {
@@ -37,7 +40,7 @@ function render(entry: Entry): HTMLElement {
   const meta = element('p', 'meta');
   const time = element('time', '', entry.createdAt.replace('T', ' ').slice(0, 16));
   time.setAttribute('datetime', entry.createdAt);
-  meta.append(element('strong', 'author', entry.author), ' ', badge(entry.sentiment), ' ', time);
+  meta.append(element('strong', 'author', entry.author), ' ', ...badge(entry.sentiment), ' ', time);
   item.append(meta, element('p', 'text', entry.text));
   return item;
 }
