@@ -75,10 +75,12 @@ sec_images() {
     sed 's/^/    /' "$RUN_DIR/images.txt"
     local app
     for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do pass "image fig-$app built"; done
-    # The shared npm ci layer: after the first APP, every build reuses it.
-    local n cached
-    n="$(wc -l <"$FIG_DELIVERY_STATE/images.tsv")"
-    cached="$(for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do
+    # The shared npm ci layer: after the first APP, every build of the root
+    # Dockerfile reuses it (model-svc has a recipe of its own, ADR 0114).
+    local n cached node_apps
+    node_apps="$(awk -F'\t' '$7 == "Dockerfile" || $7 == "" {print $1}' "$FIG_DELIVERY_STATE/images.tsv")"
+    n="$(wc -w <<<"$node_apps")"
+    cached="$(for app in $node_apps; do
       grep -A2 '\[workspace 4/5\] RUN .*npm ci' "$FIG_DELIVERY_STATE/build-$app.log" | grep -q CACHED && echo "$app"; done | wc -l)"
     [ "$cached" -ge $((n - 1)) ] && pass "npm ci ran at most once for $n images ($cached reused the shared layer)" ||
       fail "npm ci re-ran per APP ($cached of $n builds reused it)"
@@ -109,18 +111,26 @@ sec_containers() {
   node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
 }
 
-# What the images promise (ADR 0101), read from the images themselves.
-image_contents() { # image_contents APP
+# What the images promise (ADR 0101, 0114), read from the images themselves.
+image_contents() { # image_contents APP [python]
   local img="fig-$1:${FIG_IMAGE_TAG:-delivery}" id list user
   user="$(docker_ image inspect -f '{{.Config.User}}' "$img")"
   id="$(docker_ create "$img")"; list="$(docker_ export "$id" | tar -tvf -)"; docker_ rm "$id" >/dev/null
   local problems=()
   [ "$user" = 65532:65532 ] || problems+=("user $user")
   grep -q -E ' (\./)?(usr/)?bin/(ba|da)?sh( |$)' <<<"$list" && problems+=("has a shell")
-  grep -q -E ' (\./)?(usr/(local/)?)?(bin|lib/node_modules)/npm' <<<"$list" && problems+=("has npm")
   grep -E ' (\./)?app/' <<<"$list" | grep -v -q -E '^[-dlrwxst]+ (0/0|root/root) ' && problems+=("files under /app not owned by root")
-  grep -q -E ' (\./)?app/main\.js$' <<<"$list" || problems+=("no /app/main.js")
-  grep -q -E ' (\./)?app/node_modules/.*\.d\.ts$' <<<"$list" && problems+=("type declarations shipped")
+  if [ "${2:-}" = python ]; then
+    # No pip, setuptools or ensurepip anywhere: the image cannot install anything.
+    grep -q -E '/(pip|pip3|pip3\.[0-9]+)( |$)|/site-packages/(pip|setuptools)/|/python3\.[0-9]+/ensurepip/' <<<"$list" && problems+=("has pip")
+    grep -E ' (\./)?venv/' <<<"$list" | grep -v -q -E '^[-dlrwxst]+ (0/0|root/root) ' && problems+=("files under /venv not owned by root")
+    grep -q -E ' (\./)?app/apps/model-svc/src/model_svc/__main__\.py$' <<<"$list" || problems+=("no model_svc package")
+    grep -q -E ' (\./)?app/generated/fig/model/v1/model_pb2\.py$' <<<"$list" || problems+=("no generated stubs")
+  else
+    grep -q -E ' (\./)?(usr/(local/)?)?(bin|lib/node_modules)/npm' <<<"$list" && problems+=("has npm")
+    grep -q -E ' (\./)?app/main\.js$' <<<"$list" || problems+=("no /app/main.js")
+    grep -q -E ' (\./)?app/node_modules/.*\.d\.ts$' <<<"$list" && problems+=("type declarations shipped")
+  fi
   [ ${#problems[@]} -eq 0 ] || { echo "${problems[*]}"; return 1; }
 }
 
@@ -128,16 +138,24 @@ sec_scan() {
   section "scan: the images' contents, hadolint and checkov on the Dockerfiles"
   local bin="${PY_BIN:-$FIG_DELIVERY_CACHE/venv/bin}" f app
   if [ -f "$FIG_DELIVERY_STATE/images.tsv" ] && engine_running; then
-    for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do
-      check "image fig-$app: user 65532, no shell, no npm, code owned by root, no type declarations" image_contents "$app"
-    done
+    local recipe
+    while IFS=$'\t' read -r app _ _ _ _ _ recipe; do
+      if [ "${recipe:-Dockerfile}" = Dockerfile ]; then
+        check "image fig-$app: user 65532, no shell, no npm, code owned by root, no type declarations" image_contents "$app" </dev/null
+      else
+        check "image fig-$app ($recipe): user 65532, no shell, no pip, code and venv owned by root, stubs generated" image_contents "$app" python </dev/null
+      fi
+    done <"$FIG_DELIVERY_STATE/images.tsv"
   fi
   echo "    no vulnerability scan of the images' packages: trivy and grype need a vulnerability database from a registry or GitHub, unreachable here (ADR 0112)"
-  for f in Dockerfile tools/delivery/standins/build.Dockerfile tools/delivery/standins/runtime.Dockerfile tools/delivery/standins/redis.Dockerfile; do
+  for f in Dockerfile apps/model-svc/Dockerfile "$REPO_ROOT"/tools/delivery/standins/*.Dockerfile; do
+    f="${f#"$REPO_ROOT"/}"
     check "hadolint $f (config: .hadolint.yaml)" "$bin/hadolint" --config "$REPO_ROOT/.hadolint.yaml" "$REPO_ROOT/$f"
   done
-  check "checkov --framework dockerfile on Dockerfile (skips justified in .checkov.yaml)" \
-    "$bin/checkov" --config-file "$REPO_ROOT/.checkov.yaml" --skip-download --quiet --compact --framework dockerfile -f "$REPO_ROOT/Dockerfile"
+  for f in Dockerfile apps/model-svc/Dockerfile; do
+    check "checkov --framework dockerfile on $f (skips justified in .checkov.yaml)" \
+      "$bin/checkov" --config-file "$REPO_ROOT/.checkov.yaml" --skip-download --quiet --compact --framework dockerfile -f "$REPO_ROOT/$f"
+  done
 }
 
 sec_render() {
