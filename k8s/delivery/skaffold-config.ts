@@ -13,7 +13,7 @@
  * git-ignored; skaffold diagnose and render read the real file.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 
 const [input, output, buildImage, runtimeImage, pythonBuildImage, pythonRuntimeImage] =
   process.argv.slice(2);
@@ -26,20 +26,26 @@ if (!input || !output || !buildImage || !runtimeImage || !pythonBuildImage || !p
 const docs = parseAllDocuments(readFileSync(input, 'utf8'));
 let patched = 0;
 for (const doc of docs) {
-  const artifacts = doc.getIn(['build', 'artifacts']) as { items?: unknown[] } | undefined;
-  for (const [i] of (artifacts?.items ?? []).entries()) {
-    if (!doc.hasIn(['build', 'artifacts', i, 'docker'])) continue;
-    // The project's Dockerfile builds the Node services; any other recipe is model-svc's Python one.
-    const node = doc.getIn(['build', 'artifacts', i, 'docker', 'dockerfile']) === 'Dockerfile';
-    doc.setIn(
-      ['build', 'artifacts', i, 'docker', 'buildArgs', 'BUILD_IMAGE'],
-      node ? buildImage : pythonBuildImage,
-    );
-    doc.setIn(
-      ['build', 'artifacts', i, 'docker', 'buildArgs', 'RUNTIME_IMAGE'],
-      node ? runtimeImage : pythonRuntimeImage,
-    );
-    patched++;
+  // Artifacts are defined once with an anchor, at the top or in the first
+  // profile that builds them (model-svc's); the aliases elsewhere follow.
+  const lists = [
+    doc.getIn(['build', 'artifacts']),
+    ...((doc.get('profiles') as YAMLSeq | undefined)?.items ?? []).map((p) =>
+      (p as YAMLMap).getIn(['build', 'artifacts']),
+    ),
+  ];
+  for (const list of lists) {
+    for (const artifact of isSeq(list) ? list.items : []) {
+      if (!isMap(artifact) || !artifact.hasIn(['docker'])) continue;
+      // The project's Dockerfile builds the Node services; any other recipe is model-svc's Python one.
+      const node = artifact.getIn(['docker', 'dockerfile']) === 'Dockerfile';
+      artifact.setIn(['docker', 'buildArgs', 'BUILD_IMAGE'], node ? buildImage : pythonBuildImage);
+      artifact.setIn(
+        ['docker', 'buildArgs', 'RUNTIME_IMAGE'],
+        node ? runtimeImage : pythonRuntimeImage,
+      );
+      patched++;
+    }
   }
 }
 writeFileSync(
