@@ -263,10 +263,21 @@ function hardening(w: Workload, name: string): boolean {
   if (String(info.Config.User).split(':')[0] !== String(sc.runAsUser))
     problems.push(`user ${info.Config.User}`);
   if (String(sc.runAsUser) === '0') problems.push('runs as root');
-  // Node images: prove the root filesystem refuses a write and /tmp accepts one.
+  // Fig's images: prove the root filesystem refuses a write and /tmp accepts
+  // one, with the image's own interpreter (its ENTRYPOINT: node, or model-svc's
+  // Python; neither image has a shell).
   if (/^fig-/.test(c?.image ?? '')) {
-    const probe = `const fs=require('fs');let ro=false;try{fs.writeFileSync('/app/x','')}catch(e){ro=e.code==='EROFS'||e.code==='EACCES'}fs.writeFileSync('/tmp/x','ok');console.log(ro?'ro':'rw', process.getuid())`;
-    const out = docker(['exec', name, '/nodejs/bin/node', '-e', probe]);
+    const interpreter = String(info.Config.Entrypoint?.[0] ?? '');
+    const probe = /\/python3?$/.test(interpreter)
+      ? [
+          '-c',
+          "import os\ntry:\n open('/app/x','w'); ro=False\nexcept OSError as e:\n ro=e.errno in (13,30)\nopen('/tmp/x','w').write('ok')\nprint('ro' if ro else 'rw', os.getuid())",
+        ]
+      : [
+          '-e',
+          `const fs=require('fs');let ro=false;try{fs.writeFileSync('/app/x','')}catch(e){ro=e.code==='EROFS'||e.code==='EACCES'}fs.writeFileSync('/tmp/x','ok');console.log(ro?'ro':'rw', process.getuid())`,
+        ];
+    const out = docker(['exec', name, interpreter, ...probe]);
     if (out !== `ro ${sc.runAsUser}`) problems.push(`in-container check said "${out}"`);
   }
   return report(

@@ -6,7 +6,10 @@
  * (slug, istio 0/1, name), so the field's tools read exactly what the tests read.
  * Also <slug>.pods.yaml: each Deployment's and StatefulSet's pod template as a
  * Pod, which is what Pod Security admission enforces (it only warns on
- * workloads), and namespaces.yaml: the Namespaces the targets create.
+ * workloads), namespaces.yaml: the Namespaces the targets create, and
+ * accounts.yaml: every ServiceAccount a target creates (admission looks up a
+ * Pod's ServiceAccount, so the dry-run Pods of a stage that the real apply
+ * does not deploy, model-svc's from stage 3a on, need theirs to exist).
  *
  *   node render.cjs <out-dir>
  */
@@ -50,6 +53,7 @@ function asPods(objects: K8sObject[]): K8sObject[] {
 
 const index: string[] = [];
 const namespaces = new Map<string, K8sObject>();
+const accounts = new Map<string, K8sObject>();
 for (const target of allTargets) {
   const slug = target.name.replace(/[^A-Za-z0-9-]+/g, '_');
   const objects = rendered(target);
@@ -57,6 +61,10 @@ for (const target of allTargets) {
   // targets relax it to baseline for their sidecars' init (istio/mesh).
   for (const ns of objects.filter((o) => o.kind === 'Namespace'))
     if (!namespaces.has(ns.metadata.name)) namespaces.set(ns.metadata.name, ns);
+  for (const sa of objects.filter((o) => o.kind === 'ServiceAccount')) {
+    const key = `${sa.metadata.namespace}/${sa.metadata.name}`;
+    if (!accounts.has(key)) accounts.set(key, sa);
+  }
   writeFileSync(path.join(out, `${slug}.pods.yaml`), yaml(asPods(objects)));
   writeFileSync(
     path.join(out, `${slug}.yaml`),
@@ -65,5 +73,6 @@ for (const target of allTargets) {
   index.push(`${slug}\t${target.istio ? 1 : 0}\t${target.name}`);
 }
 writeFileSync(path.join(out, 'namespaces.yaml'), yaml([...namespaces.values()]));
+writeFileSync(path.join(out, 'accounts.yaml'), yaml([...accounts.values()]));
 writeFileSync(path.join(out, 'targets.tsv'), `${index.join('\n')}\n`);
 console.log(`${allTargets.length} targets rendered to ${out}`);

@@ -2,30 +2,50 @@
 /**
  * Writes a copy of skaffold.yaml whose artifacts build on the local stand-in
  * base images (ADR 0112): every docker artifact gets BUILD_IMAGE and
- * RUNTIME_IMAGE build arguments; nothing else changes.
+ * RUNTIME_IMAGE build arguments, the Node stand-ins for the project's
+ * Dockerfile and the Python ones for model-svc's own (ADR 0114); nothing
+ * else changes.
  *
- *   node skaffold-config.cjs <skaffold.yaml> <out.yaml> <build-image> <runtime-image>
+ *   node skaffold-config.cjs <skaffold.yaml> <out.yaml> <build-image> <runtime-image> \
+ *     <python-build-image> <python-runtime-image>
  *
  * The copy sits next to skaffold.yaml (relative paths resolve the same) and is
  * git-ignored; skaffold diagnose and render read the real file.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 
-const [input, output, buildImage, runtimeImage] = process.argv.slice(2);
-if (!input || !output || !buildImage || !runtimeImage) {
-  console.error('usage: skaffold-config <skaffold.yaml> <out.yaml> <build-image> <runtime-image>');
+const [input, output, buildImage, runtimeImage, pythonBuildImage, pythonRuntimeImage] =
+  process.argv.slice(2);
+if (!input || !output || !buildImage || !runtimeImage || !pythonBuildImage || !pythonRuntimeImage) {
+  console.error(
+    'usage: skaffold-config <skaffold.yaml> <out.yaml> <build-image> <runtime-image> <python-build-image> <python-runtime-image>',
+  );
   process.exit(64);
 }
 const docs = parseAllDocuments(readFileSync(input, 'utf8'));
 let patched = 0;
 for (const doc of docs) {
-  const artifacts = doc.getIn(['build', 'artifacts']) as { items?: unknown[] } | undefined;
-  for (const [i] of (artifacts?.items ?? []).entries()) {
-    if (!doc.hasIn(['build', 'artifacts', i, 'docker'])) continue;
-    doc.setIn(['build', 'artifacts', i, 'docker', 'buildArgs', 'BUILD_IMAGE'], buildImage);
-    doc.setIn(['build', 'artifacts', i, 'docker', 'buildArgs', 'RUNTIME_IMAGE'], runtimeImage);
-    patched++;
+  // Artifacts are defined once with an anchor, at the top or in the first
+  // profile that builds them (model-svc's); the aliases elsewhere follow.
+  const lists = [
+    doc.getIn(['build', 'artifacts']),
+    ...((doc.get('profiles') as YAMLSeq | undefined)?.items ?? []).map((p) =>
+      (p as YAMLMap).getIn(['build', 'artifacts']),
+    ),
+  ];
+  for (const list of lists) {
+    for (const artifact of isSeq(list) ? list.items : []) {
+      if (!isMap(artifact) || !artifact.hasIn(['docker'])) continue;
+      // The project's Dockerfile builds the Node services; any other recipe is model-svc's Python one.
+      const node = artifact.getIn(['docker', 'dockerfile']) === 'Dockerfile';
+      artifact.setIn(['docker', 'buildArgs', 'BUILD_IMAGE'], node ? buildImage : pythonBuildImage);
+      artifact.setIn(
+        ['docker', 'buildArgs', 'RUNTIME_IMAGE'],
+        node ? runtimeImage : pythonRuntimeImage,
+      );
+      patched++;
+    }
   }
 }
 writeFileSync(

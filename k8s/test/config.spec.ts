@@ -1,13 +1,6 @@
-import {
-  configSchema,
-  notWritten,
-  requiredKeys,
-  schemaKeys,
-  written,
-  type App,
-} from './support/apps';
+import { appConfig, notWritten, written, type App } from './support/apps';
 import { expansionHelpers, resolveEnv } from './support/env';
-import { allTargets, rendered } from './support/render';
+import { allTargets, catalogue, rendered } from './support/render';
 import { named, type K8sObject } from './support/objects';
 import { containerPorts, serviceAddresses, services, type Workload } from './support/workloads';
 
@@ -35,7 +28,19 @@ function addressIn(value: string): string | undefined {
 
 describe(`each service's Deployment against its config schema (checked: ${written.join(', ')}; not written yet: ${notWritten.join(', ') || 'none'})`, () => {
   it('finds the schema of every app whose source exists', () => {
-    for (const app of written) expect(schemaKeys(configSchema(app)).length).toBeGreaterThan(0);
+    for (const app of written) expect(appConfig(app).keys.length).toBeGreaterThan(0);
+  });
+
+  it("reads model-svc's variables from its Python settings, which refuse a bad value by name", () => {
+    const config = appConfig('model-svc');
+    expect(config.keys).toEqual(expect.arrayContaining(['PORT', 'OPS_PORT', 'MODEL_VERSION']));
+    expect(config.parse({ MODEL_VERSION: 'v3' }).problems).toEqual([
+      expect.stringMatching(/^MODEL_VERSION: /),
+    ]);
+    expect(config.parse({ MODEL_VERSION: 'v2', PORT: '50052' }).values).toMatchObject({
+      MODEL_VERSION: 'v2',
+      PORT: 50052,
+    });
   });
 
   describe.each(allTargets.map((t) => [t.name]))('%s', (name) => {
@@ -44,20 +49,21 @@ describe(`each service's Deployment against its config schema (checked: ${writte
       services(objects()).filter((w) =>
         written.includes(w.labels['app.kubernetes.io/name'] as App),
       );
-    const schemaOf = (app: string) => configSchema(app as App);
+    const configs = new Map<string, ReturnType<typeof appConfig>>();
+    const configOf = (app: string) => {
+      if (!configs.has(app)) configs.set(app, appConfig(app as App));
+      return configs.get(app) as ReturnType<typeof appConfig>;
+    };
 
     it('sets every required variable and nothing the schema rejects or does not know', () => {
       const problems: string[] = [];
       for (const w of deployed()) {
-        const schema = schemaOf(w.labels['app.kubernetes.io/name'] as string);
+        const config = configOf(w.labels['app.kubernetes.io/name'] as string);
         const env = resolveEnv(objects(), w);
-        for (const key of requiredKeys(schema))
+        for (const key of config.required)
           if (!(key in env)) problems.push(`${w.name}: ${key} is required`);
-        const parsed = schema.safeParse(env);
-        if (!parsed.success)
-          for (const i of parsed.error.issues)
-            problems.push(`${w.name}: ${i.path.join('.')}: ${i.message}`);
-        const known = new Set(schemaKeys(schema));
+        for (const problem of config.parse(env).problems) problems.push(`${w.name}: ${problem}`);
+        const known = new Set(config.keys);
         const helpers = expansionHelpers(w.containers[0] ?? {});
         const fileVariables = mountedFileVariables(objects(), w);
         for (const key of Object.keys(env)) {
@@ -75,9 +81,9 @@ describe(`each service's Deployment against its config schema (checked: ${writte
     it('listens where the container ports say, and drains within the grace period', () => {
       const problems: string[] = [];
       for (const w of deployed()) {
-        const config = schemaOf(w.labels['app.kubernetes.io/name'] as string).parse(
+        const config = configOf(w.labels['app.kubernetes.io/name'] as string).parse(
           resolveEnv(objects(), w),
-        ) as Record<string, number>;
+        ).values as Record<string, number>;
         const ports = containerPorts(w);
         if (config.PORT !== (ports.get('http') ?? ports.get('grpc')))
           problems.push(`${w.name}: PORT ${config.PORT} is no container port`);
@@ -95,11 +101,14 @@ describe(`each service's Deployment against its config schema (checked: ${writte
       expect(problems).toEqual([]);
     });
 
-    it("holds store-svc's rollout until gRPC clients have reconnected (minReadySeconds)", () => {
+    it("holds the gRPC services' rollouts until their clients have reconnected (minReadySeconds)", () => {
       // grpc-js reconnects to a restarted address after a ~1 s backoff; the
       // rolling-update spec (e2e) waits 2 s before it rolls the next replica.
-      const stores = deployed().filter((w) => w.labels['app.kubernetes.io/name'] === 'store-svc');
-      for (const w of stores) {
+      const grpc = deployed().filter(
+        (w) =>
+          catalogue.apps.get(w.labels['app.kubernetes.io/name'] as string)?.protocol === 'grpc',
+      );
+      for (const w of grpc) {
         const spec = (w.object as { spec: { minReadySeconds?: number } }).spec;
         expect([w.name, (spec.minReadySeconds ?? 0) >= 2]).toEqual([w.name, true]);
       }

@@ -124,16 +124,22 @@ describe('skaffold.yaml', () => {
 
   it('builds each app from a Dockerfile that exists, named after the app', () => {
     const problems = skaffold().build.artifacts.flatMap((a) => {
-      const app = a.docker?.buildArgs?.APP;
-      const dockerfile = path.join(
-        fromRoot(a.context ?? '.'),
-        a.docker?.dockerfile ?? 'Dockerfile',
-      );
+      const dockerfile = a.docker?.dockerfile ?? 'Dockerfile';
+      // The project's Dockerfile takes the app as APP; an app with a recipe of
+      // its own (model-svc, ADR 0114) keeps it at apps/<app>/Dockerfile.
+      const own = /^apps\/([\w-]+)\/Dockerfile$/.exec(dockerfile)?.[1];
+      const app = own ?? a.docker?.buildArgs?.APP;
+      const source = own ? fromRoot('apps', own) : fromRoot('apps', app ?? '-', 'src/main.ts');
       return [
-        ...(existsSync(dockerfile) ? [] : [`${a.image}: no ${dockerfile}`]),
-        ...(app && existsSync(fromRoot('apps', app, 'src/main.ts')) && a.image === `fig-${app}`
+        ...(existsSync(path.join(fromRoot(a.context ?? '.'), dockerfile))
           ? []
-          : [`${a.image}: APP=${app}`]),
+          : [`${a.image}: no ${dockerfile}`]),
+        ...(app &&
+        existsSync(source) &&
+        a.image === `fig-${app}` &&
+        !(own && a.docker?.buildArgs?.APP)
+          ? []
+          : [`${a.image}: APP=${app} (${dockerfile})`]),
       ];
     });
     expect(problems).toEqual([]);
@@ -279,6 +285,50 @@ describe('the image recipe', () => {
         'k8s/base/x.yaml',
       ].filter((f) => !ignored(f)),
     ).toEqual([]);
+  });
+});
+
+describe("model-svc's image recipe (apps/model-svc/Dockerfile, ADR 0114)", () => {
+  const dockerfile = () => readFileSync(fromRoot('apps/model-svc/Dockerfile'), 'utf8');
+  const runtime = () =>
+    dockerfile()
+      .split(/^FROM /m)
+      .pop() as string;
+
+  it('builds without a registry frontend, on base images given as arguments that default to the real ones', () => {
+    const text = dockerfile();
+    expect(text).not.toMatch(/^# syntax=/m);
+    expect(text).toMatch(/^ARG BUILD_IMAGE=debian:12-slim$/m);
+    expect(text).toMatch(/^ARG RUNTIME_IMAGE=gcr\.io\/distroless\/python3-debian12:nonroot$/m);
+    expect([...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual([
+      '${BUILD_IMAGE}',
+      '${RUNTIME_IMAGE}',
+    ]);
+  });
+
+  it('installs only hash-locked requirements, and takes pip out of what ships', () => {
+    const installs = [...dockerfile().matchAll(/pip install [^\n]*/g)].map((m) => m[0]);
+    expect(installs.length).toBeGreaterThan(0);
+    expect(installs.filter((i) => !/--require-hashes/.test(i) || !/--no-deps/.test(i))).toEqual([]);
+    expect(dockerfile()).toMatch(/\/venv\/bin\/pip uninstall -q -y pip setuptools wheel/);
+    expect(runtime()).not.toMatch(/--from=build \/tools/);
+  });
+
+  it('runs the service as the non-root distroless user, from root-owned code, as the processes spec does', () => {
+    const text = runtime();
+    expect(text).toMatch(/^\$\{RUNTIME_IMAGE\}\n/);
+    expect(text).toMatch(/^USER 65532:65532$/m);
+    expect(text).not.toMatch(/--chown/);
+    expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1] ?? '[]')).toEqual([
+      '/venv/bin/python',
+      '-m',
+      'model_svc',
+    ]);
+    // evaluation.py reads the shared set at the same place relative to the sources.
+    expect(dockerfile()).toMatch(
+      /^COPY libs\/sentiment\/src\/evaluation-set\.json \/app\/libs\/sentiment\/src\/evaluation-set\.json$/m,
+    );
+    expect(dockerfile()).toMatch(/^COPY apps\/model-svc\/src \/app\/apps\/model-svc\/src$/m);
   });
 });
 

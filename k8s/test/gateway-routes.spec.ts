@@ -24,7 +24,11 @@ interface RouteFile {
       healthCheck?: { enabled: boolean; portOffset: number };
     }
   >;
-  routes: { name: string; transcode?: unknown; mirror?: { transcode?: unknown } }[];
+  routes: {
+    name: string;
+    transcode?: { model?: string };
+    mirror?: { transcode?: { model?: string } };
+  }[];
 }
 
 /** The gateway's own parser: the route-table schema lives in its code, not here. */
@@ -103,6 +107,14 @@ describe('gateway route presets', () => {
       const store = /^(?:dns:\/\/\/)?([^/]+:\d+)$/.exec(env.STORE_ADDR ?? '')?.[1];
       if (transcodes && !(store && addresses.has(store)))
         problems.push(`transcoded routes, but STORE_ADDR=${env.STORE_ADDR}`);
+      // Routes scored by model-svc name its gRPC target (the file's ${MODEL_ADDR}).
+      for (const r of file.routes) {
+        for (const model of [r.transcode?.model, r.mirror?.transcode?.model]) {
+          const address = /^(?:dns:\/\/\/)?([^/]+:\d+)$/.exec(model ?? '')?.[1];
+          if (model !== undefined && !(address && addresses.has(address)))
+            problems.push(`route ${r.name}: model ${model || '(empty)'}, no such Service port`);
+        }
+      }
       expect(problems).toEqual([]);
     },
   );

@@ -38,7 +38,8 @@ skaffold_standin_config() {
   local standins build_image runtime_image
   standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
   build_image="$(sed -n 's/^BUILD_IMAGE=//p' <<<"$standins")"; runtime_image="$(sed -n 's/^RUNTIME_IMAGE=//p' <<<"$standins")"
-  node "$BUILD/skaffold-config.cjs" "$REPO_ROOT/skaffold.yaml" "$SKAFFOLD_STANDIN_CONFIG" "$build_image" "$runtime_image"
+  node "$BUILD/skaffold-config.cjs" "$REPO_ROOT/skaffold.yaml" "$SKAFFOLD_STANDIN_CONFIG" "$build_image" "$runtime_image" \
+    "$(sed -n 's/^PYTHON_BUILD_IMAGE=//p' <<<"$standins")" "$(sed -n 's/^PYTHON_RUNTIME_IMAGE=//p' <<<"$standins")"
 }
 
 sec_skaffold_static() {

