@@ -65,6 +65,7 @@ async function readyAgain(deploy: string, want: number, since: number) {
 async function rolling() {
   const load = startLoad(base!);
   const times: Record<string, number> = {};
+  const windows: { deploy: string; from: number; to: number }[] = [];
   try {
     await sleep(1_000);
     for (const d of ['store-svc', 'frontend', 'gateway']) {
@@ -72,10 +73,18 @@ async function rolling() {
       kc('rollout', 'restart', `deployment/${d}`);
       kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
       times[d] = (Date.now() - t) / 1000;
+      windows.push({ deploy: d, from: t, to: Date.now() });
       await sleep(2_000);
     }
   } finally {
     await load.stop();
+  }
+  // Each failure on the rollouts' timeline: which Deployment was rolling, how far in.
+  for (const o of load.outcomes.filter((x) => !succeeded(x))) {
+    const w = windows.find((x) => o.at >= x.from && o.at <= x.to + 2_000);
+    console.log(
+      `failure: ${describeOutcome(o)} sent ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
+    );
   }
   const figures = await summary(load, 'rolling restart of store-svc, frontend, gateway');
   console.log(

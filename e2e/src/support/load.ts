@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** What happened to one request: an HTTP status, or a transport error / timeout. */
 export interface Outcome {
   what: string;
+  /** When the request was sent (epoch ms), to place a failure on a timeline. */
+  at: number;
   status?: number;
   /** The `error.code` of a coded error body. */
   code?: string;
@@ -29,7 +31,7 @@ export interface Load {
 const requestTimeoutMs = 5_000;
 
 async function send(what: string, url: string, init?: RequestInit) {
-  const outcome: Outcome = { what };
+  const outcome: Outcome = { what, at: Date.now() };
   let body = '';
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });

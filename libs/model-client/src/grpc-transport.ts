@@ -36,6 +36,9 @@ export function modelServiceConfig() {
     methodConfig: [
       {
         name: [{ service: modelServiceName }],
+        // Wait for a connection within the deadline rather than fail at once
+        // while a rollout replaces every pod (ADR 0121).
+        waitForReady: true,
         retryPolicy: {
           maxAttempts: 3,
           initialBackoff: '0.05s',
@@ -105,7 +108,8 @@ export function grpcTransport(target: string, options: GrpcTransportOptions = {}
     'grpc.service_config_disable_resolution': 1,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.dns_min_time_between_resolutions_ms': 5_000,
+    // Re-resolve soon after a pod leaves (ADR 0121).
+    'grpc.dns_min_time_between_resolutions_ms': 1_000,
     // A restarted model-svc at the same address is found in about a second, not grpc-js's 120 s.
     'grpc.initial_reconnect_backoff_ms': 250,
     'grpc.max_reconnect_backoff_ms': 2_000,

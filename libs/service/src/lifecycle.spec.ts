@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Lifecycle } from './lifecycle';
 
@@ -58,5 +61,33 @@ describe('Lifecycle', () => {
     );
     await Promise.all([lifecycle.shutdown('a'), lifecycle.shutdown('b')]);
     expect(closes).toBe(1);
+  });
+
+  it('answers with Connection: close while draining, so keep-alive clients move on before the server stops', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const lifecycle = new Lifecycle({ logger, delayMs: 300, timeoutMs: 1_000 }).addHttpServer(
+      'http',
+      server,
+    );
+    const get = () =>
+      new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        const req = request(
+          { port, host: '127.0.0.1', headers: { connection: 'keep-alive' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get()).connection).toBe('keep-alive');
+    const done = lifecycle.shutdown('test');
+    expect((await get()).connection).toBe('close');
+    await done;
+    expect(server.listening).toBe(false);
   });
 });

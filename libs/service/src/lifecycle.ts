@@ -53,7 +53,17 @@ export class Lifecycle {
     return this;
   }
 
+  /**
+   * An HTTP server drained in two steps. While readiness fails (the delay),
+   * every response says `Connection: close`: each keep-alive client leaves
+   * after its next answer and reconnects through the Service, which by then
+   * sends it to a ready pod. So few sockets are left to close when the server
+   * stops, and none of them can take a request to a pod that is gone.
+   */
   addHttpServer(name: string, server: Server): this {
+    server.prependListener('request', (_req, res) => {
+      if (this.draining && !res.headersSent) res.setHeader('connection', 'close');
+    });
     return this.addServer({
       name,
       close: () =>

@@ -34,6 +34,10 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
       {
         name: [...safe, { service: 'grpc.health.v1.Health', method: 'Check' }],
         timeout: duration(deadlineMs),
+        // While a rollout swaps every replica, the channel may briefly have
+        // no connection: wait for one within the deadline instead of failing
+        // at once. Nothing has been sent yet, so this is safe for writes too.
+        waitForReady: true,
         retryPolicy: {
           maxAttempts,
           initialBackoff: '0.05s',
@@ -48,6 +52,7 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
           method,
         })),
         timeout: duration(deadlineMs),
+        waitForReady: true,
       },
     ],
     // A token bucket: each failure takes a token, each success gives back 0.1,
@@ -77,8 +82,10 @@ export function createStoreClient({
     // Keepalive finds a dead store-svc (pod gone without a FIN) in ~40 s.
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
-    // Re-resolve often enough to pick up new replicas after a scale-out.
-    'grpc.dns_min_time_between_resolutions_ms': 5_000,
+    // Re-resolve soon after a replica leaves: in a rolling update the last
+    // old pod goes a few seconds after the first, and a 5 s floor left the
+    // channel with no address for the gap (ADR 0121).
+    'grpc.dns_min_time_between_resolutions_ms': 1_000,
     'grpc.max_receive_message_length': 1024 * 1024,
     ...channelOptions,
   });
