@@ -5,11 +5,12 @@
 //
 //   npm run build && node dist/tools/bench/store-list.js [--concurrency 32] [--seconds 5] [--runs 5] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { writeBenchReport } from './report';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 /** A client of a service loaded at run time: methods by name. */
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '5' },
-    json: { type: 'string' },
+    json: { type: 'string', default: path.join(root, 'test-output/bench/store-list.json') },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -225,10 +226,30 @@ async function main() {
           )} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.errors).padStart(7)}\n`,
       );
     }
-    if (values.json) {
-      mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-      writeFileSync(values.json, JSON.stringify(summary, null, 2));
-    }
+    const [bare, svc] = results as [(typeof results)[number], (typeof results)[number]];
+    const ratio = svc.callsPerSecond / bare.callsPerSecond;
+    const command = `node dist/tools/bench/store-list.js --concurrency ${concurrency} --seconds ${seconds} --runs ${runs}`;
+    writeBenchReport(values.json as string, {
+      bench: 'store-list',
+      command,
+      cores: cpus().length,
+      rows: [
+        {
+          what: `store-svc \`ListEntries\` (page of 20 from Redis), one client, concurrency ${concurrency}`,
+          figure: `${(svc.callsPerSecond / 1000).toFixed(1)}k calls/s, p99 ${svc.p99Ms.toFixed(0)} ms, ${svc.errors} errors`,
+          baseline: `${ratio.toFixed(2)}× a bare grpc-js server answering the same page from memory`,
+          command,
+          ratios: [
+            {
+              label: 'store-svc ListEntries (× bare grpc-js)',
+              value: Number(ratio.toFixed(2)),
+              higherIsBetter: true,
+            },
+          ],
+        },
+      ],
+      data: summary,
+    });
   } finally {
     await Promise.all(children.map(kill));
     await redis.dispose();
