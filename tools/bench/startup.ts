@@ -19,9 +19,9 @@
 // Readiness needs dependencies: Redis, a store-svc and a monolith (untraced)
 // run for the whole benchmark, so the frontend's and gateway's /readyz mean
 // what they mean in a cluster.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
@@ -102,13 +102,29 @@ async function untilGrpcServing(port: number, exited: () => boolean) {
   }
 }
 
+// Every Node process here is started with this preload: on SIGUSR2 it writes
+// how many CommonJS modules it has loaded, counted when RSS is sampled.
+const probeDir = mkdtempSync(path.join(tmpdir(), 'fig-bench-startup-'));
+const probe = path.join(probeDir, 'count-modules.js');
+writeFileSync(
+  probe,
+  "process.on('SIGUSR2', () => require('node:fs').writeFileSync(process.env.FIG_MODULES_OUT, String(Object.keys(require.cache).length)));\n",
+);
+
+async function moduleCount(child: ChildProcess, file: string) {
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(5);
+  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : NaN;
+}
+
 async function measure(variant: Variant) {
   const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const ports = { port, opsPort };
+  const modulesOut = path.join(probeDir, `${port}.count`);
   const started = performance.now();
-  const child = spawn(variant.command, variant.args(), {
+  const child = spawn(variant.command, ['--require', probe, ...variant.args()], {
     cwd: variant.cwd ?? root,
-    env: { PATH: process.env.PATH ?? '', ...variant.env(ports) },
+    env: { PATH: process.env.PATH ?? '', FIG_MODULES_OUT: modulesOut, ...variant.env(ports) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -118,7 +134,8 @@ async function measure(variant: Variant) {
     await variant.ready(ports, () => child.exitCode !== null || child.signalCode !== null);
     const readyMs = performance.now() - started;
     await sleep(2_000);
-    return { readyMs, rssMiB: rssMiB(child.pid) };
+    const rss = rssMiB(child.pid);
+    return { readyMs, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
   } catch (err) {
     throw new Error(`${variant.name}: ${(err as Error).message}\n${stderr}`);
   } finally {
@@ -194,12 +211,16 @@ async function main() {
     ...['monolith', 'store-svc', 'frontend', 'gateway']
       .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')))
       .flatMap((app) =>
-        (['off', 'on'] as const).map((tracing): Variant => ({
-          name: `${app}, tracing ${tracing}`,
+        [
+          ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
+          ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
+        ].map(({ tracing, label, file }): Variant => ({
+          name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
           app,
           tracing,
+          ...(label ? { bootstrap: label } : {}),
           command: process.execPath,
-          args: nodeArgs(app),
+          args: nodeArgs(app, file),
           env: ({ port, opsPort }) => ({
             ...appEnv(app, tracing),
             PORT: String(port),
@@ -211,16 +232,17 @@ async function main() {
     ...(values.boutique ? [boutiqueCurrency(values.boutique)] : []),
   ];
 
-  const samples = new Map<string, { readyMs: number; rssMiB: number; round: number }[]>(
-    variants.map((v) => [v.name, []]),
-  );
+  const samples = new Map<
+    string,
+    { readyMs: number; rssMiB: number; modules: number; round: number }[]
+  >(variants.map((v) => [v.name, []]));
   try {
     for (let round = 0; round < rounds; round++) {
       for (const variant of variants) {
         const sample = await measure(variant);
         samples.get(variant.name)?.push({ ...sample, round });
         process.stdout.write(
-          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms ${sample.rssMiB.toFixed(1).padStart(7)} MiB\n`,
+          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
         );
       }
     }
@@ -228,6 +250,7 @@ async function main() {
     await Promise.all([store.kill(), monolith.kill()]);
     await otlp.close();
     await redis.dispose();
+    rmSync(probeDir, { recursive: true, force: true });
   }
 
   // Ratios per round (each against the baseline of the same round), then the median.
@@ -242,11 +265,13 @@ async function main() {
       ...(v.bootstrap ? { bootstrap: v.bootstrap } : {}),
       readyMs: Math.round(median(own.map((s) => s.readyMs))),
       rssMiB: Number(median(own.map((s) => s.rssMiB)).toFixed(1)),
+      modules: median(own.map((s) => s.modules)),
       readyRatio: Number(ratio('readyMs').toFixed(2)),
       rssRatio: Number(ratio('rssMiB').toFixed(2)),
       rounds: own.map((s) => ({
         readyMs: Math.round(s.readyMs),
         rssMiB: Number(s.rssMiB.toFixed(1)),
+        modules: s.modules,
       })),
     };
   });
@@ -254,10 +279,10 @@ async function main() {
   process.stdout.write(
     `\nspawn → ready and idle RSS after 2 s, median of ${rounds} interleaved rounds (ratios per round against the baseline)\n`,
   );
-  process.stdout.write(`${'process'.padEnd(40)} ready ms   ×base   RSS MiB   ×base\n`);
+  process.stdout.write(`${'process'.padEnd(40)} ready ms   ×base   RSS MiB   ×base  modules\n`);
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)}\n`,
+      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
     );
   }
 
@@ -283,8 +308,8 @@ async function main() {
       ],
     });
     rows.push({
-      what: `${app}: idle RSS 2 s after ready, tracing off / on`,
-      figure: `${off.rssMiB} / ${on.rssMiB} MiB`,
+      what: `${app}: idle RSS 2 s after ready, tracing off / on (CommonJS modules loaded)`,
+      figure: `${off.rssMiB} / ${on.rssMiB} MiB (${off.modules} / ${on.modules})`,
       baseline: `${off.rssRatio.toFixed(2)}× / ${on.rssRatio.toFixed(2)}× a bare \`node:http\` server (${baseline.rssMiB} MiB)`,
       command,
       ratios: [
@@ -304,7 +329,7 @@ async function main() {
       figure: pairs
         .map(
           (p) =>
-            `${p.app} ${p.own.readyMs} vs ${p.other.readyMs} ms, ${p.own.rssMiB} vs ${p.other.rssMiB} MiB`,
+            `${p.app} ${p.own.readyMs} vs ${p.other.readyMs} ms, ${p.own.rssMiB} vs ${p.other.rssMiB} MiB, ${p.own.modules} vs ${p.other.modules} modules`,
         )
         .join('; '),
       baseline:
