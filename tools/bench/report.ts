@@ -112,7 +112,7 @@ export function renderChart(title: string, ratios: Ratio[]): string {
   const top = 40;
   const height = top + ratios.length * row + 30;
   const max = Math.max(1, ...ratios.flatMap((r) => [r.value, r.target ?? 0])) * 1.1;
-  const x = (v: number) => labelWidth + (Math.max(0, v) / max) * barWidth;
+  const x = (v: number) => Number((labelWidth + (Math.max(0, v) / max) * barWidth).toFixed(1));
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 70}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<title>${xml(title)}</title>`,
