@@ -5,7 +5,7 @@
 // baseline and then every variant once, so load from elsewhere on a shared
 // machine falls on all of them alike; the median round is reported.
 //
-//   node dist/tools/bench/startup.js [--rounds 5] [--json out.json] [--boutique <checkout>]
+//   node dist/tools/bench/startup.js [--rounds 5] [--json out.json] [--apps a,b] [--boutique <checkout>]
 //
 // --boutique: the path of a local checkout of Online Boutique
 // (GoogleCloudPlatform/microservices-demo); its currencyservice is installed
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: path.join(root, 'test-output/bench/startup.json') },
     boutique: { type: 'string' },
     compare: { type: 'string', multiple: true },
+    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway' },
   },
 });
 const rounds = Number(values.rounds);
@@ -208,7 +209,8 @@ async function main() {
       env: ({ opsPort }) => ({ OPS_PORT: String(opsPort) }),
       ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
     },
-    ...['monolith', 'store-svc', 'frontend', 'gateway']
+    ...(values.apps as string)
+      .split(',')
       .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')))
       .flatMap((app) =>
         [
