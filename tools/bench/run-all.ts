@@ -4,7 +4,8 @@
 // docs/benchmarks/results.json, and the charts (docs/benchmarks/*.svg) and the
 // README's "Measured here" table are drawn from that file.
 //
-//   node dist/tools/bench/run-all.js [--only startup,gateway/run] [--render] [--compare label=instrument.js]
+//   node dist/tools/bench/run-all.js [--only startup,gateway/run] [--render]
+//     [--compare label=instrument.js] [--boutique <microservices-demo checkout>]
 //
 // --render draws the charts and the table again from the committed
 // results.json without measuring anything.
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     render: { type: 'boolean', default: false },
     /** Passed to the start-up benchmark: another bootstrap build to measure beside this one. */
     compare: { type: 'string', multiple: true },
+    /** Passed to the start-up benchmark: a checkout of Online Boutique, its currencyservice as the peer. */
+    boutique: { type: 'string' },
   },
 });
 
@@ -94,7 +97,13 @@ function measureAll(): BenchResults {
     const json = path.join(out, `${name.replace(/\//g, '-')}.json`);
     rmSync(json, { force: true }); // a failed run must not report the previous figures
     process.stdout.write(`\n== ${name}\n`);
-    const extra = name === 'startup' ? (values.compare ?? []).flatMap((c) => ['--compare', c]) : [];
+    const extra =
+      name === 'startup'
+        ? [
+            ...(values.compare ?? []).flatMap((c) => ['--compare', c]),
+            ...(values.boutique ? ['--boutique', values.boutique] : []),
+          ]
+        : [];
     const run = spawnSync(
       process.execPath,
       [path.join(root, 'dist/tools/bench', `${name}.js`), '--json', json, ...extra],

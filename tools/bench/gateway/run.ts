@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBenchReport, type BenchRow } from '../report';
-import { bundled, freePort, root, sleep } from '../support';
+import { bundled, freePort, peakRssMiB, root, sleep } from '../support';
 import { binary, ensureCommands, requireWrk, runWrk, wrkCommand } from '../wrk';
 import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
 
@@ -94,7 +94,8 @@ async function main() {
     express: await freePort(),
   };
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
-  const targets: { name: string; url: string }[] = [];
+  /** pid: a Node process whose memory is reported (peak RSS over the whole run). */
+  const targets: { name: string; url: string; pid?: number }[] = [];
 
   const upstream = start(process.execPath, [bundled('gateway/upstream')], {
     PORT: String(ports.upstream),
@@ -126,7 +127,7 @@ async function main() {
       },
     );
     await waitUntilServing(`http://127.0.0.1:${opsPort}/readyz`, child);
-    targets.push({ name, url: `http://127.0.0.1:${port}/` });
+    targets.push({ name, url: `http://127.0.0.1:${port}/`, pid: child.pid });
   }
 
   const nginx = binary('nginx');
@@ -156,7 +157,11 @@ async function main() {
     UPSTREAM_URL: upstreamUrl,
   });
   await waitUntilServing(`http://127.0.0.1:${ports.express}/`, express);
-  targets.push({ name: 'http-proxy-middleware', url: `http://127.0.0.1:${ports.express}/` });
+  targets.push({
+    name: 'http-proxy-middleware',
+    url: `http://127.0.0.1:${ports.express}/`,
+    pid: express.pid,
+  });
 
   console.log(
     `load: wrk -t1 -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`,
@@ -166,16 +171,18 @@ async function main() {
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) runs[target.name]?.push(drive(target.url, duration));
   }
-  const results: Record<string, Measured & { rounds: number[] }> = {};
+  const results: Record<string, Measured & { rounds: number[]; peakRssMiB?: number }> = {};
   for (const target of targets) {
     const measured = runs[target.name] ?? [];
     const sorted = [...measured].sort((a, b) => a.rps - b.rps);
+    const peak = target.pid ? peakRssMiB(target.pid) : undefined;
     const r = (results[target.name] = {
       ...(sorted[Math.floor(sorted.length / 2)] as Measured),
       rounds: measured.map((x) => Math.round(x.rps)),
+      ...(peak ? { peakRssMiB: Number(peak.toFixed(1)) } : {}),
     });
     console.log(
-      `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}`,
+      `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}${peak ? `   peak RSS ${peak.toFixed(1)} MiB` : ''}`,
     );
   }
   const ratio = (a: string, b: string) => {
@@ -231,6 +238,18 @@ async function main() {
                 ]),
           ],
         },
+        ...(gw.peakRssMiB
+          ? [
+              {
+                what: 'gateway memory under that load (peak RSS, VmHWM, over warm-up and all rounds)',
+                figure: `${gw.peakRssMiB} MiB`,
+                baseline: results['http-proxy-middleware']?.peakRssMiB
+                  ? `${(gw.peakRssMiB / (results['http-proxy-middleware'].peakRssMiB as number)).toFixed(2)}× Express + http-proxy-middleware (${results['http-proxy-middleware'].peakRssMiB} MiB) under the same load`
+                  : 'no Node peer measured',
+                command,
+              },
+            ]
+          : []),
       ]
     : [];
   writeBenchReport(values.json as string, {
