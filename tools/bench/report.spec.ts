@@ -41,6 +41,8 @@ const results: BenchResults = {
       bench: 'gateway',
       command: 'node dist/tools/bench/gateway/run.js',
       cores: 2,
+      measuredAt: '2026-12-02T11:00:00.000Z',
+      loadAverage: [3, 4],
       rows: [
         {
           what: 'a | pipe',
@@ -63,8 +65,11 @@ describe('the README table drawn from results.json', () => {
     );
     // A pipe in a figure would split the cell.
     expect(table[3]).toContain('| a \\| pipe |');
-    expect(table.join('\n')).toContain('load average 1.5 before, 2.25 after');
-    expect(table.join('\n')).toContain('Failed in this run: store-list.');
+    // Each benchmark with the time and load of its own run (a gateway re-run alone here).
+    expect(table.at(-1)).toContain(
+      'startup: 2026-12-02 10:00 UTC (load average 1.5 before, 2.25 after); gateway: 2026-12-02 11:00 UTC (load average 3 before, 4 after)',
+    );
+    expect(table.at(-1)).toContain('Failed in the last run: store-list.');
   });
 
   it('replaces only what lies between the markers, and refuses a README without them', () => {

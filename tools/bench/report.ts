@@ -35,6 +35,9 @@ export interface BenchReport {
   rows: BenchRow[];
   /** The benchmark's own figures, every round. */
   data: unknown;
+  /** Set by `npm run bench`: when it ran, and /proc/loadavg (1 min) before and after it. */
+  measuredAt?: string;
+  loadAverage?: [number, number];
 }
 
 /** docs/benchmarks/results.json */
@@ -72,13 +75,26 @@ export function renderTable(results: BenchResults): string {
       );
     }
   }
-  const { before, after } = results.machine.loadAverage;
-  const failed = results.failed.length ? ` Failed in this run: ${results.failed.join(', ')}.` : '';
+  const failed = results.failed.length
+    ? ` Failed in the last run: ${results.failed.join(', ')}.`
+    : '';
+  // Benchmarks re-run alone (--only) keep their own time and load.
+  const runs = new Map<string, string[]>();
+  for (const bench of results.benches) {
+    const at = bench.measuredAt ?? results.generatedAt;
+    const load = bench.loadAverage ?? [
+      results.machine.loadAverage.before[0],
+      results.machine.loadAverage.after[0],
+    ];
+    const key = `${at.slice(0, 16).replace('T', ' ')} UTC (load average ${load[0]} before, ${load[1]} after)`;
+    runs.set(key, [...(runs.get(key) ?? []), bench.bench]);
+  }
+  const when = [...runs].map(([key, names]) => `${names.join(', ')}: ${key}`).join('; ');
   lines.push(
     '',
-    `Run of ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${results.machine.cores} cores ` +
-      `(${results.machine.cpu}), Node ${results.machine.node}; load average ${before[0]} before, ${after[0]} after ` +
-      `(other work on the machine).${failed} Raw figures: [docs/benchmarks/results.json](docs/benchmarks/results.json).`,
+    `Measured on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, ` +
+      `with other work on the machine: ${when}.${failed} ` +
+      'Raw figures: [docs/benchmarks/results.json](docs/benchmarks/results.json).',
   );
   return lines.join('\n');
 }

@@ -96,6 +96,8 @@ function measureAll(): BenchResults {
   for (const name of names) {
     const json = path.join(out, `${name.replace(/\//g, '-')}.json`);
     rmSync(json, { force: true }); // a failed run must not report the previous figures
+    const started = new Date().toISOString();
+    const load = loadAverage();
     process.stdout.write(`\n== ${name}\n`);
     const extra =
       name === 'startup'
@@ -115,11 +117,16 @@ function measureAll(): BenchResults {
       failed.push(name);
       continue;
     }
+    const measured = {
+      measuredAt: started,
+      loadAverage: [load[0], loadAverage()[0]] as [number, number],
+    };
     const report = JSON.parse(readFileSync(json, 'utf8'));
     benches.push(
       Array.isArray(report.rows)
-        ? (report as BenchReport)
+        ? { ...(report as BenchReport), ...measured }
         : {
+            ...measured,
             bench: name,
             command: `node dist/tools/bench/${name}.js`,
             cores: cpus().length,
