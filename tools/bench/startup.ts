@@ -1,116 +1,365 @@
-// Start-up time (spawn → /readyz 200) and idle RSS of every built service,
-// each with the telemetry bootstrap loaded as in production, against a bare
-// node:http server measured the same way in the same run.
+// Start-up (spawn → /readyz 200) and idle RSS (2 s after ready) of every built
+// service, with tracing on (the bootstrap loaded and exporting to an OTLP
+// receiver) and off (OTEL_SDK_DISABLED=true), against a bare node:http server
+// measured the same way. The rounds are interleaved: each round starts the
+// baseline and then every variant once, so load from elsewhere on a shared
+// machine falls on all of them alike; the median round is reported.
 //
-//   node dist/tools/bench/startup.js [--runs 5] [--json out.json]
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+//   node dist/tools/bench/startup.js [--rounds 5] [--json out.json] [--apps a,b] [--boutique <checkout>]
+//
+// --boutique: the path of a local checkout of Online Boutique
+// (GoogleCloudPlatform/microservices-demo); its currencyservice is installed
+// (npm ci) and started with DISABLE_PROFILER=1, as its manifests do, and timed
+// to gRPC health SERVING in the same rounds.
+//
+// --compare <label>=<instrument.js>: also start every service, tracing on,
+// with another build of the telemetry bootstrap (e.g. the one before a change),
+// in the same rounds, so before and after are measured side by side.
+//
+// Readiness needs dependencies: Redis, a store-svc and a monolith (untraced)
+// run for the whole benchmark, so the frontend's and gateway's /readyz mean
+// what they mean in a cluster.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { startBundle, startOtlpReceiver } from '@fig/testing';
+import { writeBenchReport, type BenchRow } from './report';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, json: { type: 'string' } },
+  options: {
+    rounds: { type: 'string', default: '5' },
+    json: { type: 'string', default: path.join(root, 'test-output/bench/startup.json') },
+    boutique: { type: 'string' },
+    compare: { type: 'string', multiple: true },
+    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway' },
+  },
 });
-const runs = Number(values.runs);
+const rounds = Number(values.rounds);
+const readyTimeoutMs = 30_000;
 
-async function measure(args: string[], env: Record<string, string>, readyUrl: string) {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: 'ignore',
-  });
-  for (;;) {
+interface Variant {
+  name: string;
+  /** Fig's service, or undefined for the baseline and peers. */
+  app?: string;
+  tracing?: 'on' | 'off';
+  /** The --compare label of another bootstrap build. */
+  bootstrap?: string;
+  command: string;
+  args: () => string[];
+  cwd?: string;
+  env: (ports: { port: number; opsPort: number }) => Record<string, string>;
+  /** Resolves once the process is ready, throws when it is not within the bound. */
+  ready: (ports: { port: number; opsPort: number }, exited: () => boolean) => Promise<void>;
+}
+
+async function untilHttpOk(url: string, exited: () => boolean) {
+  const deadline = performance.now() + readyTimeoutMs;
+  while (performance.now() < deadline) {
+    if (exited()) throw new Error(`exited before ${url} answered 200`);
     try {
-      if ((await fetch(readyUrl)).ok) break;
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
     } catch {
-      // not yet listening
+      // not listening yet
     }
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
     await sleep(5);
   }
-  const readyMs = performance.now() - started;
-  await sleep(2_000);
-  const rss = rssMiB(child.pid);
-  await new Promise((r) => {
-    child.once('exit', () => r(undefined));
-    child.kill('SIGKILL');
+  throw new Error(`${url} not 200 within ${readyTimeoutMs} ms`);
+}
+
+/** gRPC health Check → SERVING, for the peer (it has no HTTP probe). */
+async function untilGrpcServing(port: number, exited: () => boolean) {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.initial_reconnect_backoff_ms': 5,
+    'grpc.max_reconnect_backoff_ms': 5,
   });
-  return { readyMs, rss };
+  // HealthCheckRequest{service: ""} is empty; HealthCheckResponse{status: SERVING} is 08 01.
+  const check = () =>
+    new Promise<boolean>((resolve) =>
+      client.makeUnaryRequest(
+        '/grpc.health.v1.Health/Check',
+        (x: Buffer) => x,
+        (x: Buffer) => x,
+        Buffer.alloc(0),
+        { deadline: Date.now() + 1_000 },
+        (err, res) => resolve(!err && res?.[0] === 0x08 && res[1] === 0x01),
+      ),
+    );
+  const deadline = performance.now() + readyTimeoutMs;
+  try {
+    while (performance.now() < deadline) {
+      if (exited()) throw new Error('exited before gRPC health said SERVING');
+      if (await check()) return;
+      await sleep(5);
+    }
+    throw new Error(`gRPC health not SERVING within ${readyTimeoutMs} ms`);
+  } finally {
+    client.close();
+  }
+}
+
+// Every Node process here is started with this preload: on SIGUSR2 it writes
+// how many CommonJS modules it has loaded, counted when RSS is sampled.
+const probeDir = mkdtempSync(path.join(tmpdir(), 'fig-bench-startup-'));
+const probe = path.join(probeDir, 'count-modules.js');
+writeFileSync(
+  probe,
+  "process.on('SIGUSR2', () => require('node:fs').writeFileSync(process.env.FIG_MODULES_OUT, String(Object.keys(require.cache).length)));\n",
+);
+
+async function moduleCount(child: ChildProcess, file: string) {
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(5);
+  return existsSync(file) ? Number(readFileSync(file, 'utf8')) : NaN;
+}
+
+async function measure(variant: Variant) {
+  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
+  const ports = { port, opsPort };
+  const modulesOut = path.join(probeDir, `${port}.count`);
+  const started = performance.now();
+  const child = spawn(variant.command, ['--require', probe, ...variant.args()], {
+    cwd: variant.cwd ?? root,
+    env: { PATH: process.env.PATH ?? '', FIG_MODULES_OUT: modulesOut, ...variant.env(ports) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4_000)));
+  const exit = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await variant.ready(ports, () => child.exitCode !== null || child.signalCode !== null);
+    const readyMs = performance.now() - started;
+    await sleep(2_000);
+    const rss = rssMiB(child.pid);
+    return { readyMs, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
+  } catch (err) {
+    throw new Error(`${variant.name}: ${(err as Error).message}\n${stderr}`);
+  } finally {
+    child.kill('SIGKILL');
+    await exit;
+  }
+}
+
+const nodeArgs =
+  (app: string, instrument = path.join(root, 'dist/apps', app, 'instrument.js')) =>
+  () => ['--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
+
+/** --compare label=file → [label, absolute file]. */
+const comparisons = (values.compare ?? []).map((spec) => {
+  const [label, file] = spec.split('=') as [string, string | undefined];
+  if (!file || !existsSync(file))
+    throw new Error(`--compare ${spec}: expected <label>=<existing instrument.js>`);
+  return [label, path.resolve(file)] as const;
+});
+
+/** Installs the peer's dependencies once (npm ci in its folder) and returns its variant. */
+function boutiqueCurrency(checkout: string): Variant {
+  const dir = path.join(path.resolve(checkout), 'src/currencyservice');
+  if (!existsSync(path.join(dir, 'server.js'))) {
+    throw new Error(`--boutique: ${dir}/server.js not found (give a microservices-demo checkout)`);
+  }
+  if (!existsSync(path.join(dir, 'node_modules'))) {
+    const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--omit=dev'], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+    if (install.status !== 0) throw new Error(`npm ci failed in ${dir}`);
+  }
+  return {
+    name: 'peer: Online Boutique currencyservice',
+    command: process.execPath,
+    args: () => ['server.js'],
+    cwd: dir,
+    env: ({ port }) => ({ PORT: String(port), DISABLE_PROFILER: '1' }),
+    ready: ({ port }, exited) => untilGrpcServing(port, exited),
+  };
 }
 
 async function main() {
-  // A private Redis for the services that need one.
   const redis = await startRedis();
-  const redisUrl = redis.url;
+  const otlp = await startOtlpReceiver();
+  const [store, monolith] = await Promise.all([
+    startBundle('store-svc', { env: { REDIS_URL: redis.url } }),
+    startBundle('monolith', { env: { REDIS_URL: redis.url } }),
+  ]);
 
   const baselineScript =
-    "require('node:http').createServer((q,s)=>s.end('ok')).listen(process.env.OPS_PORT)";
-  const services: { name: string; args: () => string[]; env: Record<string, string> }[] = [
-    { name: 'baseline: bare node:http', args: () => ['-e', baselineScript], env: {} },
-    ...['monolith', 'store-svc', 'frontend', 'gateway']
+    "require('node:http').createServer((q,s)=>s.end('ok')).listen(process.env.OPS_PORT, '127.0.0.1')";
+  const appEnv = (app: string, tracing: 'on' | 'off') => ({
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'warn',
+    POD_NAME: `${app}-bench`,
+    STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
+    MONOLITH_URL: monolith.base,
+    GATEWAY_ROUTES: path.join(root, 'apps/gateway/routes/stage-1-facade.yaml'),
+    ...(tracing === 'on'
+      ? { OTEL_SERVICE_NAME: app, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint }
+      : { OTEL_SDK_DISABLED: 'true' }),
+  });
+  const variants: Variant[] = [
+    {
+      name: 'baseline: bare node:http',
+      command: process.execPath,
+      args: () => ['-e', baselineScript],
+      env: ({ opsPort }) => ({ OPS_PORT: String(opsPort) }),
+      ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
+    },
+    ...(values.apps as string)
+      .split(',')
       .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')))
-      .map((app) => ({
-        name: app,
-        args: () => [
-          '--import',
-          path.join(root, 'dist/apps', app, 'instrument.js'),
-          path.join(root, 'dist/apps', app, 'main.js'),
-        ],
-        env: {
-          REDIS_URL: redisUrl,
-          LOG_LEVEL: 'warn',
-          OTEL_SERVICE_NAME: app,
-          // The gateway needs a route table; upstreams are only dialled on demand.
-          GATEWAY_ROUTES: path.join(root, 'apps/gateway/routes/stage-1-facade.yaml'),
-          MONOLITH_URL: 'http://127.0.0.1:8081',
-        },
-      })),
+      .flatMap((app) =>
+        [
+          ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
+          ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
+        ].map(({ tracing, label, file }): Variant => ({
+          name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
+          app,
+          tracing,
+          ...(label ? { bootstrap: label } : {}),
+          command: process.execPath,
+          args: nodeArgs(app, file),
+          env: ({ port, opsPort }) => ({
+            ...appEnv(app, tracing),
+            PORT: String(port),
+            OPS_PORT: String(opsPort),
+          }),
+          ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
+        })),
+      ),
+    ...(values.boutique ? [boutiqueCurrency(values.boutique)] : []),
   ];
 
-  const results: { name: string; readyMs: number; rssMiB: number }[] = [];
+  const samples = new Map<
+    string,
+    { readyMs: number; rssMiB: number; modules: number; round: number }[]
+  >(variants.map((v) => [v.name, []]));
   try {
-    for (const svc of services) {
-      const samples: { readyMs: number; rss: number }[] = [];
-      for (let i = 0; i < runs; i++) {
-        const [port, opsPort] = await Promise.all([freePort(), freePort()]);
-        const ready = svc.name.startsWith('baseline')
-          ? `http://127.0.0.1:${opsPort}/`
-          : `http://127.0.0.1:${opsPort}/livez`;
-        samples.push(
-          await measure(
-            svc.args(),
-            { ...svc.env, PORT: String(port), OPS_PORT: String(opsPort) },
-            ready,
-          ),
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of variants) {
+        const sample = await measure(variant);
+        samples.get(variant.name)?.push({ ...sample, round });
+        process.stdout.write(
+          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
         );
       }
-      results.push({
-        name: svc.name,
-        readyMs: median(samples.map((s) => s.readyMs)),
-        rssMiB: median(samples.map((s) => s.rss)),
-      });
     }
   } finally {
+    await Promise.all([store.kill(), monolith.kill()]);
+    await otlp.close();
     await redis.dispose();
+    rmSync(probeDir, { recursive: true, force: true });
   }
 
-  const base = results[0] as (typeof results)[number];
+  // Ratios per round (each against the baseline of the same round), then the median.
+  const base = samples.get(variants[0]?.name ?? '') ?? [];
+  const results = variants.map((v) => {
+    const own = samples.get(v.name) ?? [];
+    const ratio = (key: 'readyMs' | 'rssMiB') =>
+      median(own.map((s, i) => s[key] / (base[i]?.[key] ?? NaN)));
+    return {
+      name: v.name,
+      ...(v.app ? { app: v.app, tracing: v.tracing } : {}),
+      ...(v.bootstrap ? { bootstrap: v.bootstrap } : {}),
+      readyMs: Math.round(median(own.map((s) => s.readyMs))),
+      rssMiB: Number(median(own.map((s) => s.rssMiB)).toFixed(1)),
+      modules: median(own.map((s) => s.modules)),
+      readyRatio: Number(ratio('readyMs').toFixed(2)),
+      rssRatio: Number(ratio('rssMiB').toFixed(2)),
+      rounds: own.map((s) => ({
+        readyMs: Math.round(s.readyMs),
+        rssMiB: Number(s.rssMiB.toFixed(1)),
+        modules: s.modules,
+      })),
+    };
+  });
+
   process.stdout.write(
-    `start-up to listening and idle RSS after 2 s (median of ${runs}, telemetry bootstrap loaded)\n`,
+    `\nspawn → ready and idle RSS after 2 s, median of ${rounds} interleaved rounds (ratios per round against the baseline)\n`,
   );
-  process.stdout.write('service                     listen ms   ×base   RSS MiB   ×base\n');
+  process.stdout.write(`${'process'.padEnd(40)} ready ms   ×base   RSS MiB   ×base  modules\n`);
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(28)} ${r.readyMs.toFixed(0).padStart(8)} ${(r.readyMs / base.readyMs).toFixed(2).padStart(7)} ${r.rssMiB
-        .toFixed(1)
-        .padStart(9)} ${(r.rssMiB / base.rssMiB).toFixed(2).padStart(7)}\n`,
+      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
     );
   }
-  if (values.json) {
-    mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
-    writeFileSync(values.json, JSON.stringify({ runs, results }, null, 2));
+
+  const command =
+    `node dist/tools/bench/startup.js --rounds ${rounds}` +
+    comparisons.map(([label]) => ` --compare ${label}=…`).join('') +
+    (values.boutique ? ' --boutique <checkout>' : '');
+  const baseline = results[0];
+  const rows: BenchRow[] = [];
+  for (const app of new Set(results.flatMap((r) => (r.app ? [r.app] : [])))) {
+    const mine = results.filter((r) => r.app === app && !r.bootstrap);
+    const off = mine.find((r) => r.tracing === 'off');
+    const on = mine.find((r) => r.tracing === 'on');
+    if (!off || !on || !baseline) continue;
+    rows.push({
+      what: `${app}: spawn → \`/readyz\` 200, tracing off / on`,
+      figure: `${off.readyMs} / ${on.readyMs} ms`,
+      baseline: `${off.readyRatio.toFixed(1)}× / ${on.readyRatio.toFixed(1)}× a bare \`node:http\` server (${baseline.readyMs} ms)`,
+      command,
+      ratios: [
+        { label: `${app} ready, tracing off (× bare node)`, value: off.readyRatio, target: 6 },
+        { label: `${app} ready, tracing on (× bare node)`, value: on.readyRatio, target: 6 },
+      ],
+    });
+    rows.push({
+      what: `${app}: idle RSS 2 s after ready, tracing off / on (CommonJS modules loaded)`,
+      figure: `${off.rssMiB} / ${on.rssMiB} MiB (${off.modules} / ${on.modules})`,
+      baseline: `${off.rssRatio.toFixed(2)}× / ${on.rssRatio.toFixed(2)}× a bare \`node:http\` server (${baseline.rssMiB} MiB)`,
+      command,
+      ratios: [
+        { label: `${app} idle RSS, tracing off (× bare node)`, value: off.rssRatio, target: 1.7 },
+        { label: `${app} idle RSS, tracing on (× bare node)`, value: on.rssRatio, target: 1.7 },
+      ],
+    });
   }
+  for (const [label] of comparisons) {
+    const pairs = results.flatMap((other) => {
+      const own = results.find((r) => r.app === other.app && r.tracing === 'on' && !r.bootstrap);
+      return other.bootstrap === label && own ? [{ app: other.app, own, other }] : [];
+    });
+    if (!pairs.length) continue;
+    rows.push({
+      what: `tracing on: this bootstrap vs ${label}, spawn → \`/readyz\` 200 and idle RSS`,
+      figure: pairs
+        .map(
+          (p) =>
+            `${p.app} ${p.own.readyMs} vs ${p.other.readyMs} ms, ${p.own.rssMiB} vs ${p.other.rssMiB} MiB, ${p.own.modules} vs ${p.other.modules} modules`,
+        )
+        .join('; '),
+      baseline:
+        pairs
+          .map(
+            (p) =>
+              `${p.app} ${p.own.readyRatio.toFixed(1)}× vs ${p.other.readyRatio.toFixed(1)}×, ${p.own.rssRatio.toFixed(2)}× vs ${p.other.rssRatio.toFixed(2)}×`,
+          )
+          .join('; ') + ' a bare `node:http` server',
+      command,
+    });
+  }
+  const peer = results.find((r) => r.name.startsWith('peer:'));
+  if (peer && baseline) {
+    rows.push({
+      what: 'peer: Online Boutique currencyservice, spawn → gRPC health SERVING; idle RSS',
+      figure: `${peer.readyMs} ms; ${peer.rssMiB} MiB`,
+      baseline: `${peer.readyRatio.toFixed(1)}× / ${peer.rssRatio.toFixed(2)}× a bare \`node:http\` server`,
+      command,
+    });
+  }
+  writeBenchReport(values.json as string, {
+    bench: 'startup',
+    command,
+    cores: cpus().length,
+    rows,
+    data: { rounds, results },
+  });
 }
 
 main().catch((err: Error) => {

@@ -5,10 +5,12 @@
 //
 //   npm run build && node dist/tools/bench/store-list.js [--concurrency 32] [--seconds 5] [--runs 5] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { writeBenchReport } from './report';
 import { kill, unary, untilServing, type ClientConstructor } from './grpc';
 import {
   freePort,
@@ -20,7 +22,6 @@ import {
   reportStartup,
   type Startup,
   throughputRow,
-  writeJson,
 } from './support';
 
 const { values } = parseArgs({
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '5' },
-    json: { type: 'string' },
+    json: { type: 'string', default: path.join(root, 'test-output/bench/store-list.json') },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -141,7 +142,30 @@ async function main() {
     );
     const base = results[0] as (typeof results)[number];
     for (const r of results) process.stdout.write(throughputRow(r.name, r, base));
-    writeJson(values.json, summary);
+    const [bare, svc] = results as [(typeof results)[number], (typeof results)[number]];
+    const ratio = svc.callsPerSecond / bare.callsPerSecond;
+    const command = `node dist/tools/bench/store-list.js --concurrency ${concurrency} --seconds ${seconds} --runs ${runs}`;
+    writeBenchReport(values.json as string, {
+      bench: 'store-list',
+      command,
+      cores: cpus().length,
+      rows: [
+        {
+          what: `store-svc \`ListEntries\` (page of 20 from Redis), one client, concurrency ${concurrency}`,
+          figure: `${(svc.callsPerSecond / 1000).toFixed(1)}k calls/s, p99 ${svc.p99Ms.toFixed(0)} ms, ${svc.errors} errors`,
+          baseline: `${ratio.toFixed(2)}× a bare grpc-js server answering the same page from memory`,
+          command,
+          ratios: [
+            {
+              label: 'store-svc ListEntries (× bare grpc-js)',
+              value: Number(ratio.toFixed(2)),
+              higherIsBetter: true,
+            },
+          ],
+        },
+      ],
+      data: summary,
+    });
   } finally {
     await Promise.all(children.map(kill));
     await redis.dispose();

@@ -17,9 +17,13 @@ export const bundled = (name: string) => path.join(root, 'dist/tools/bench', `${
 export const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+const status = (pid: number | undefined, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) /
+  1024;
 /** Resident memory of a process, from /proc (Linux). */
-export const rssMiB = (pid: number | undefined) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+export const rssMiB = (pid: number | undefined) => status(pid, 'VmRSS');
+/** The most a process has been resident so far (its high-water mark). */
+export const peakRssMiB = (pid: number | undefined) => status(pid, 'VmHWM');
 
 export interface Throughput {
   callsPerSecond: number;

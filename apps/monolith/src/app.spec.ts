@@ -1,21 +1,21 @@
 import type { RedisClient } from '@fig/redis';
 import { startTestMonolith, type TestMonolith } from './test-support';
 
-describe('monolith HTTP API (real Redis, real sockets)', () => {
+describe('monolith HTTP API (real Redis, real sockets, supertest)', () => {
   let monolith: TestMonolith | undefined;
   let client: RedisClient;
-  let base: string;
+  let http: TestMonolith['http'];
 
+  /** A JSON POST; a string body is sent as written (malformed JSON included). */
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    http
+      .post(path)
+      .set({ 'content-type': 'application/json', ...headers })
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
 
   beforeAll(async () => {
     monolith = await startTestMonolith();
-    ({ client, base } = monolith);
+    ({ client, http } = monolith);
   });
   afterAll(() => monolith?.close());
   beforeEach(() => client.flushAll());
@@ -26,7 +26,7 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
       text: 'What a wonderful, lovely day!',
     });
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({
+    expect(res.body).toEqual({
       id: expect.any(String),
       author: 'Ada',
       text: 'What a wonderful, lovely day!',
@@ -37,32 +37,22 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
 
   it('lists entries newest first across pages with an opaque cursor', async () => {
     for (let i = 1; i <= 5; i++) await post('/api/entries', { author: 'A', text: `entry ${i}` });
-    const first = (await (await fetch(`${base}/api/entries?limit=2`)).json()) as {
-      entries: { text: string }[];
-      nextCursor: string;
-    };
+    type Page = { entries: { text: string }[]; nextCursor: string | null };
+    const page = async (query: Record<string, string | number>) =>
+      (await http.get('/api/entries').query(query).expect(200)).body as Page;
+    const first = await page({ limit: 2 });
     expect(first.entries.map((e) => e.text)).toEqual(['entry 5', 'entry 4']);
-    const second = (await (
-      await fetch(`${base}/api/entries?limit=2&cursor=${first.nextCursor}`)
-    ).json()) as {
-      entries: { text: string }[];
-      nextCursor: string;
-    };
+    const second = await page({ limit: 2, cursor: first.nextCursor! });
     expect(second.entries.map((e) => e.text)).toEqual(['entry 3', 'entry 2']);
-    const last = (await (
-      await fetch(`${base}/api/entries?limit=2&cursor=${second.nextCursor}`)
-    ).json()) as {
-      entries: { text: string }[];
-      nextCursor: string | null;
-    };
+    const last = await page({ limit: 2, cursor: second.nextCursor! });
     expect(last).toMatchObject({ entries: [{ text: 'entry 1' }], nextCursor: null });
   });
 
   it('counts visits, entries and sentiment in /api/stats', async () => {
     await post('/api/entries', { author: 'A', text: 'I love it, great work' });
     await post('/api/entries', { author: 'B', text: 'This is terrible and awful' });
-    await fetch(`${base}/`);
-    expect(await (await fetch(`${base}/api/stats`)).json()).toEqual({
+    await http.get('/').expect(200);
+    expect((await http.get('/api/stats')).body).toEqual({
       visits: 1,
       entries: 2,
       sentiment: { positive: 1, neutral: 0, negative: 1 },
@@ -72,13 +62,13 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   it('scores text at /api/sentiment with the configured model', async () => {
     const res = await post('/api/sentiment', { text: 'not good at all' });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { label: string; score: number; model: string };
+    const body = res.body as { label: string; score: number; model: string };
     expect(body).toMatchObject({ label: 'negative', model: 'v2' });
     expect(body.score).toBeGreaterThanOrEqual(-1);
   });
 
   it('names itself at /api/info', async () => {
-    expect(await (await fetch(`${base}/api/info`)).json()).toEqual({
+    expect((await http.get('/api/info')).body).toEqual({
       service: 'monolith',
       version: 'v2',
       pod: 'pod-7',
@@ -96,7 +86,7 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   ])('rejects %j with 400 VALIDATION_FAILED naming %s (%s)', async (body, field, code) => {
     const res = await post('/api/entries', body);
     expect(res.status).toBe(400);
-    const { error } = (await res.json()) as {
+    const { error } = res.body as {
       error: { code: string; fields: { field: string; code: string }[] };
     };
     expect(error.code).toBe('VALIDATION_FAILED');
@@ -106,46 +96,37 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   it('rejects malformed JSON with 400 INVALID_JSON', async () => {
     const res = await post('/api/entries', '{"author": "Ada",');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_JSON');
+    expect(res.body.error.code).toBe('INVALID_JSON');
   });
 
   it('rejects a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await post('/api/entries', { author: 'Ada', text: 'x'.repeat(17 * 1024) });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
-      'PAYLOAD_TOO_LARGE',
-    );
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('rejects a non-JSON body with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await fetch(`${base}/api/entries`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: 'author=Ada',
-    });
+    const res = await http
+      .post('/api/entries')
+      .set('content-type', 'text/plain')
+      .send('author=Ada');
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
-      'UNSUPPORTED_MEDIA_TYPE',
-    );
+    expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('rejects a bad limit and a forged cursor with coded 400s', async () => {
-    const limit = await fetch(`${base}/api/entries?limit=500`);
+    const limit = await http.get('/api/entries?limit=500');
     expect(limit.status).toBe(400);
-    expect(((await limit.json()) as { error: { code: string } }).error.code).toBe(
-      'VALIDATION_FAILED',
-    );
-    const cursor = await fetch(`${base}/api/entries?cursor=forged`);
+    expect(limit.body.error.code).toBe('VALIDATION_FAILED');
+    const cursor = await http.get('/api/entries?cursor=forged');
     expect(cursor.status).toBe(400);
-    expect(((await cursor.json()) as { error: { code: string } }).error.code).toBe(
-      'INVALID_CURSOR',
-    );
+    expect(cursor.body.error.code).toBe('INVALID_CURSOR');
   });
 
   it('answers unknown routes with a coded 404', async () => {
-    const res = await fetch(`${base}/nope`);
+    const res = await http.get('/nope');
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect(res.body.error.code).toBe('NOT_FOUND');
   });
 
   it('creates exactly one entry for 50 concurrent POSTs with one Idempotency-Key', async () => {
@@ -161,22 +142,18 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
-    const ids = new Set(
-      await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id)),
-    );
+    const ids = new Set(responses.map((r) => (r.body as { id: string }).id));
     expect(ids.size).toBe(1);
-    expect(((await (await fetch(`${base}/api/stats`)).json()) as { entries: number }).entries).toBe(
-      1,
-    );
+    expect((await http.get('/api/stats')).body.entries).toBe(1);
   });
 
   it('renders the page with entries escaped, the counter and the footer', async () => {
     await post('/api/entries', { author: '<b>Mallory</b>', text: '<script>alert("x")</script>' });
-    const res = await fetch(`${base}/`);
+    const res = await http.get('/');
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
-    const html = await res.text();
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    const html = res.text;
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).toContain('&lt;b&gt;Mallory&lt;/b&gt;');
@@ -186,25 +163,20 @@ describe('monolith HTTP API (real Redis, real sockets)', () => {
   });
 
   it('accepts a form post without JavaScript and redirects back to the page', async () => {
-    const res = await fetch(`${base}/entries`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ author: 'Form', text: 'posted without js' }),
-      redirect: 'manual',
-    });
+    // supertest does not follow redirects: the 303 itself is what is checked.
+    const res = await http
+      .post('/entries')
+      .type('form')
+      .send({ author: 'Form', text: 'posted without js' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/');
-    const html = await (await fetch(`${base}/`)).text();
+    expect(res.headers.location).toBe('/');
+    const html = (await http.get('/')).text;
     expect(html).toContain('posted without js');
   });
 
   it('re-renders the page with the reason when a form post is invalid', async () => {
-    const res = await fetch(`${base}/entries`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ author: '', text: 'no name' }),
-    });
+    const res = await http.post('/entries').type('form').send({ author: '', text: 'no name' });
     expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/role="alert">author must not be blank/);
+    expect(res.text).toMatch(/role="alert">author must not be blank/);
   });
 });

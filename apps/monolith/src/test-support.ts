@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import request from 'supertest';
 import { RedisGuestbook } from '@fig/guestbook-redis';
 import { connectRedis, type RedisClient } from '@fig/redis';
 import { createMetrics } from '@fig/service';
@@ -14,6 +15,9 @@ export interface TestMonolith {
   port: number;
   /** http://127.0.0.1:<port> */
   base: string;
+  /** supertest bound to the listening server: `http.post('/api/entries').send(…)`. */
+  http: ReturnType<typeof request>;
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,8 @@ export async function startTestMonolith(): Promise<TestMonolith> {
     client,
     port,
     base: `http://127.0.0.1:${port}`,
+    http: request(server),
+    server,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       client.destroy();

@@ -1,8 +1,7 @@
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { RedisClient } from '@fig/redis';
 import { storeServiceName } from '@fig/proto';
+import { untraced } from '@fig/telemetry';
 
 /**
  * grpc.health.v1.Health for the whole server ("") and for StoreService:
@@ -60,7 +59,7 @@ export function watchRedis(
       setTimeout(reject, intervalMs, new Error('ping timed out')).unref(),
     );
     // Untraced: two root spans a second per replica would bury real traffic.
-    const pong = context.with(suppressTracing(context.active()), () => redis.ping());
+    const pong = untraced(() => redis.ping());
     Promise.race([pong, timeout]).then(() => onChange(true), down);
   };
   redis.on('error', down);

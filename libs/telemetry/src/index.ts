@@ -1,1 +1,7 @@
-export { flushTelemetry, telemetrySettings, type TelemetrySettings } from './settings';
+export {
+  flushTelemetry,
+  telemetrySettings,
+  figEnvDefaults,
+  type TelemetrySettings,
+} from './settings';
+export { untraced } from './untraced';

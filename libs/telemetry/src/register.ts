@@ -1,9 +1,9 @@
 /**
  * The OpenTelemetry bootstrap, loaded before the app with `node --import
  * ./instrument.js main.js` so that it can hook `require` before Express, gRPC
- * and the Redis client are loaded. It wires only what Fig uses (one provider,
- * five instrumentations, one exporter) rather than the whole sdk-node, and
- * loads none of it when telemetry is disabled.
+ * and the Redis client are loaded. It starts sdk-node's NodeSDK with only what
+ * Fig uses (tracing.ts, ADR 0005), and loads none of it when telemetry is
+ * disabled (OTEL_SDK_DISABLED=true).
  */
 import { telemetrySettings } from './settings';
 import type * as Tracing from './tracing';

@@ -8,6 +8,20 @@ describe('telemetrySettings', () => {
     ).toBe('http://collector:4318');
   });
 
+  it('exports when an endpoint is set or OTEL_TRACES_EXPORTER names an exporter, never with none', () => {
+    expect(telemetrySettings({}).exporting).toBe(false);
+    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).exporting).toBe(
+      true,
+    );
+    expect(telemetrySettings({ OTEL_TRACES_EXPORTER: 'console' }).exporting).toBe(true);
+    expect(
+      telemetrySettings({
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+      }).exporting,
+    ).toBe(false);
+  });
+
   it('takes the service name from OTEL_SERVICE_NAME and the version from APP_VERSION', () => {
     expect(telemetrySettings({ OTEL_SERVICE_NAME: 'store-svc', APP_VERSION: 'v3' })).toMatchObject({
       serviceName: 'store-svc',
@@ -18,6 +32,9 @@ describe('telemetrySettings', () => {
 
   it('is switched off by OTEL_SDK_DISABLED', () => {
     expect(telemetrySettings({ OTEL_SDK_DISABLED: 'true' }).enabled).toBe(false);
+    // As the SDK reads it: case and surrounding blanks do not matter.
+    expect(telemetrySettings({ OTEL_SDK_DISABLED: ' TRUE ' }).enabled).toBe(false);
+    expect(telemetrySettings({ OTEL_SDK_DISABLED: 'false' }).enabled).toBe(true);
   });
 
   it('flushes nothing, without failing, when no provider was registered', async () => {

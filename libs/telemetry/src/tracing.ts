@@ -1,55 +1,46 @@
-import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
-import type * as TraceBase from '@opentelemetry/sdk-trace-base';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { providerKey, type TelemetrySettings } from './settings';
+import { NodeSDK, core, resources, tracing } from '@opentelemetry/sdk-node';
+import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { figEnvDefaults, providerKey, type TelemetrySettings } from './settings';
 
-/** Span processors: a batching OTLP/HTTP exporter when an endpoint is set, none otherwise. */
-function exportingProcessors(settings: TelemetrySettings): SpanProcessor[] {
-  if (!settings.endpoint) return [];
-  // Loaded only when exporting: the exporter and its transformer weigh ~15 MiB.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { OTLPTraceExporter } =
-    require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
-  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBase;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  // The exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout).
-  return [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 })];
-}
+/** Probes and scrapes every few seconds would drown real traffic. */
+export const untracedPaths = /^\/(livez|readyz|metrics)(?:[/?#]|$)/;
 
-/** One provider, the five instrumentations Fig uses, W3C propagation. */
+/**
+ * The design's `NodeSDK`, configured lean: the five instrumentations Fig uses,
+ * W3C trace context + baggage, no SDK metrics or logs (metrics are
+ * prom-client's, logs are pino's), and the trace exporter chosen by the SDK
+ * from the standard `OTEL_*` variables (`OTEL_TRACES_EXPORTER`,
+ * `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`, `…_ENDPOINT`, `OTEL_BSP_*`,
+ * `OTEL_TRACES_SAMPLER`), with Fig's defaults for the ones left unset.
+ */
 export function startTracing(settings: TelemetrySettings) {
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: settings.serviceName,
-      [ATTR_SERVICE_VERSION]: settings.serviceVersion,
+  Object.assign(
+    process.env,
+    Object.fromEntries(
+      Object.entries(figEnvDefaults).filter(([name]) => process.env[name] === undefined),
+    ),
+  );
+  const sdk = new NodeSDK({
+    serviceName: settings.serviceName,
+    resource: resources.resourceFromAttributes({ [ATTR_SERVICE_VERSION]: settings.serviceVersion }),
+    // OTEL_RESOURCE_ATTRIBUTES only: the host and process detectors cost start-up for attributes nobody reads.
+    resourceDetectors: [resources.envDetector],
+    textMapPropagator: new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
     }),
-    spanProcessors: exportingProcessors(settings),
-  });
-  provider.register({
-    propagator: new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-  });
-  registerInstrumentations({
-    tracerProvider: provider,
+    // Without an exporter spans are still made and dropped, so trace context
+    // propagates and logs keep their trace ids.
+    ...(settings.exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
-        // Probes and scrapes every few seconds would drown real traffic.
-        ignoreIncomingRequestHook: (req) => /^\/(livez|readyz|metrics)\b/.test(req.url ?? ''),
+        ignoreIncomingRequestHook: (req) => untracedPaths.test(req.url ?? ''),
       }),
       new ExpressInstrumentation(),
       new GrpcInstrumentation(),
@@ -57,5 +48,6 @@ export function startTracing(settings: TelemetrySettings) {
       new UndiciInstrumentation(),
     ],
   });
-  (globalThis as Record<symbol, unknown>)[providerKey] = provider;
+  sdk.start();
+  (globalThis as Record<symbol, unknown>)[providerKey] = sdk;
 }

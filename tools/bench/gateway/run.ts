@@ -6,17 +6,20 @@
 // A small node:http upstream is put behind: nothing (direct), the gateway
 // (built bundle, one process), nginx (one worker) and haproxy (one thread),
 // both as plain keep-alive reverse proxies, and Express + http-proxy-middleware.
-// Each is driven with wrk -t1 (autocannon when wrk is absent) after a warm-up,
+// Each is driven with wrk -t1 (never a Node load generator: the run stops when
+// wrk cannot be installed) after a warm-up,
 // in several interleaved rounds; the median round is reported, so a burst of
 // load from elsewhere on a shared machine does not land on one proxy only.
-// Missing wrk/nginx/haproxy are installed with apt-get when possible.
+// Missing wrk/nginx/haproxy are installed with apt-get before anything is measured.
 /* eslint-disable no-console */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundled, freePort, root, sleep } from '../support';
+import { writeBenchReport, type BenchRow } from '../report';
+import { bundled, freePort, peakRssMiB, root, sleep } from '../support';
+import { binary, ensureCommands, requireWrk, runWrk, wrkCommand } from '../wrk';
 import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
 
 interface Measured {
@@ -38,38 +41,6 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-
-const has = (cmd: string) =>
-  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-
-/** Installs what is missing, once; a failure leaves that proxy out of the run rather than failing it. */
-function ensureTools() {
-  const wanted = { wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy' };
-  const missing = Object.entries(wanted).filter(
-    ([cmd]) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`),
-  );
-  if (!missing.length) return;
-  const packages = missing.map(([, pkg]) => pkg);
-  const sudo = process.getuid?.() === 0 ? [] : has('sudo') ? ['sudo', '-n'] : null;
-  if (!sudo) return console.warn(`not root and no sudo: cannot install ${packages.join(', ')}`);
-  console.log(`installing ${packages.join(', ')} with apt-get…`);
-  const [cmd, ...args] = [
-    ...sudo,
-    'apt-get',
-    'install',
-    '-y',
-    '--no-install-recommends',
-    ...packages,
-  ];
-  const run = spawnSync(cmd as string, args, {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (run.status !== 0) console.warn('apt-get failed; measuring what is available');
-}
-
-const binary = (name: string) =>
-  has(name) ? name : existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined;
 
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
@@ -101,47 +72,14 @@ async function waitUntilServing(url: string, child: Started) {
   throw new Error(`${url} never answered`);
 }
 
-const toMs = (value: string, unit: string) =>
-  Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? NaN);
-
-function wrk(url: string, seconds: number): Measured {
-  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], {
-    encoding: 'utf8',
-  });
-  const out = run.stdout;
-  const latency = (p: number) => {
-    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    return m ? toMs(m[1] as string, m[2] as string) : NaN;
-  };
-  const errors =
-    Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
-    Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: latency(50),
-    p99: latency(99),
-    errors,
-  };
-}
-
-function autocannon(url: string, seconds: number): Measured {
-  const bin = path.join(root, 'node_modules/.bin/autocannon');
-  const run = spawnSync(bin, ['-c', String(connections), '-d', String(seconds), '-j', url], {
-    encoding: 'utf8',
-  });
-  const result = JSON.parse(run.stdout);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
-}
-
-const drive = has('wrk') ? wrk : autocannon;
+const drive = (url: string, seconds: number): Measured => {
+  const r = runWrk(url, connections, seconds);
+  return { rps: r.rps, p50: r.p50Ms, p99: r.p99Ms, errors: r.errors };
+};
 
 async function main() {
-  ensureTools();
+  ensureCommands(['nginx', 'haproxy']); // a proxy that cannot be had is left out, and said so
+  requireWrk();
   if (!existsSync(path.join(root, 'dist/apps/gateway/main.js'))) {
     spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], {
       stdio: 'inherit',
@@ -156,7 +94,8 @@ async function main() {
     express: await freePort(),
   };
   const upstreamUrl = `http://127.0.0.1:${ports.upstream}`;
-  const targets: { name: string; url: string }[] = [];
+  /** pid: a Node process whose memory is reported (peak RSS over the whole run). */
+  const targets: { name: string; url: string; pid?: number }[] = [];
 
   const upstream = start(process.execPath, [bundled('gateway/upstream')], {
     PORT: String(ports.upstream),
@@ -188,7 +127,7 @@ async function main() {
       },
     );
     await waitUntilServing(`http://127.0.0.1:${opsPort}/readyz`, child);
-    targets.push({ name, url: `http://127.0.0.1:${port}/` });
+    targets.push({ name, url: `http://127.0.0.1:${port}/`, pid: child.pid });
   }
 
   const nginx = binary('nginx');
@@ -218,26 +157,32 @@ async function main() {
     UPSTREAM_URL: upstreamUrl,
   });
   await waitUntilServing(`http://127.0.0.1:${ports.express}/`, express);
-  targets.push({ name: 'http-proxy-middleware', url: `http://127.0.0.1:${ports.express}/` });
+  targets.push({
+    name: 'http-proxy-middleware',
+    url: `http://127.0.0.1:${ports.express}/`,
+    pid: express.pid,
+  });
 
   console.log(
-    `load: ${drive === wrk ? 'wrk -t1' : 'autocannon'} -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`,
+    `load: wrk -t1 -c${connections}, ${rounds} rounds of ${duration} s each, after a 3 s warm-up`,
   );
   const runs: Record<string, Measured[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (const target of targets) drive(target.url, 3);
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) runs[target.name]?.push(drive(target.url, duration));
   }
-  const results: Record<string, Measured & { rounds: number[] }> = {};
+  const results: Record<string, Measured & { rounds: number[]; peakRssMiB?: number }> = {};
   for (const target of targets) {
     const measured = runs[target.name] ?? [];
     const sorted = [...measured].sort((a, b) => a.rps - b.rps);
+    const peak = target.pid ? peakRssMiB(target.pid) : undefined;
     const r = (results[target.name] = {
       ...(sorted[Math.floor(sorted.length / 2)] as Measured),
       rounds: measured.map((x) => Math.round(x.rps)),
+      ...(peak ? { peakRssMiB: Number(peak.toFixed(1)) } : {}),
     });
     console.log(
-      `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}`,
+      `${target.name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   rounds ${r.rounds.join(' / ')}${r.errors ? `   errors ${r.errors}` : ''}${peak ? `   peak RSS ${peak.toFixed(1)} MiB` : ''}`,
     );
   }
   const ratio = (a: string, b: string) => {
@@ -254,21 +199,67 @@ async function main() {
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
 
-  const report = {
-    date: new Date().toISOString(),
-    tool: drive === wrk ? 'wrk -t1' : 'autocannon',
-    connections,
-    durationSeconds: duration,
-    rounds,
-    cpus: cpus().length,
-    node: process.version,
-    results,
-    ratios,
-  };
-  const json = values.json as string;
-  mkdirSync(path.dirname(json), { recursive: true });
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-  console.log(`written to ${path.relative(process.cwd(), json)}`);
+  const tool = wrkCommand(connections, duration);
+  const command = `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}`;
+  const gw = results.gateway;
+  const against = [
+    ['nginx', 'nginx (1 worker)'],
+    ['haproxy', 'haproxy (1 thread)'],
+    ['http-proxy-middleware', 'Express + http-proxy-middleware'],
+  ]
+    .filter(([name]) => results[name as string])
+    .map(([name, label]) => `${ratio('gateway', name as string)}× ${label}`);
+  const rows: BenchRow[] = gw
+    ? [
+        {
+          what: `gateway proxying, ${tool}, median of ${rounds} interleaved rounds`,
+          figure: `${(gw.rps / 1000).toFixed(1)}k req/s, p99 ${gw.p99.toFixed(1)} ms`,
+          baseline: against.join(', ') || 'no peer proxy could be installed',
+          command,
+          ratios: [
+            ...(ratios['gateway/nginx'] === null
+              ? []
+              : [
+                  {
+                    label: 'gateway req/s (× nginx)',
+                    value: ratios['gateway/nginx'],
+                    target: 0.7,
+                    higherIsBetter: true,
+                  },
+                ]),
+            ...(ratios['gateway/haproxy'] === null
+              ? []
+              : [
+                  {
+                    label: 'gateway req/s (× haproxy)',
+                    value: ratios['gateway/haproxy'],
+                    higherIsBetter: true,
+                  },
+                ]),
+          ],
+        },
+        ...(gw.peakRssMiB
+          ? [
+              {
+                what: 'gateway memory under that load (peak RSS, VmHWM, over warm-up and all rounds)',
+                figure: `${gw.peakRssMiB} MiB`,
+                baseline: results['http-proxy-middleware']?.peakRssMiB
+                  ? `${(gw.peakRssMiB / (results['http-proxy-middleware'].peakRssMiB as number)).toFixed(2)}× Express + http-proxy-middleware (${results['http-proxy-middleware'].peakRssMiB} MiB) under the same load`
+                  : 'no Node peer measured',
+                command,
+              },
+            ]
+          : []),
+      ]
+    : [];
+  writeBenchReport(values.json as string, {
+    bench: 'gateway',
+    command,
+    cores: cpus().length,
+    rows,
+    data: { tool, connections, durationSeconds: duration, rounds, results, ratios },
+  });
+  console.log(`written to ${path.relative(process.cwd(), values.json as string)}`);
 }
 
 function stopAll() {
