@@ -23,6 +23,7 @@ images:
   - { name: fig-gateway, newTag: "$FIG_IMAGE_TAG" }
   - { name: fig-monolith, newTag: "$FIG_IMAGE_TAG" }
   - { name: fig-store-svc, newTag: "$FIG_IMAGE_TAG" }
+  - { name: fig-model-svc, newTag: "$FIG_IMAGE_TAG" }
   - { name: redis, newName: "${redis%:*}", newTag: "${redis##*:}" }
 YAML
   bash "$REPO_ROOT/k8s/redis-password.sh" >/dev/null

@@ -35,6 +35,8 @@ NODE_KUBECONFIG="$NODE_STATE/admin.kubeconfig"
 PAUSE_IMAGE=fig.local/pause:catatonit
 COREDNS_IMAGE="fig.local/coredns:$COREDNS_VERSION"
 FIG_IMAGE_TAG="${FIG_IMAGE_TAG:-delivery}"
+# The apps whose images the node runs (every app of the catalogue).
+NODE_APPS=(frontend gateway monolith store-svc model-svc)
 export KUBECONFIG="$NODE_KUBECONFIG"
 
 kc() { "$(tool_path kubectl)" --kubeconfig "$NODE_KUBECONFIG" --request-timeout=60s "$@"; }

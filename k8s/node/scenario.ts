@@ -68,7 +68,10 @@ async function rolling() {
   const windows: { deploy: string; from: number; to: number }[] = [];
   try {
     await sleep(1_000);
-    for (const d of ['store-svc', 'frontend', 'gateway']) {
+    // Every service the stage runs, callees first; model-svc only where it is deployed.
+    const deployed = kc('get', 'deploy', '-o', 'name').split('\n');
+    const services = ['store-svc', 'model-svc', 'frontend', 'gateway'];
+    for (const d of services.filter((s) => deployed.includes(`deployment.apps/${s}`))) {
       const t = Date.now();
       kc('rollout', 'restart', `deployment/${d}`);
       kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
@@ -86,7 +89,10 @@ async function rolling() {
       `failure: ${describeOutcome(o)} sent ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
     );
   }
-  const figures = await summary(load, 'rolling restart of store-svc, frontend, gateway');
+  const figures = await summary(
+    load,
+    `rolling restart of ${windows.map((w) => w.deploy).join(', ')}`,
+  );
   console.log(
     `FIGURES ${JSON.stringify({ scenario: 'rolling', ...figures, rolloutSeconds: times })}`,
   );

@@ -6,7 +6,7 @@
 # restart and pod kills under steady load. NetworkPolicies are applied but not
 # enforced (ADR 0120). Tears everything down (k8s/node/down.sh) at the end.
 # Prints a table of set-up, rollout and e2e times, then "N passed, N failed".
-#   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating).
+#   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating; default: all of stages.yaml).
 set -uo pipefail
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=k8s/node/node-lib.sh
@@ -21,7 +21,8 @@ export RESULTS_FILE
 TABLE="$RUN_DIR/table.txt"
 : >"$TABLE"
 BASE_URL=http://127.0.0.1:30080
-STAGES="${FIG_CLUSTER_STAGES:-stage-0-monolith stage-1-facade stage-2-store stage-3-frontend}"
+# Every stage of the catalogue, in its order.
+STAGES="${FIG_CLUSTER_STAGES:-$(sed -n 's/^  - id: \(stage-[a-z0-9-]*\)$/\1/p' "$REPO_ROOT/stages.yaml" | tr '\n' ' ')}"
 BUILD="$REPO_ROOT/node_modules/.cache/fig-node"
 row() { printf '%-44s %9s  %s\n' "$1" "$2" "$3" | tee -a "$TABLE" >/dev/null; }
 record() { local l; while IFS= read -r l; do case "$l" in PASS\ *) pass "${l#PASS }" ;; FAIL\ *) fail "${l#FAIL }" ;; esac; done; }
@@ -107,9 +108,11 @@ scenario() { # scenario rolling|kill
 }
 
 for s in $STAGES; do
-  case "$s" in stage-3-frontend) page=frontend ;; *) page=monolith ;; esac
+  # From stage 3 on the frontend serves the page.
+  case "$s" in stage-3* | stage-4*) page=frontend ;; *) page=monolith ;; esac
   deploy_stage "$s" "$page" || continue
-  if [ "$s" = stage-3-frontend ]; then
+  # Load scenarios on the frontend's stage and on the last one (no monolith).
+  if [ "$s" = stage-3-frontend ] || [ "$s" = stage-4-model ]; then
     scenario rolling
     scenario kill
   fi

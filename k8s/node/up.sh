@@ -210,15 +210,12 @@ images() {
   # down.sh stops the engine only if this script started it.
   engine_running || touch "$NODE_STATE/engine.started"
   engine_start
-  local tmp app missing=()
+  local tmp app
   tmp="$(mktemp -d)"
-  for app in frontend gateway monolith store-svc; do
-    docker_ image inspect "fig-$app:$FIG_IMAGE_TAG" >/dev/null 2>&1 || missing+=("$app")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "building images: ${missing[*]} (tools/delivery/images.sh)"
-    FIG_IMAGE_TAG="$FIG_IMAGE_TAG" "$REPO_ROOT/tools/delivery/images.sh" "${missing[@]}" >&2
-  fi
+  # Always built from this checkout: the engine's layer cache makes an
+  # unchanged image a few seconds, and a tag alone never proves the code is current.
+  log "building images: ${NODE_APPS[*]} (tools/delivery/images.sh)"
+  FIG_IMAGE_TAG="$FIG_IMAGE_TAG" "$REPO_ROOT/tools/delivery/images.sh" "${NODE_APPS[@]}" >&2
   local standins runtime redis
   standins="$("$REPO_ROOT/tools/delivery/standins.sh")"
   runtime="$(sed -n 's/^RUNTIME_IMAGE=//p' <<<"$standins")"
@@ -236,7 +233,7 @@ images() {
   fi
   rm -rf "$tmp"
   local list=("$PAUSE_IMAGE" "$COREDNS_IMAGE" "$redis")
-  for app in frontend gateway monolith store-svc; do list+=("fig-$app:$FIG_IMAGE_TAG"); done
+  for app in "${NODE_APPS[@]}"; do list+=("fig-$app:$FIG_IMAGE_TAG"); done
   docker_ save -o "$NODE_STATE/images.tar" "${list[@]}"
   ctr_ images import "$NODE_STATE/images.tar" >"$NODE_STATE/images-import.log"
   rm -f "$NODE_STATE/images.tar"
