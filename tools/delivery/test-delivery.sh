@@ -91,30 +91,39 @@ sec_images() {
 }
 
 sec_containers() {
-  section "containers: stage 3 run as its Deployments run it, then the deployed e2e suite"
+  section "containers: stages 3 and 4 run as their Deployments run them, each with the deployed e2e suite"
   local standins; standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
   export FIG_STANDIN_REDIS; FIG_STANDIN_REDIS="$(sed -n 's/^REDIS_IMAGE=//p' <<<"$standins")"
   echo "    redis runs as the STAND-IN $FIG_STANDIN_REDIS (Debian's redis-server) for the manifests' redis:7.4"
+  # Stage 3 with the monolith keeping the model; stage 4 with none (model-svc in Python).
+  local stage
+  for stage in stage-3-frontend stage-4-model; do
+    containers_stage "$stage"
+    node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
+  done
+}
+
+containers_stage() { # containers_stage STAGE: start it, check it, run the deployed e2e suite through its front door
+  local stage="$1" rc=0 door
+  echo "    -- $stage"
   # To a file first: the run takes a while and its lines are results.
-  local rc=0
-  node "$BUILD/containers.cjs" up stage-3-frontend "$RUN_DIR/containers.json" >"$RUN_DIR/containers.out" 2>&1 || rc=$?
-  record <"$RUN_DIR/containers.out"
-  [ "$rc" -le 1 ] || fail "the container runner stopped with status $rc (log: $RUN_DIR/containers.out)"
-  local door; door="$(node -e 'console.log(require(process.argv[1]).frontDoor||"")' "$RUN_DIR/containers.json" 2>&1 || true)"
+  node "$BUILD/containers.cjs" up "$stage" "$RUN_DIR/containers.json" >"$RUN_DIR/containers-$stage.out" 2>&1 || rc=$?
+  sed -E "s/^(PASS|FAIL) /\1 $stage: /" "$RUN_DIR/containers-$stage.out" | record
+  [ "$rc" -le 1 ] || fail "$stage: the container runner stopped with status $rc (log: $RUN_DIR/containers-$stage.out)"
+  door="$(node -e 'console.log(require(process.argv[1]).frontDoor||"")' "$RUN_DIR/containers.json" 2>&1 || true)"
   if [[ "$door" != http://* ]]; then
     # Say why: the runner's status, its state file and what the engine holds.
     echo "    runner status $rc; state: $(head -c 600 "$RUN_DIR/containers.json" 2>&1)"
     "$DOCKER" ps -a --filter label=fig.delivery=1 --format '    {{.Names}} {{.Status}} {{.Ports}}' 2>&1 || true
-    fail "the deployed e2e suite did not run: stage 3 has no published front door ($door)"; return
+    fail "$stage: the deployed e2e suite did not run: no published front door ($door)"; return 0
   fi
   echo "    front door (Service fig → gateway): $door"
-  if (cd "$REPO_ROOT" && E2E_BASE_URL="$door" timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e.log" 2>&1; then
-    pass "deployed e2e suite against stage 3 containers ($(grep -E '^Tests:' "$RUN_DIR/e2e.log" | tr -s ' '))"
+  if (cd "$REPO_ROOT" && E2E_BASE_URL="$door" E2E_PAGE_SERVICE=frontend timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e-$stage.log" 2>&1; then
+    pass "deployed e2e suite against $stage containers ($(grep -E '^Tests:' "$RUN_DIR/e2e-$stage.log" | tr -s ' '))"
   else
-    tail -n 40 "$RUN_DIR/e2e.log"; node "$BUILD/containers.cjs" logs "$RUN_DIR/containers.json" >"$RUN_DIR/container-logs.txt" 2>&1 || true
-    fail "deployed e2e suite (log: $RUN_DIR/e2e.log, containers: $RUN_DIR/container-logs.txt)"
+    tail -n 40 "$RUN_DIR/e2e-$stage.log"; node "$BUILD/containers.cjs" logs "$RUN_DIR/containers.json" >"$RUN_DIR/container-logs-$stage.txt" 2>&1 || true
+    fail "$stage: deployed e2e suite (log: $RUN_DIR/e2e-$stage.log, containers: $RUN_DIR/container-logs-$stage.txt)"
   fi
-  node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
 }
 
 # What the images promise (ADR 0101, 0114), read from the images themselves.
