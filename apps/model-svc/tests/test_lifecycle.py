@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import subprocess
 import sys
@@ -83,7 +84,13 @@ def test_after_shutdown_the_port_refuses_calls() -> None:
 
 
 def test_bad_settings_stop_the_start_with_one_message_naming_every_variable() -> None:
-    env = {"PORT": "http", "MODEL_VERSION": "v3", "SHUTDOWN_DELAY_MS": "-1", "LOG_LEVEL": "info"}
+    env = {
+        "BIND_ADDRESS": "not an address",
+        "PORT": "http",
+        "MODEL_VERSION": "v3",
+        "SHUTDOWN_DELAY_MS": "-1",
+        "LOG_LEVEL": "info",
+    }
     run = subprocess.run(
         [sys.executable, "-m", "model_svc"],
         env={**env, "PATH": ""},
@@ -95,7 +102,41 @@ def test_bad_settings_stop_the_start_with_one_message_naming_every_variable() ->
     assert run.stdout == b""
     assert run.stderr.decode().splitlines() == [
         "Invalid configuration:",
+        '  - BIND_ADDRESS: must be an IP address or a host name (got "not an address")',
         '  - PORT: must be a whole number (got "http")',
         '  - MODEL_VERSION: must be one of v1, v2 (got "v3")',
         '  - SHUTDOWN_DELAY_MS: must be a whole number of milliseconds (got "-1")',
     ]
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses TCP sockets listen on at this port (/proc/net/tcp and tcp6);
+    an IPv4-mapped IPv6 address counts as its IPv4 address."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                hex_address, hex_port = local.split(":")
+                if state != "0A" or int(hex_port, 16) != port:
+                    continue
+                # The kernel prints each 32-bit word in host (little-endian) order.
+                raw = b"".join(
+                    bytes.fromhex(hex_address[i : i + 8])[::-1]
+                    for i in range(0, len(hex_address), 8)
+                )
+                address = ipaddress.ip_address(raw)
+                mapped = getattr(address, "ipv4_mapped", None)
+                found.add(str(mapped or address))
+    return found
+
+
+def test_bind_address_limits_both_ports_to_that_address() -> None:
+    svc = start_model_svc(BIND_ADDRESS="127.0.0.1")
+    try:
+        assert _listening_addresses(svc.port) == {"127.0.0.1"}
+        assert _listening_addresses(svc.ops_port) == {"127.0.0.1"}
+        with svc.channel() as channel:
+            assert health_status(channel, "") == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        svc.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    bind_address: str
     port: int
     ops_port: int
     model_version: ModelVersion
@@ -46,6 +48,18 @@ def _port(raw: str) -> int:
     if value > 65535:
         raise ValueError("must be 0-65535")
     return value
+
+
+def _bind_address(raw: str) -> str:
+    """An IP address or a host name, as the TypeScript services take it (libs/config)."""
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        pass
+    label = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    if re.fullmatch(rf"{label}(?:\.{label})*", raw) and len(raw) <= 253:
+        return raw
+    raise ValueError("must be an IP address or a host name")
 
 
 def _duration_ms(raw: str) -> int:
@@ -89,6 +103,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             return parse(default)
 
     settings = Settings(
+        # npm start binds loopback (ADR 0107); a container binds every address.
+        bind_address=read("BIND_ADDRESS", _bind_address, "0.0.0.0"),
         port=read("PORT", _port, "50052"),
         ops_port=read("OPS_PORT", _port, "9084"),
         model_version=cast(ModelVersion, read("MODEL_VERSION", _one_of(MODEL_VERSIONS), "v1")),

@@ -62,8 +62,8 @@ def run(settings: Settings) -> None:
         is_draining=lambda: lifecycle.draining,
         is_serving=lambda: True,
     )
-    port = server.listen(settings.port)
-    ops_port = ops.listen(settings.ops_port)
+    port = server.listen(settings.port, settings.bind_address)
+    ops_port = ops.listen(settings.ops_port, settings.bind_address)
 
     lifecycle.on_drain("grpc health", server.drain).add_server("grpc", server.stop)
     if provider is not None:

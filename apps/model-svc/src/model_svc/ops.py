@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,7 +82,14 @@ class OpsServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Probes and scrapes are not logged (they would bury everything else)."""
 
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
+        server_class = ThreadingHTTPServer
+        if ":" in host:  # an IPv6 address needs an IPv6 socket
+
+            class ServerV6(ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+
+            server_class = ServerV6
+        self._httpd = server_class((host, port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="ops", daemon=True)
         self._thread.start()

@@ -54,7 +54,8 @@ class ModelServer:
 
     def listen(self, port: int, host: str = "0.0.0.0") -> int:
         """Binds and starts; returns the port (the OS picks one for 0)."""
-        bound = self.server.add_insecure_port(f"{host}:{port}")
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        bound = self.server.add_insecure_port(address)
         if bound == 0:
             raise OSError(f"could not bind gRPC port {host}:{port}")
         self.server.start()
