@@ -8,6 +8,8 @@ interface Outcome {
   status?: number;
   model?: string | null;
   error?: string;
+  /** The coded error a failed answer carried, to say why in the failure. */
+  reason?: string;
 }
 
 /**
@@ -31,6 +33,8 @@ function startScoringLoad(base: string) {
       outcome.status = res.status;
       const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
       outcome.model = (pick(body) as string | null | undefined) ?? null;
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (error) outcome.reason = `${error.code}: ${error.message}`;
     } catch (err) {
       outcome.error = (err as Error).message;
     }

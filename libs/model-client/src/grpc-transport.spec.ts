@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type Metadata, type StatusObject } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status, type StatusObject } from '@grpc/grpc-js';
 import { CircuitBreaker } from '@fig/breaker';
 import { AppError } from '@fig/errors';
 import { createModelServer, type ModelServer } from '@fig/model-service';
@@ -64,6 +64,7 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
     let seen: Metadata[];
     let behaviour: (
       cb: (err: Partial<StatusObject> | null, res?: pb.ScoreResponse) => void,
+      call: { sendMetadata(m: Metadata): void },
     ) => void;
     let breaker: CircuitBreaker;
     let client: ModelClient;
@@ -73,7 +74,7 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
       server.addService(pb.ModelServiceService, {
         score: (call, cb) => {
           seen.push(call.metadata);
-          behaviour(cb);
+          behaviour(cb, call);
         },
         scoreBatch: (_call, cb) => cb({ code: status.UNIMPLEMENTED }),
         describe: (_call, cb) =>
@@ -108,6 +109,36 @@ describe('model client over gRPC (ModelService, the Python model-svc’s contrac
       ).resolves.toEqual({ label: 'negative', score: -0.5, model: 'v1' });
       expect(seen[0]?.get('x-fig-model')).toEqual(['v2']);
       expect(seen[0]?.get('x-request-id')).toEqual(['req-7']);
+    });
+
+    it.each([
+      ['UNAVAILABLE', status.UNAVAILABLE],
+      ['CANCELLED (a server stopping)', status.CANCELLED],
+    ])(
+      'asks once more when a reply that had begun ends %s (past the channel’s retries)',
+      async (_name, code) => {
+        const answer = behaviour;
+        behaviour = (cb, call) => {
+          behaviour = answer;
+          call.sendMetadata(new Metadata()); // headers out: the call is committed
+          cb({ code, details: 'replica leaving' });
+        };
+        await expect(client.score('meh')).resolves.toEqual({
+          label: 'negative',
+          score: -0.5,
+          model: 'v1',
+        });
+        expect(seen).toHaveLength(2);
+      },
+    );
+
+    it('asks only once more: a model that keeps failing so is UPSTREAM_UNAVAILABLE', async () => {
+      behaviour = (cb, call) => {
+        call.sendMetadata(new Metadata());
+        cb({ code: status.CANCELLED, details: 'stopping' });
+      };
+      await expect(client.score('meh')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(seen).toHaveLength(2);
     });
 
     it('gives up after the timeout with UPSTREAM_TIMEOUT', async () => {

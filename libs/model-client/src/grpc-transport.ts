@@ -96,6 +96,9 @@ function toModelError(err: ServiceError, signal: AbortSignal): unknown {
   }
 }
 
+/** What a replica on its way out answers: worth asking another, for a pure call. */
+const leaving = new Set<number>([status.UNAVAILABLE, status.CANCELLED]);
+
 /**
  * The model as `fig.model.v1.ModelService` over gRPC (the Python model-svc,
  * MODEL_ADDR such as `dns:///model-svc:50052`). The caller's headers (the A/B
@@ -128,18 +131,26 @@ export function grpcTransport(target: string, options: GrpcTransportOptions = {}
     signal: AbortSignal,
     headers: Record<string, string> = {},
   ): Promise<Res> {
-    const metadata = new Metadata();
-    for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const call = method.call(client, request, metadata, {}, (err, res) => {
-        signal.removeEventListener('abort', cancel);
-        if (err) reject(toModelError(err, signal));
-        else resolve(res);
+    // The channel's retry policy stops once a reply has begun: an UNAVAILABLE
+    // after that, or the CANCELLED of a server stopping (RST_STREAM), would
+    // reach the caller. Every ModelService method is pure, so ask once more,
+    // within the same deadline. Our own deadline's cancel is never retried.
+    const attempt = (mayResume: boolean): Promise<Res> =>
+      new Promise<Res>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const metadata = new Metadata();
+        for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+        const call = method.call(client, request, metadata, {}, (err, res) => {
+          signal.removeEventListener('abort', cancel);
+          if (!err) resolve(res);
+          else if (mayResume && leaving.has(err.code) && !signal.aborted)
+            attempt(false).then(resolve, reject);
+          else reject(toModelError(err, signal));
+        });
+        const cancel = () => call.cancel();
+        signal.addEventListener('abort', cancel, { once: true });
       });
-      const cancel = () => call.cancel();
-      signal.addEventListener('abort', cancel, { once: true });
-    });
+    return attempt(true);
   }
 
   return {
