@@ -109,7 +109,7 @@ scenario() { # scenario rolling|kill
 
 for s in $STAGES; do
   # From stage 3 on the frontend serves the page.
-  case "$s" in stage-3* | stage-4*) page=frontend ;; *) page=monolith ;; esac
+  case "$s" in stage-3-frontend | stage-3a-mirror-model | stage-4-model) page=frontend ;; *) page=monolith ;; esac
   deploy_stage "$s" "$page" || continue
   # Load scenarios on the frontend's stage and on the last one (no monolith).
   if [ "$s" = stage-3-frontend ] || [ "$s" = stage-4-model ]; then
