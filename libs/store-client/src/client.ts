@@ -1,6 +1,6 @@
 import { credentials, type ChannelOptions } from '@grpc/grpc-js';
 import { storeServiceName, StoreServiceClient } from '@fig/proto';
-import { resumeReadsInterceptor } from './resume-reads';
+import { resumeSafeCallsInterceptor, type Resumable } from './resume-safe-calls';
 
 export interface StoreClientOptions {
   /** gRPC target, e.g. `dns:///store-svc:50051` (STORE_ADDR). */
@@ -67,15 +67,29 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
  * A StoreService client for frontend and gateway. Trace context travels in
  * metadata through the OpenTelemetry gRPC instrumentation loaded at start-up.
  */
+const reads = new Set(safeMethods.map((method) => `/${storeServiceName}/${method}`));
+const addEntry = `/${storeServiceName}/AddEntry`;
+
+/**
+ * Reads are resumed after their headers (the retry policy has the rest). A
+ * write is asked again only with an idempotency key: the store then answers a
+ * repeated key with the entry it already wrote, so a lost reply never makes a
+ * second entry. GrpcGuestbook gives every write a key for that reason.
+ */
+const resumable: Resumable = (path, request) => {
+  if (reads.has(path)) return 'after-headers';
+  const key = path === addEntry ? (request as { idempotencyKey?: string }).idempotencyKey : '';
+  return key ? 'always' : 'never';
+};
+
 export function createStoreClient({
   target,
   deadlineMs = 2_000,
   maxAttempts,
   channelOptions,
 }: StoreClientOptions): StoreServiceClient {
-  const reads = new Set(safeMethods.map((method) => `/${storeServiceName}/${method}`));
   return new StoreServiceClient(target, credentials.createInsecure(), {
-    interceptors: [resumeReadsInterceptor(reads, deadlineMs)],
+    interceptors: [resumeSafeCallsInterceptor(resumable, deadlineMs)],
     'grpc.service_config': JSON.stringify(storeServiceConfig({ deadlineMs, maxAttempts })),
     // The config above is the whole policy; do not look for one in DNS TXT records.
     'grpc.service_config_disable_resolution': 1,

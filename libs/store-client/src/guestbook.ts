@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type {
   AddResult,
@@ -47,13 +48,18 @@ export class GrpcGuestbook implements GuestbookStore {
     sentiment: Sentiment | null,
     idempotencyKey?: string,
   ): Promise<AddResult> {
+    // A write always carries a key, so the client may ask again when a reply
+    // is lost to a replica leaving (createStoreClient). A key we made is ours
+    // alone: if the store has seen it, it saw our first attempt, and the
+    // entry was created by this call.
+    const minted = idempotencyKey === undefined;
     const response = await this.call(this.client.addEntry, {
       author: entry.author,
       text: entry.text,
       sentiment: sentimentToProto(sentiment),
-      idempotencyKey: idempotencyKey ?? '',
+      idempotencyKey: idempotencyKey ?? `fig-write-${randomUUID()}`,
     });
-    return { entry: entryFromProto(response.entry), created: response.created };
+    return { entry: entryFromProto(response.entry), created: response.created || minted };
   }
 
   async listEntries({ limit, cursor }: ListOptions): Promise<Page> {

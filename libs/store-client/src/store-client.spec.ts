@@ -37,6 +37,7 @@ type Fail = () => ReturnType<typeof toGrpcStatus> | undefined;
 /** A stand-in store-svc on a real socket, scripted per test. */
 async function startFake() {
   const seen = { add: [] as AddEntryRequest[], listAttempts: 0, addAttempts: 0 };
+  const keys = new Set<string>();
   const script: { failList?: Fail; failAdd?: Fail; hang?: boolean; crash?: () => void } = {};
   /** Sends the reply's headers, then lets the test crash the connection once. */
   const crashMidReply = (call: ServerUnaryCall<unknown, unknown>) => {
@@ -55,7 +56,11 @@ async function startFake() {
       if (crashMidReply(call)) return;
       const failure = script.failAdd?.();
       if (failure) return callback(failure);
-      callback(null, { entry: entryToProto(stored), created: true });
+      // Like the real store: a key seen before gets the first entry back.
+      const key = call.request.idempotencyKey;
+      const created = !key || !keys.has(key);
+      if (key) keys.add(key);
+      callback(null, { entry: entryToProto(stored), created });
     },
     listEntries: (call, callback) => {
       seen.listAttempts++;
@@ -135,6 +140,18 @@ describe('store client', () => {
       sentiment: { label: 1, score: 0.6369, model: 'v2' },
       idempotencyKey: 'key-7',
     });
+    // The client's own key, seen before: the store's replay is reported as one.
+    const again = await guestbook.addEntry({ author: 'Ada', text: 'Loved it' }, null, 'key-7');
+    expect(again.created).toBe(false);
+  });
+
+  it('gives a write without a key one of its own, new for every write', async () => {
+    await guestbook.addEntry({ author: 'A', text: 'one' }, null);
+    await guestbook.addEntry({ author: 'A', text: 'two' }, null);
+    const [first, second] = fake.seen.add.map((r) => r.idempotencyKey);
+    expect(first).toMatch(/^fig-write-[0-9a-f-]{36}$/);
+    expect(second).toMatch(/^fig-write-[0-9a-f-]{36}$/);
+    expect(first).not.toBe(second);
   });
 
   it('rebuilds the AppError the store raised, so HTTP bodies match the monolith', async () => {
@@ -158,21 +175,38 @@ describe('store client', () => {
     });
   });
 
-  it('retries ListEntries on UNAVAILABLE but never AddEntry', async () => {
+  it('retries ListEntries on UNAVAILABLE, a keyed AddEntry once, and an AddEntry without a key never', async () => {
     let listFailures = 1;
     fake.script.failList = () =>
       listFailures-- > 0 ? { code: status.UNAVAILABLE, details: 'blip' } : undefined;
     await expect(guestbook.listEntries({ limit: 5 })).resolves.toMatchObject({ nextCursor: 'abc' });
     expect(fake.seen.listAttempts).toBe(2);
 
+    let addFailures = 1;
+    fake.script.failAdd = () =>
+      addFailures-- > 0 ? { code: status.UNAVAILABLE, details: 'blip' } : undefined;
+    await expect(guestbook.addEntry({ author: 'A', text: 'b' }, null)).resolves.toMatchObject({
+      created: true,
+    });
+    expect(fake.seen.addAttempts).toBe(2);
+    expect(fake.seen.add[1]!.idempotencyKey).toBe(fake.seen.add[0]!.idempotencyKey);
+
+    // Only once: a store that stays unavailable is not asked a third time.
     fake.script.failAdd = () => ({ code: status.UNAVAILABLE, details: 'blip' });
     await expect(guestbook.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
     });
-    expect(fake.seen.addAttempts).toBe(1);
+    expect(fake.seen.addAttempts).toBe(4);
+
+    // The raw client without a key: a lost reply may hide a write, so never again.
+    const raw = new Promise((resolve) =>
+      client.addEntry({ author: 'A', text: 'b', idempotencyKey: '' }, (err) => resolve(err?.code)),
+    );
+    expect(await raw).toBe(status.UNAVAILABLE);
+    expect(fake.seen.addAttempts).toBe(5);
   });
 
-  it('asks again for a read cut off after its headers, but never for a write', async () => {
+  it('asks again for a read or a keyed write cut off after its headers, never for a write without a key', async () => {
     // A replica killed mid-reply: the headers arrived, the body died in a TCP
     // reset. The channel's retry policy has committed by then; the client's
     // read interceptor asks once more.
@@ -184,11 +218,23 @@ describe('store client', () => {
       await expect(proxied.listEntries({ limit: 5 })).resolves.toMatchObject({ nextCursor: 'abc' });
       expect(fake.seen.listAttempts).toBe(2);
 
+      // The write reached the store before the cut: asked again with the
+      // same key, the store replays it, and the caller learns it was created.
       fake.script.crash = () => proxy.resetAll();
-      await expect(proxied.addEntry({ author: 'A', text: 'b' }, null)).rejects.toMatchObject({
-        code: 'STORE_UNAVAILABLE',
+      await expect(proxied.addEntry({ author: 'A', text: 'b' }, null)).resolves.toMatchObject({
+        created: true,
       });
-      expect(fake.seen.addAttempts).toBe(1);
+      expect(fake.seen.addAttempts).toBe(2);
+      expect(new Set(fake.seen.add.map((r) => r.idempotencyKey)).size).toBe(1);
+
+      fake.script.crash = () => proxy.resetAll();
+      const raw = new Promise((resolve) =>
+        viaProxy.addEntry({ author: 'A', text: 'b', idempotencyKey: '' }, (err) =>
+          resolve(err?.code),
+        ),
+      );
+      expect(await raw).toBe(status.UNAVAILABLE);
+      expect(fake.seen.addAttempts).toBe(3);
     } finally {
       viaProxy.close();
       await proxy.close();

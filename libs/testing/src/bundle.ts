@@ -106,6 +106,8 @@ export interface RunningBundle {
   ops: string;
   /** The environment it runs with, defaults included. */
   env: Record<string, string>;
+  /** Everything it printed, over every restart (`proc.output()` has the current process only). */
+  output(): string;
   /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code (or signal name). */
   stop(): Promise<number | string>;
   /** SIGKILL if still running; resolves when gone. */
@@ -163,6 +165,7 @@ export async function startBundle(
       ...(options.readyPollMs ? { readyPollMs: options.readyPollMs } : {}),
     });
 
+  let earlier = '';
   const running: RunningBundle = {
     app,
     proc: await spawnIt(),
@@ -176,8 +179,10 @@ export async function startBundle(
       return running.proc.exited;
     },
     kill: () => running.proc.kill(),
+    output: () => earlier + running.proc.output(),
     async restart() {
       const code = await running.stop();
+      earlier += running.proc.output();
       running.proc = await spawnIt();
       return code;
     },

@@ -7,22 +7,25 @@ import {
 } from '@grpc/grpc-js';
 
 /**
+ * When a call may be asked again: `after-headers` for reads, whose failures
+ * before the reply began stay with the channel's retry policy and its
+ * throttle (so the two never multiply); `always` for a write that carries an
+ * idempotency key, which no retry policy covers, since the store answers a
+ * repeated key with the entry it already wrote; `never` for the rest.
+ */
+export type Resumable = (path: string, request: unknown) => 'after-headers' | 'always' | 'never';
+
+/**
  * The channel's retry policy stops at the first response byte: once headers
  * have arrived the call is "committed", and an UNAVAILABLE after that (a
  * store-svc replica killed mid-reply: headers read, body lost to the TCP
- * reset) reaches the caller. For a unary read that is needless, since asking
- * again is harmless, so this interceptor asks once more, within the same
- * deadline. Failures before the headers stay with the retry policy and its
- * throttle, so the two never multiply.
+ * reset) reaches the caller. For a call that is safe to repeat that is
+ * needless, so this interceptor asks once more, within the same deadline.
  */
-export function resumeReadsInterceptor(
-  paths: ReadonlySet<string>,
-  deadlineMs: number,
-): Interceptor {
+export function resumeSafeCallsInterceptor(resumable: Resumable, deadlineMs: number): Interceptor {
   return (options, nextCall) => {
     const { path, requestStream, responseStream } = options.method_definition;
-    if (!paths.has(path) || requestStream || responseStream)
-      return new InterceptingCall(nextCall(options));
+    if (requestStream || responseStream) return new InterceptingCall(nextCall(options));
 
     // Both attempts share one deadline, the caller's or the channel default's.
     const shared = { ...options, deadline: options.deadline ?? Date.now() + deadlineMs };
@@ -40,7 +43,9 @@ export function resumeReadsInterceptor(
             onReceiveMetadata: (m) => void (headers = m),
             onReceiveMessage: (m) => void (message = m),
             onReceiveStatus: (s) => {
-              if (mayResume && headers && s.code === status.UNAVAILABLE) return resume();
+              const when = mayResume ? resumable(path, request) : 'never';
+              const resumes = when === 'always' || (when === 'after-headers' && headers);
+              if (resumes && s.code === status.UNAVAILABLE) return resume();
               if (headers) listener.onReceiveMetadata(headers);
               if (message !== undefined) listener.onReceiveMessage(message);
               listener.onReceiveStatus(s);
