@@ -26,10 +26,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     const known = isAppError(err) ? err : fromBodyParser(err);
     const error = known ?? new AppError('INTERNAL');
-    if (!known) {
-      // The path only: a query string may carry a secret (see @fig/logging's redactUrl).
-      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    }
+    // The path only: a query string may carry a secret (see @fig/logging's redactUrl).
+    if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    // A known 5xx (a dependency away, a deadline passed) is not a bug, but an
+    // operator needs its cause: the client only sees the code.
+    else if (error.status >= 500)
+      logger.warn({ err, method: req.method, path: req.path }, 'request failed');
     if (error.details?.retryAfterSeconds !== undefined) {
       res.setHeader('Retry-After', String(error.details.retryAfterSeconds));
     }
