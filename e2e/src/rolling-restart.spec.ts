@@ -9,7 +9,7 @@ import {
 } from '@fig/testing';
 import type { Service } from './support/frontend-topology';
 import { describeOutcome, startLoad, succeeded } from './support/load';
-import { allEntries, handledCalls, killAll, stage3Routes } from './support/services';
+import { allEntries, complaints, handledCalls, killAll, stage3Routes } from './support/services';
 
 /**
  * A rolling update of stage 3 under steady load loses no request and no
@@ -117,8 +117,20 @@ describe('a rolling update of stage 3 under load', () => {
     return endpoint.healthy && !endpoint.ejected;
   };
 
+  /** When each replica's roll began and ended, to place a failure on the timeline. */
+  const rolls: { what: string; from: number; to: number }[] = [];
+
   /** SIGTERM, a clean exit, a new process on the same port, ready and taking traffic. */
   async function roll(r: Service) {
+    const from = Date.now();
+    try {
+      await rollOne(r);
+    } finally {
+      rolls.push({ what: `${r.app} :${r.port}`, from, to: Date.now() });
+    }
+  }
+
+  async function rollOne(r: Service) {
     expect(await r.restart()).toBe(0);
     if (r.app === 'monolith') return;
     if (r.app === 'frontend') {
@@ -152,7 +164,23 @@ describe('a rolling update of stage 3 under load', () => {
       await load.stop();
     }
 
-    expect(load.outcomes.filter((o) => !succeeded(o)).map(describeOutcome)).toEqual([]);
+    const failures = load.outcomes.filter((o) => !succeeded(o));
+    if (failures.length) {
+      const during = (at: number) =>
+        rolls.find((r) => r.from <= at && at <= r.to)?.what ?? 'between rolls';
+      const timeline = failures.map(
+        (o) => `+${o.at - rolls[0]!.from} ms, rolling ${during(o.at)}: ${describeOutcome(o)}`,
+      );
+      const spans = rolls.map(
+        (r) => `${r.what}: +${r.from - rolls[0]!.from}..${r.to - rolls[0]!.from} ms`,
+      );
+      console.error(
+        [...spans, ...timeline, complaints([gateway, ...frontends, ...stores, monolith])].join(
+          '\n',
+        ),
+      );
+    }
+    expect(failures.map(describeOutcome)).toEqual([]);
     expect(load.outcomes.length).toBeGreaterThan(300);
     const acknowledged = load.writes.filter((w) => w.id).map((w) => w.id!);
     expect(acknowledged.length).toBeGreaterThan(50);

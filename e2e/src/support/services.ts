@@ -12,6 +12,24 @@ export const stage3Routes = path.join(
 
 export const killAll = (services: Service[]) => Promise.all(services.map((s) => s.kill()));
 
+/**
+ * What each service logged at warn or above (every restart of it included),
+ * for a failed load spec: a coded 503 says what the client saw, these lines
+ * say why (the gRPC status and its cause).
+ */
+export function complaints(services: Service[]): string {
+  return services
+    .map((s) => {
+      const lines = s
+        .output()
+        .split('\n')
+        .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+      return lines.length ? `--- ${s.app} :${s.port}\n${lines.join('\n')}` : '';
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
 export interface Stage3 {
   monolith: Service;
   store: Service;
