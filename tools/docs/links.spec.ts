@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
@@ -10,6 +10,26 @@ const markdown = execFileSync('git', ['ls-files', '-z', '--', '*.md'], {
 })
   .split('\0')
   .filter((f) => f && existsSync(path.join(root, f)));
+
+// Judged against the repository, not this machine's disk: a tracked file or
+// folder exists; a git-ignored path (a venv, dist/) is one a documented command
+// makes, so it is named rightly even on a fresh checkout where it is absent.
+const tracked = new Set(
+  execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean)
+    .flatMap((f) => f.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))),
+);
+function inRepository(file: string): boolean {
+  const relative = path.relative(root, file);
+  if (relative === '' || tracked.has(relative)) return true;
+  if (relative.startsWith('..')) return existsSync(file);
+  // Asked as a file and as a folder: `.venv/` in .gitignore matches folders only.
+  const ignored = spawnSync('git', ['check-ignore', '--no-index', relative, `${relative}/`], {
+    cwd: root,
+  });
+  return ignored.status === 0;
+}
 
 /** The targets of a document's Markdown links and images, outside code blocks and spans. */
 function linkTargets(text: string): string[] {
@@ -35,7 +55,7 @@ describe('the documentation', () => {
           const resolved = target.startsWith('/')
             ? path.join(root, target)
             : path.join(root, path.dirname(doc), target);
-          return !existsSync(decodeURIComponent(resolved));
+          return !inRepository(decodeURIComponent(resolved));
         })
         .map((target) => `${doc} → ${target}`),
     );
@@ -59,7 +79,7 @@ describe('the documentation', () => {
         .filter((quoted) => !/[<>*{}$…]/.test(quoted))
         .filter((quoted) => {
           const base = quoted.startsWith('src/') ? path.join(root, path.dirname(doc)) : root;
-          return !existsSync(path.join(base, quoted.replace(/:\d+.*$/, '')));
+          return !inRepository(path.join(base, quoted.replace(/:\d+.*$/, '')));
         })
         .map((quoted) => `${doc} → ${quoted}`),
     );
@@ -79,6 +99,14 @@ describe('the documentation', () => {
         ).test(index),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('judges paths by the repository, not by what this machine has built or left lying around', () => {
+    expect(inRepository(path.join(root, 'apps/model-svc/.venv'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/adr'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/adr/README.md'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/nowhere.md'))).toBe(false);
+    expect(inRepository(path.join(root, 'node_modules/.bin'))).toBe(true);
   });
 
   it('finds a link to a missing file, so a pass above means something', () => {
