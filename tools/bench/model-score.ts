@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { createModelServer } from '@fig/model-service';
 import { model as pb } from '@fig/proto';
-import { createModel, evaluationSet, type ModelVersion } from '@fig/sentiment';
+import { createModel, evaluationSet, MODEL_VERSIONS, type ModelVersion } from '@fig/sentiment';
 import { startBundle } from '@fig/testing';
 import { kill, untilServing } from './grpc';
 import {
@@ -41,7 +41,7 @@ const { values } = parseArgs({
 const concurrency = Number(values.concurrency);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
-const versions: ModelVersion[] = ['v1', 'v2'];
+const versions = MODEL_VERSIONS;
 const texts = evaluationSet.map((e) => e.text);
 
 /** The Python model-svc as Kubernetes runs it (`python -m model_svc`), timed from start to gRPC health SERVING. */
