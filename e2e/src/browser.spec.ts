@@ -140,6 +140,21 @@ describeInBrowser('the frontend in Chromium (stage 3 as real processes)', () => 
     expect(dialogs).toEqual([]);
   });
 
+  it('isolates the direction of user text, live and server-rendered (right-to-left text cannot reorder its line)', async () => {
+    const { page } = await open();
+    const text = `שלום ${randomUUID().slice(0, 8)}`;
+    expect((await postByApi(text)).status).toBe(201);
+    for (const view of ['live', 'after reload']) {
+      if (view === 'after reload') await page.reload();
+      const shown = entry(page, text);
+      await shown.waitFor({ timeout: 2_000 });
+      const dirs = await Promise.all(
+        ['.author', '.text'].map((part) => shown.locator(part).getAttribute('dir')),
+      );
+      expect([view, dirs]).toEqual([view, ['auto', 'auto']]);
+    }
+  });
+
   it('colours the page by version: v1 green, v2 blue, and names the version in the footer', async () => {
     const headerColour = (page: Page) =>
       page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor");

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import {
   mkdirSync,
   mkdtempSync,
@@ -10,28 +9,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { closeAtEnd, startBundle, waitFor } from '@fig/testing';
+import { listenOnLoopback, startBundle, waitFor } from '@fig/testing';
 
 /** The built gateway as a real process: reloads, streaming memory and TLS are properties of the process. */
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const server = createServer(handler).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: closeAtEnd(
-      () =>
-        new Promise<void>(
-          (resolve) => (server.close(() => resolve()), server.closeAllConnections()),
-        ),
-    ),
-  };
-}
+const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+  listenOnLoopback(createServer(handler));
 
 /** A directory laid out and updated the way the kubelet mounts a ConfigMap (atomic symlink swap). */
 function configMap(initial: string) {

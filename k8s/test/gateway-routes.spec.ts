@@ -4,7 +4,7 @@ import { loadAppModule } from './support/apps';
 import { resolveEnv } from './support/env';
 import { named, type K8sObject } from './support/objects';
 import { fromRoot } from './support/paths';
-import { allTargets, overlayTargets, rendered } from './support/render';
+import { allTargets, catalogue, overlayTargets, rendered } from './support/render';
 import { serviceAddresses, workloads, type Workload } from './support/workloads';
 
 const presetsSource = fromRoot('apps/gateway/routes');
@@ -63,16 +63,19 @@ describe('gateway route presets', () => {
     }
   });
 
-  it.each(
-    overlayTargets.filter((t) => t.stage !== 'stage-0-monolith').map((t) => [t.name, t.stage]),
-  )('%s mounts the %s preset', (name, stage) => {
-    const objects = rendered(name);
-    const gateway = workloads(objects).find((w) => w.name === 'gateway') as Workload;
-    const { text } = mountedRouteFile(objects, gateway, resolveEnv(objects, gateway));
-    expect(text).toBe(readFileSync(path.join(presetsSource, `${stage}.yaml`), 'utf8'));
-  });
+  // The stages that run the gateway, and the preset each names, as the catalogue says.
+  const presetOf = (stage: string) => catalogue.resolve(stage).preset;
+  it.each(overlayTargets.filter((t) => presetOf(t.stage)).map((t) => [t.name, presetOf(t.stage)]))(
+    '%s mounts the %s preset',
+    (name, preset) => {
+      const objects = rendered(name);
+      const gateway = workloads(objects).find((w) => w.name === 'gateway') as Workload;
+      const { text } = mountedRouteFile(objects, gateway, resolveEnv(objects, gateway));
+      expect(text).toBe(readFileSync(path.join(presetsSource, `${preset}.yaml`), 'utf8'));
+    },
+  );
 
-  const withGateway = allTargets.filter((t) => t.stage !== 'stage-0-monolith').map((t) => [t.name]);
+  const withGateway = allTargets.filter((t) => presetOf(t.stage)).map((t) => [t.name]);
   it.each(withGateway)(
     '%s: the route table is valid and names only upstreams this overlay runs',
     (name) => {

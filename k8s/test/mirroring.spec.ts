@@ -1,5 +1,5 @@
 import { named } from './support/objects';
-import { rendered } from './support/render';
+import { catalogue, rendered } from './support/render';
 
 // A mirrored request really runs on the mirror against the same Redis: the
 // mirroring variant must copy only calls that write nothing. This replays
@@ -34,10 +34,18 @@ const mirrored = (http: HttpRoute[], method: string, path: string) => {
   return Boolean(route?.mirror) && (route?.mirrorPercentage?.value ?? 100) > 0;
 };
 
-describe('istio/variants/mirroring', () => {
+const exercise = 'istio/variants/mirroring';
+// The stage the catalogue layers this exercise on (the one whose monolith it mirrors).
+const stage = catalogue.stages.find((s) => s.exercises.includes(exercise));
+
+describe(exercise, () => {
   const http = () =>
-    named(rendered('stage-3-frontend + istio/variants/mirroring'), 'VirtualService', 'monolith')
-      ?.spec.http as HttpRoute[];
+    named(rendered(`${stage?.id} + ${exercise}`), 'VirtualService', 'monolith')?.spec
+      .http as HttpRoute[];
+
+  it('is an exercise of a stage in the catalogue', () => {
+    expect(stage?.apps).toContain('monolith');
+  });
 
   it.each([
     ['POST', '/api/entries'],

@@ -12,13 +12,12 @@ import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { createModelServer } from '@fig/model-service';
 import { model as pb } from '@fig/proto';
-import { createModel, evaluationSet, type ModelVersion } from '@fig/sentiment';
-import { requireBuilt, serviceCommand } from '@fig/testing';
+import { createModel, evaluationSet, MODEL_VERSIONS, type ModelVersion } from '@fig/sentiment';
+import { startBundle } from '@fig/testing';
 import { kill, untilServing } from './grpc';
 import {
   freePort,
   measureThroughput,
-  root,
   rssMiB,
   sleep,
   reportStartup,
@@ -42,28 +41,20 @@ const { values } = parseArgs({
 const concurrency = Number(values.concurrency);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
-const versions: ModelVersion[] = ['v1', 'v2'];
+const versions = MODEL_VERSIONS;
 const texts = evaluationSet.map((e) => e.text);
 
-/** The Python model-svc as Kubernetes runs it (`python -m model_svc`), on free ports. */
+/** The Python model-svc as Kubernetes runs it (`python -m model_svc`), timed from start to gRPC health SERVING. */
 async function startPython(version: ModelVersion) {
-  const command = serviceCommand('model-svc', { root });
-  requireBuilt('model-svc', command);
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const started = performance.now();
-  const child = spawn(command.command!, command.args, {
-    cwd: command.cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      MODEL_VERSION: version,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
+  const svc = await startBundle('model-svc', {
+    env: { MODEL_VERSION: version },
+    waitFor: 'nothing',
   });
-  await untilServing(child, port);
-  return { child, port, servingMs: performance.now() - started };
+  // startBundle's children never hold a test runner open; a benchmark waits on its own.
+  svc.proc.child.ref();
+  await untilServing(svc.proc.child, svc.port);
+  return { child: svc.proc.child, port: svc.port, servingMs: performance.now() - started };
 }
 
 /** The TypeScript ModelService in a process of its own, as model-svc is. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { startBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
 import { kill, unary, untilServing, type ClientConstructor } from './grpc';
 import {
@@ -51,21 +52,18 @@ function spawnNode(args: string[], env: Record<string, string>) {
   });
 }
 
+/** store-svc as the image runs it (traced bootstrap), timed from start to gRPC health SERVING. */
 async function startStore(redisUrl: string) {
-  const [port, opsPort] = await Promise.all([freePort(), freePort()]);
   const started = performance.now();
-  const child = spawnNode(
-    ['--import', './dist/apps/store-svc/instrument.js', 'dist/apps/store-svc/main.js'],
-    {
-      PORT: String(port),
-      OPS_PORT: String(opsPort),
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'warn',
-      OTEL_SERVICE_NAME: 'store-svc',
-    },
-  );
-  await untilServing(child, port);
-  return { child, port, servingMs: performance.now() - started };
+  const store = await startBundle('store-svc', {
+    env: { REDIS_URL: redisUrl },
+    traced: true,
+    waitFor: 'nothing',
+  });
+  // startBundle's children never hold a test runner open; a benchmark waits on its own.
+  store.proc.child.ref();
+  await untilServing(store.proc.child, store.port);
+  return { child: store.proc.child, port: store.port, servingMs: performance.now() - started };
 }
 
 // The baseline: the same service definition, the page held in memory.

@@ -6,9 +6,7 @@
 # here, so skaffold's build → tag → render → deploy → status-check path runs.
 
 # Every stage of the catalogue (stages.yaml) is a skaffold profile of the same name.
-mapfile -t SKAFFOLD_STAGES < <(cd "$REPO_ROOT" && node -e '
-  const { parse } = require("yaml");
-  for (const s of parse(require("fs").readFileSync("stages.yaml", "utf8")).stages) console.log(s.id);')
+mapfile -t SKAFFOLD_STAGES < <(node "$BUILD/stages.cjs" ids)
 SKAFFOLD_ADDONS=(istio observability istio-observability)
 
 skaffold_() { # skaffold with the engine's 20.10 client first on the PATH (BuildKit builds)
@@ -56,7 +54,7 @@ sec_skaffold_static() {
   done
   for p in "${SKAFFOLD_ADDONS[@]}"; do
     check "skaffold diagnose -p $p (FIG_STAGE unset)" skaffold_ diagnose "${dcfg[@]}" -p "$p"
-    skaffold_render_matches "$p" "" "stage-3-frontend_$p"
+    skaffold_render_matches "$p" "" "${DEFAULT_STAGE}_$p"
     for s in "${SKAFFOLD_STAGES[@]}"; do
       check "skaffold diagnose -p $p with FIG_STAGE=$s" skaffold_stage "$s" diagnose "${dcfg[@]}" -p "$p"
       skaffold_render_matches "$p" "$s" "${s}_$p"

@@ -91,13 +91,13 @@ sec_images() {
 }
 
 sec_containers() {
-  section "containers: stages 3 and 4 run as their Deployments run them, each with the deployed e2e suite"
+  section "containers: the default and the newest stage run as their Deployments run them, each with the deployed e2e suite"
   local standins; standins="$("$DELIVERY_DIR/standins.sh" 2>/dev/null)"
   export FIG_STANDIN_REDIS; FIG_STANDIN_REDIS="$(sed -n 's/^REDIS_IMAGE=//p' <<<"$standins")"
   echo "    redis runs as the STAND-IN $FIG_STANDIN_REDIS (Debian's redis-server) for the manifests' redis:7.4"
-  # Stage 3 with the monolith keeping the model; stage 4 with none (model-svc in Python).
+  # The default stage (stage 3: the monolith keeps the model) and the newest (stage 4: no monolith, model-svc in Python).
   local stage
-  for stage in stage-3-frontend stage-4-model; do
+  for stage in $(node "$BUILD/stages.cjs" containers); do
     containers_stage "$stage"
     node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json"; rm -f "$RUN_DIR/containers.json"
   done
@@ -209,7 +209,7 @@ sec_kubeconform() {
       -schema-location "$schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json" "$RUN_DIR/rendered/$slug.yaml"
   done <"$RUN_DIR/rendered/targets.tsv"
   # The check bites: an unknown field in a pod's securityContext is rejected.
-  sed 's/readOnlyRootFilesystem: true/readOnlyRootFS: true/' "$RUN_DIR/rendered/stage-3-frontend.yaml" >"$RUN_DIR/broken.yaml"
+  sed 's/readOnlyRootFilesystem: true/readOnlyRootFS: true/' "$RUN_DIR/rendered/$DEFAULT_STAGE.yaml" >"$RUN_DIR/broken.yaml"
   check "kubeconform -strict rejects an unknown field" bash -c '! "$1" -strict -schema-location "$2" "$3"' _ \
     "$(tool_path kubeconform)" "$schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json" "$RUN_DIR/broken.yaml"
 }
@@ -228,7 +228,7 @@ sec_istioctl() {
       --failure-threshold Warning --output-threshold Info $(istio_suppressions) "$RUN_DIR/rendered/$slug.yaml"
   done <"$RUN_DIR/rendered/targets.tsv"
   # The check bites: a route to a subset no DestinationRule defines is an error.
-  sed 's/subset: v1$/subset: v-missing/' "$RUN_DIR/rendered/stage-3-frontend_istio.yaml" >"$RUN_DIR/broken-istio.yaml"
+  sed 's/subset: v1$/subset: v-missing/' "$RUN_DIR/rendered/${DEFAULT_STAGE}_istio.yaml" >"$RUN_DIR/broken-istio.yaml"
   check "istioctl analyze fails a target whose routes name a missing subset" \
     bash -c '! "$1" analyze --use-kube=false -A --failure-threshold Warning "$2"' _ "$i" "$RUN_DIR/broken-istio.yaml"
 }
@@ -258,8 +258,8 @@ sec_apiserver() {
     check "apply --dry-run=server $name: accepted, no warnings" apply_clean --dry-run=server -f "$RUN_DIR/rendered/$slug.yaml"
   done <"$RUN_DIR/rendered/targets.tsv"
   # For real: every service and the tracing backends in the restricted namespace.
-  local real="$RUN_DIR/rendered/stage-3-frontend_observability.yaml"
-  check "apply for real: stage-3-frontend + observability" apply_clean -f "$real"
+  local real="$RUN_DIR/rendered/${DEFAULT_STAGE}_observability.yaml"
+  check "apply for real: $DEFAULT_STAGE + observability" apply_clean -f "$real"
   # Pods are what Pod Security enforces (it only warns on workloads): each
   # workload's pod template as a Pod, against the restricted namespace.
   check "every target's ServiceAccounts created (the dry-run Pods' admission looks them up)" apply_clean -f "$RUN_DIR/rendered/accounts.yaml"
@@ -271,8 +271,8 @@ sec_apiserver() {
   node "$BUILD/defaults.cjs" "$RUN_DIR/defaulted.json" "$real" >"$RUN_DIR/defaults.out" 2>&1 || true
   record <"$RUN_DIR/defaults.out"
   # Last, as it relaxes the namespace to baseline: the mesh objects for real.
-  check "apply for real: stage-3-frontend + istio-observability (the mesh's custom resources stored)" \
-    apply_clean -f "$RUN_DIR/rendered/stage-3-frontend_istio-observability.yaml"
+  check "apply for real: $DEFAULT_STAGE + istio-observability (the mesh's custom resources stored)" \
+    apply_clean -f "$RUN_DIR/rendered/${DEFAULT_STAGE}_istio-observability.yaml"
   cluster_stop
 }
 
@@ -292,6 +292,8 @@ main() {
   local start; start=$(date +%s)
   want tools && sec_tools || versions
   bundle_ts || fail "bundle tools/delivery/src"
+  # The stage the checks below single out, as stages.yaml names it.
+  DEFAULT_STAGE="$(node "$BUILD/stages.cjs" default)" || fail "read the stage catalogue"
   if want images || want containers || want scan || want skaffold; then engine_start; fi
   want images && sec_images
   want containers && sec_containers

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
@@ -10,6 +10,19 @@ const markdown = execFileSync('git', ['ls-files', '-z', '--', '*.md'], {
 })
   .split('\0')
   .filter((f) => f && existsSync(path.join(root, f)));
+
+// A path git ignores (a venv, dist/) is one a documented command makes: it is
+// named rightly even on a fresh checkout that has not made it yet.
+function inRepository(file: string): boolean {
+  if (existsSync(file)) return true;
+  const relative = path.relative(root, file);
+  if (relative.startsWith('..')) return false;
+  // Asked as a file and as a folder: `.venv/` in .gitignore matches folders only.
+  const ignored = spawnSync('git', ['check-ignore', '--no-index', relative, `${relative}/`], {
+    cwd: root,
+  });
+  return ignored.status === 0;
+}
 
 /** The targets of a document's Markdown links and images, outside code blocks and spans. */
 function linkTargets(text: string): string[] {
@@ -35,7 +48,7 @@ describe('the documentation', () => {
           const resolved = target.startsWith('/')
             ? path.join(root, target)
             : path.join(root, path.dirname(doc), target);
-          return !existsSync(decodeURIComponent(resolved));
+          return !inRepository(decodeURIComponent(resolved));
         })
         .map((target) => `${doc} → ${target}`),
     );
@@ -59,7 +72,7 @@ describe('the documentation', () => {
         .filter((quoted) => !/[<>*{}$…]/.test(quoted))
         .filter((quoted) => {
           const base = quoted.startsWith('src/') ? path.join(root, path.dirname(doc)) : root;
-          return !existsSync(path.join(base, quoted.replace(/:\d+.*$/, '')));
+          return !inRepository(path.join(base, quoted.replace(/:\d+.*$/, '')));
         })
         .map((quoted) => `${doc} → ${quoted}`),
     );
@@ -79,6 +92,16 @@ describe('the documentation', () => {
         ).test(index),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('counts a git-ignored path a command makes as named rightly, even before it is made', () => {
+    expect(inRepository(path.join(root, 'apps/model-svc/.venv-not-made-yet'))).toBe(false);
+    expect(inRepository(path.join(root, 'dist/tools/not-built-yet.js'))).toBe(true);
+    expect(inRepository(path.join(root, 'apps/model-svc/.venv/bin/not-there'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/adr'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/adr/README.md'))).toBe(true);
+    expect(inRepository(path.join(root, 'docs/nowhere.md'))).toBe(false);
+    expect(inRepository(path.join(root, 'node_modules/.bin'))).toBe(true);
   });
 
   it('finds a link to a missing file, so a pass above means something', () => {

@@ -10,6 +10,7 @@ import {
 } from '@grpc/grpc-js';
 import { model as pb } from '@fig/proto';
 import {
+  listenOnLoopback,
   startOtlpReceiver,
   startAll,
   startBundle,
@@ -40,17 +41,9 @@ async function fakeModel() {
         ? { service: 'monolith', model: 'v2' }
         : { label: 'positive', score: 0.6, model: 'v2' };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    hang: () => (hang = true),
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
+  });
+  const { url, close } = await listenOnLoopback(server);
+  return { url, requests, hang: () => (hang = true), close };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import {
   createServer,
   type IncomingMessage,
@@ -7,7 +6,6 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { answerClientErrors, boundedServerOptions } from '@fig/errors';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
 import type { GuestbookStore } from '@fig/guestbook';
@@ -16,7 +14,7 @@ import { createGuestbookApp } from '@fig/guestbook-web';
 import { createLogger, type Logger } from '@fig/logging';
 import { createModel, type ModelVersion } from '@fig/sentiment';
 import { createMetrics } from '@fig/service';
-import { closeAtEnd } from '@fig/testing';
+import { closeAtEnd, listenOnLoopback } from '@fig/testing';
 import { Gateway } from './app';
 import { parseRoutes } from './routes/load';
 
@@ -41,21 +39,7 @@ export async function serve(
   options: ServerOptions = {},
 ): Promise<TestServer> {
   const server = answerClientErrors(createServer(options, handler));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    server,
-    close: closeAtEnd(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    ),
-  };
+  return { ...(await listenOnLoopback(server)), server };
 }
 
 /**

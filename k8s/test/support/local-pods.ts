@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startBundle, type ManagedProcess } from '@fig/testing';
-import { python, pythonOf, type App } from './apps';
+import { python, type App } from './apps';
 import { resolveEnv } from './env';
 import { named, ofKind, type K8sObject } from './objects';
 import { fromRoot } from './paths';
@@ -26,37 +25,6 @@ function pythonImageCommand(app: App): string[] {
   if (!/\/python3?$/.test(entrypoint[0] ?? ''))
     throw new Error(`apps/${app}/Dockerfile: ENTRYPOINT does not start the Python interpreter`);
   return entrypoint.slice(1);
-}
-
-/**
- * A Python app as a local process with the image's arguments, in the venv
- * `npm run setup:python` builds (the same locked packages as the image).
- * @fig/testing's processes are Node ones, so this spawns it itself, with the
- * same contract: output kept, exit code or signal, SIGKILL at the latest
- * after the spec file (the caller's afterAll, and `unref` so Jest never waits).
- */
-function startPython(app: App, env: Record<string, string>): ManagedProcess {
-  const child = spawn(pythonOf(app), pythonImageCommand(app), {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.unref();
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? (signal as string))),
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    signal: (signal) => child.kill(signal),
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 export interface LocalPod {
@@ -131,16 +99,16 @@ export async function startPods(plans: Awaited<ReturnType<typeof planPods>>): Pr
       app,
       workload,
       port,
-      process: python.includes(app)
-        ? startPython(app, env)
-        : (
-            await startBundle(app, {
-              env,
-              defaults: false,
-              args: imageCommand(),
-              waitFor: 'nothing',
-            })
-          ).proc,
+      // A Python app runs in the venv `npm run setup:python` builds (the image's
+      // locked packages) with its image's arguments, a Node one as its image runs it.
+      process: (
+        await startBundle(app, {
+          env,
+          defaults: false,
+          args: python.includes(app) ? pythonImageCommand(app) : imageCommand(),
+          waitFor: 'nothing',
+        })
+      ).proc,
     })),
   );
 }

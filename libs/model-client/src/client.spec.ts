@@ -1,8 +1,6 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { CircuitBreaker } from '@fig/breaker';
-import { freePort } from '@fig/testing';
+import { freePort, listenOnLoopback } from '@fig/testing';
 import { createModelClient, type ModelClient } from './client';
 import { httpTransport } from './http-transport';
 
@@ -15,15 +13,15 @@ const json =
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
 describe('model client over HTTP (the monolith’s /api/sentiment behind a timeout and a breaker)', () => {
-  let server: Server;
   let base: string;
+  let closeServer: () => Promise<void>;
   let behaviour: Behaviour;
   let seen: { method?: string; url?: string; body: string; requestId?: string | string[] }[];
   let client: ModelClient;
   let breaker: CircuitBreaker;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c));
       req.on('end', () => {
@@ -35,14 +33,10 @@ describe('model client over HTTP (the monolith’s /api/sentiment behind a timeo
         });
         behaviour(req, res);
       });
-    }).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    ({ url: base, close: closeServer } = await listenOnLoopback(server));
   });
-  afterAll(() => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => closeServer());
   beforeEach(() => {
     seen = [];
     behaviour = json(answer);

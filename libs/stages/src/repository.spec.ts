@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findRoot, loadCatalogue } from './catalogue';
+import { catalogueFile, findRoot, loadCatalogue } from './catalogue';
 import { hasStageTable, withStageTable } from './table';
 
 const root = findRoot(__dirname);
@@ -50,6 +50,30 @@ describe('the repository agrees with the stage catalogue', () => {
           .map((name) => `${f}: ${name}`),
       );
     expect(unknown).toEqual([]);
+  });
+
+  it('names the default stage in code only in the catalogue, its parts and what is checked against it', () => {
+    const id = catalogue.defaultStage.id;
+    // A stage's own directories (overlays, variants, presets, mesh policies)
+    // are named for it; a stage built on another names the one it layers on.
+    const ownParts = new RegExp(
+      `(^|/)(${catalogue.stages.map((s) => s.id).join('|')})(/|\\.yaml$)`,
+    );
+    // Files that cannot read stages.yaml, each checked against it elsewhere.
+    const cannotRead = [
+      catalogueFile,
+      'skaffold.yaml', // profiles and FIG_STAGE defaults: k8s/test/catalogue.spec.ts
+      'istio/kustomization.yaml', // the mesh root is the default stage's: k8s/test/catalogue.spec.ts
+      'k8s/node/deploy.sh', // a usage line
+      'k8s/node/test-cluster.sh', // the single-node scenario's own choices (ADR 0120)
+    ];
+    const copies = tracked()
+      .filter(
+        (f) => !f.startsWith('docs/') && !f.endsWith('.md') && !f.endsWith('package-lock.json'),
+      )
+      .filter((f) => !ownParts.test(f) && !cannotRead.includes(f))
+      .filter((f) => readFileSync(path.join(root, f), 'utf8').includes(id));
+    expect(copies).toEqual([]);
   });
 
   it('starts only stages that resolve through the catalogue, wherever `--stage` is shown', () => {

@@ -79,7 +79,7 @@ export interface BundleOptions {
   env?: Record<string, string>;
   /** Load `instrument.js` first (`node --import`), as the image does, so tracing hooks load before the app. */
   traced?: boolean;
-  /** Node arguments replacing the default (`[--import instrument.js] main.js`), run in the bundle folder (Node services only). */
+  /** Arguments replacing the default (`[--import instrument.js] main.js`, or `-m model_svc`), run in the service's folder. */
   args?: string[];
   /**
    * false: run with exactly `env` and pick no ports (a pod's environment,

@@ -14,4 +14,5 @@ export {
   type ServiceCommand,
 } from './bundle';
 export { closeAtEnd, startAll } from './leaks';
+export { listenOnLoopback, type LoopbackServer } from './http-server';
 export { call as grpcCall, failure as grpcFailure, type Unary as GrpcUnary } from './grpc';

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { closeAtEnd } from './leaks';
+import { listenOnLoopback } from './http-server';
 
 export interface ReceivedSpan {
   service: string;
@@ -68,17 +67,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    spans,
-    close: closeAtEnd(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    ),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { endpoint: url, spans, close };
 }

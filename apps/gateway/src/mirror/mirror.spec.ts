@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@fig/logging';
 import { waitFor } from '@fig/testing';
 import {
   get,
@@ -13,6 +15,7 @@ describe('mirroring (the parallel run)', () => {
   let candidate: TestServer;
   let gw: TestGateway;
   let candidateCalls = 0;
+  const logLines: string[] = [];
   const shadow = (route: string, result: string) =>
     metricValue(gw.registry, 'gateway_shadow_total', { route, result });
 
@@ -34,12 +37,13 @@ describe('mirroring (the parallel run)', () => {
           }),
         );
       if (req.url?.startsWith('/slow')) setTimeout(answer, 2_000).unref();
-      else if (req.url?.startsWith('/differs'))
+      else if (req.url?.startsWith('/differs') || req.url?.startsWith('/logged'))
         res.end(JSON.stringify({ items: [1, 3], at: 'x', path: req.url }));
       else if (req.url?.startsWith('/broken')) req.socket.destroy();
       else answer();
     });
-    gw = await startGateway(`
+    gw = await startGateway(
+      `
 version: 1
 upstreams:
   primary: { endpoints: ["${primary.url}"] }
@@ -57,6 +61,10 @@ routes:
     match: { methods: [GET], prefix: /differs }
     proxy: { upstream: primary }
     mirror: { upstream: candidate, ignore: [at] }
+  - name: logged
+    match: { methods: [GET], prefix: /logged }
+    proxy: { upstream: primary }
+    mirror: { upstream: candidate, ignore: [at] }
   - name: broken
     match: { methods: [GET], prefix: /broken }
     proxy: { upstream: primary }
@@ -65,7 +73,22 @@ routes:
     match: { methods: [GET], prefix: /sampled }
     proxy: { upstream: primary }
     mirror: { upstream: candidate, percent: 0 }
-`);
+`,
+      {
+        logger: createLogger({
+          service: 'gateway',
+          version: 'v1',
+          pod: 't',
+          level: 'warn',
+          destination: new Writable({
+            write(chunk: Buffer, _enc, done) {
+              logLines.push(chunk.toString());
+              done();
+            },
+          }),
+        }),
+      },
+    );
   });
 
   afterAll(async () => {
@@ -96,6 +119,18 @@ routes:
     const res = await get(`${gw.url}/differs`);
     expect(res.json()).toMatchObject({ items: [1, 2] });
     await waitFor(async () => (await shadow('differs', 'mismatch')) === 1, { what: 'a mismatch' });
+  });
+
+  it('logs a sampled mismatch with the query values redacted', async () => {
+    await get(`${gw.url}/logged?token=secret-value`);
+    const line = await waitFor(() => logLines.find((l) => l.includes('"route":"logged"')), {
+      what: 'the mismatch line',
+    });
+    expect(JSON.parse(line)).toMatchObject({
+      msg: 'shadow mismatch',
+      url: '/logged?token=[redacted]',
+    });
+    expect(line).not.toContain('secret-value');
   });
 
   it('counts a failing candidate as an error and still answers from the primary', async () => {

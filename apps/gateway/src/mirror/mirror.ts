@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Logger } from '@fig/logging';
+import { redactUrl, type Logger } from '@fig/logging';
 import type { GatewayMetrics } from '../metrics';
 import type { Exchange } from '../proxy/exchange';
 import type { ResponseTap } from '../proxy/forward';
@@ -192,7 +192,11 @@ export class Mirror {
     for (const field of new Set(diffs.map(fieldOf)))
       this.metrics.shadowDifferences.labels(route, this.bounded(route, field)).inc();
     if (diffs.length)
-      this.sample(route, { req_id: ex.id, url: ex.req.url, diffs }, 'shadow mismatch');
+      this.sample(
+        route,
+        { req_id: ex.id, url: redactUrl(ex.req.url ?? ''), diffs },
+        'shadow mismatch',
+      );
   }
 
   /** The field as a metric label, or `other` once the route has counted maxFieldsPerRoute distinct ones. */

@@ -24,6 +24,13 @@ function element(tag: string, className: string, text?: string): HTMLElement {
   return node;
 }
 
+/** User text with its direction isolated (`dir="auto"`, as the server renders it): it cannot reorder the line around it. */
+function userText(tag: string, className: string, text: string): HTMLElement {
+  const node = element(tag, className, text);
+  node.dir = 'auto';
+  return node;
+}
+
 /** The label and, as visible text beside it, the model version that scored it (as the server renders them). */
 function badge(sentiment: Entry['sentiment']): (HTMLElement | string)[] {
   if (!sentiment) return [element('span', 'badge unscored', 'not yet scored')];
@@ -40,8 +47,14 @@ function render(entry: Entry): HTMLElement {
   const meta = element('p', 'meta');
   const time = element('time', '', entry.createdAt.replace('T', ' ').slice(0, 16));
   time.setAttribute('datetime', entry.createdAt);
-  meta.append(element('strong', 'author', entry.author), ' ', ...badge(entry.sentiment), ' ', time);
-  item.append(meta, element('p', 'text', entry.text));
+  meta.append(
+    userText('strong', 'author', entry.author),
+    ' ',
+    ...badge(entry.sentiment),
+    ' ',
+    time,
+  );
+  item.append(meta, userText('p', 'text', entry.text));
   return item;
 }
 
