@@ -150,16 +150,17 @@ export async function hybrid(p: Probe) {
         ? `service/monolith is an ExternalName for ${svc.spec.externalName}`
         : 'service/monolith has no selector: its endpoints point outside the cluster',
     );
-    const inside = await p.kubectl<List<unknown>>(
+    const inside = await p.kubectl<List<{ status: { readyReplicas?: number } }>>(
       'get',
       'deployment',
       '-l',
       'app.kubernetes.io/name=monolith',
     );
+    const running = inside.items.reduce((n, d) => n + (d.status.readyReplicas ?? 0), 0);
     p.expect(
-      inside.items.length === 0,
-      'the monolith Deployment still runs in the cluster',
-      'kubectl -n fig scale deploy/monolith --replicas=0 (or delete it)',
+      running === 0,
+      `${running} monolith pods still run in the cluster`,
+      'kubectl -n fig delete hpa monolith; kubectl -n fig scale deploy monolith --replicas=0',
     );
     p.pass('no monolith pod in the cluster');
   } else {
