@@ -218,7 +218,7 @@ export async function blueGreen(p: Probe) {
     p.expect(
       live === 'green',
       `everything-else still goes to ${live}`,
-      "switch: sed -i 's/upstream: blue/upstream: green/' .data/blue-green.yaml",
+      "switch: sed -i '/# the live side/s/blue/green/' .data/blue-green.yaml",
     );
     p.pass('the route table sends every request to green; blue stays defined to switch back');
   } else {
