@@ -1,10 +1,12 @@
 // The workshop's exercises, in order: each names its doc (docs/workshop/NN-slug.md),
 // the stage its local track starts from, the tracks its check covers, and the check.
 import type { Probe, Track } from './probe';
-import { blueGreen, monolith, probes, rollingUpdate, scaling } from './checks/basics';
+import { monolith, probes, scaling } from './checks/basics';
+import { blueGreen, rollingUpdate } from './checks/releases';
 import { facade, frontend, parallelRun, transcoding } from './checks/migration';
 import { canaryAb, modelShadow, resilience } from './checks/rollout';
-import { hybrid, mesh, retired, tracing } from './checks/platform';
+import { hybrid, retired } from './checks/federation';
+import { mesh, tracing } from './checks/platform';
 
 export interface Exercise {
   n: number;
