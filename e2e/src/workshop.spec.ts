@@ -351,7 +351,11 @@ describe('workshop checks on stage 4 with model v2 beside v1 (exercises 10, 11, 
 
   beforeAll(async () => {
     routes = routeCopy(path.join(presets, 'stage-4-model.yaml'));
-    system = await start('4', 'gateway', { args: ['--model-v2', '--routes', routes] });
+    // Exercise 10's step 2: the canary preset's weights from the environment (even, here).
+    system = await start('4', 'gateway', {
+      args: ['--model-v2', '--routes', routes],
+      env: { MODEL_V1_WEIGHT: '50', MODEL_V2_WEIGHT: '50' },
+    });
   }, 180_000);
   afterAll(() => system?.stage.stop());
 
@@ -360,8 +364,13 @@ describe('workshop checks on stage 4 with model v2 beside v1 (exercises 10, 11, 
     expectNotYet(await check(15, system), 'the gateway has no monolith upstream');
   }, 60_000);
 
-  it('10 passes on the A/B preset, not before', async () => {
+  it('10 passes on the canary preset and on the A/B preset, not before', async () => {
     expectNotYet(await check(10, system), 'no split');
+    copyFileSync(path.join(presets, 'model-rollout/canary-v2.yaml'), routes);
+    await routesLoaded(system, (t) => t.includes('"weight":50'), 'the canary table');
+    const canary = await check(10, system);
+    expectPass(canary);
+    expect(canary.out).toMatch(/canary: 60 requests scored by v\d ×\d+, v\d ×\d+/);
     copyFileSync(path.join(presets, 'model-rollout/ab-v2.yaml'), routes);
     await routesLoaded(system, (t) => t.includes('sentiment-v2-by-header'), 'the A/B table');
     const outcome = await check(10, system);
