@@ -126,8 +126,9 @@ export class Probe {
           err ? reject(new Error(stderr.trim() || err.message)) : resolve(stdout),
       ),
     ).catch((err: Error) => {
+      // kubectl's last line is its verdict; client-go's klog noise comes first.
       throw new Missing(
-        `kubectl ${args.join(' ')} failed: ${err.message.split('\n')[0]}`,
+        `kubectl ${args.join(' ')} failed: ${err.message.trim().split('\n').at(-1)}`,
         'is the cluster up and the stage deployed? (kubectl get pods -n fig; skaffold dev -p <stage>)',
       );
     });
