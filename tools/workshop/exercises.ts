@@ -1,0 +1,173 @@
+// The workshop's exercises, in order: each names its doc (docs/workshop/NN-slug.md),
+// the stage its local track starts from, the tracks its check covers, and the check.
+import type { Probe, Track } from './probe';
+import { monolith, probes, scaling } from './checks/basics';
+import { blueGreen, rollingUpdate } from './checks/releases';
+import { facade, frontend, parallelRun, transcoding } from './checks/migration';
+import { canaryAb, modelShadow, resilience } from './checks/rollout';
+import { hybrid, retired } from './checks/federation';
+import { mesh, tracing } from './checks/platform';
+
+export interface Exercise {
+  n: number;
+  slug: string;
+  title: string;
+  /** The stage of stages.yaml the local track runs (its entry decides the default URLs). */
+  stage: string;
+  tracks: Track[];
+  /** A learner's time, estimated. */
+  minutes: number;
+  check: (p: Probe) => Promise<void>;
+}
+
+const both: Track[] = ['local', 'cluster'];
+
+export const exercises: Exercise[] = [
+  {
+    n: 1,
+    slug: 'monolith',
+    title: 'The monolith: page, version colour, pod footer, API, Redis',
+    stage: 'stage-0-monolith',
+    tracks: both,
+    minutes: 15,
+    check: monolith,
+  },
+  {
+    n: 2,
+    slug: 'probes',
+    title: 'Probes: liveness, readiness, startup; take Redis away',
+    stage: 'stage-0-monolith',
+    tracks: both,
+    minutes: 20,
+    check: probes,
+  },
+  {
+    n: 3,
+    slug: 'scaling',
+    title: 'Scaling out and spreading replicas (and the HPA)',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 15,
+    check: scaling,
+  },
+  {
+    n: 4,
+    slug: 'rolling-updates',
+    title: 'Rolling updates: recreate vs ramped, v1 → v2 under load, drain delay',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 30,
+    check: rollingUpdate,
+  },
+  {
+    n: 5,
+    slug: 'blue-green',
+    title: 'Blue/green with one switch, and rolling back',
+    stage: 'stage-1-facade',
+    tracks: both,
+    minutes: 20,
+    check: blueGreen,
+  },
+  {
+    n: 6,
+    slug: 'facade',
+    title: 'The facade (stage 1) in front, without clients noticing',
+    stage: 'stage-1-facade',
+    tracks: both,
+    minutes: 15,
+    check: facade,
+  },
+  {
+    n: 7,
+    slug: 'parallel-run',
+    title: 'The parallel run: reads mirrored to store-svc, a mismatch found',
+    stage: 'stage-2a-mirror-reads',
+    tracks: both,
+    minutes: 25,
+    check: parallelRun,
+  },
+  {
+    n: 8,
+    slug: 'transcoding',
+    title: 'Moving reads then writes by transcoding; a route rolled back in seconds',
+    stage: 'stage-2-store',
+    tracks: both,
+    minutes: 25,
+    check: transcoding,
+  },
+  {
+    n: 9,
+    slug: 'frontend',
+    title: 'Extracting the frontend; live updates',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 15,
+    check: frontend,
+  },
+  {
+    n: 10,
+    slug: 'canary-ab',
+    title: 'Canary (weights, sticky) and A/B (header, cookie) in the gateway',
+    stage: 'stage-4-model',
+    tracks: both,
+    minutes: 25,
+    check: canaryAb,
+  },
+  {
+    n: 11,
+    slug: 'model-upgrade',
+    title: 'The model upgrade: shadow comparison, then promote or roll back',
+    stage: 'stage-4-model',
+    tracks: both,
+    minutes: 25,
+    check: modelShadow,
+  },
+  {
+    n: 12,
+    slug: 'resilience',
+    title: 'Resilience: timeouts, retries, breakers, outlier ejection',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 30,
+    check: resilience,
+  },
+  {
+    n: 13,
+    slug: 'mesh',
+    title: 'Into the mesh: sidecars, STRICT mTLS, deny-then-allow, Istio routing',
+    stage: 'stage-3-frontend',
+    tracks: ['cluster'],
+    minutes: 45,
+    check: mesh,
+  },
+  {
+    n: 14,
+    slug: 'tracing',
+    title: 'One request in Jaeger, and its logs by trace id',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 20,
+    check: tracing,
+  },
+  {
+    n: 15,
+    slug: 'hybrid',
+    title: 'A hybrid app: the monolith outside the cluster',
+    stage: 'stage-3-frontend',
+    tracks: both,
+    minutes: 30,
+    check: hybrid,
+  },
+  {
+    n: 16,
+    slug: 'retire-monolith',
+    title: 'Retiring the monolith (stage 4)',
+    stage: 'stage-4-model',
+    tracks: both,
+    minutes: 15,
+    check: retired,
+  },
+];
+
+/** docs/workshop/NN-slug.md */
+export const docFile = (e: Exercise) => `${String(e.n).padStart(2, '0')}-${e.slug}.md`;
