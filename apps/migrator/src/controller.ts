@@ -26,7 +26,8 @@ const fresh = (): Progress => ({
 /** Every migration of the spec, each ticking on its own interval, resumed from the saved progress. */
 export class Controller {
   readonly migrations = new Map<string, Migration>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
   private progress: Record<string, Progress> = {};
   private saving: Promise<unknown> = Promise.resolve();
 
@@ -61,23 +62,30 @@ export class Controller {
 
   start(): this {
     for (const [route, migration] of this.migrations) {
-      const interval = this.deps.migrations.migrations.find((m) => m.route === route)!.interval;
-      const timer = setInterval(() => {
-        migration.tick().catch((err: unknown) =>
-          // A gateway or the API server unreachable for a tick is not a decision: log, try next tick.
-          this.deps.logger.warn(
-            { err, route },
-            'migration tick failed; trying again next interval',
-          ),
-        );
-      }, interval);
-      this.timers.push(timer);
+      const loop = () => {
+        if (this.stopped) return;
+        migration
+          .tick()
+          .catch((err: unknown) =>
+            // A gateway or the API server unreachable for a tick is not a decision: log, try next tick.
+            this.deps.logger.warn(
+              { err, route },
+              'migration tick failed; trying again next interval',
+            ),
+          )
+          .finally(() => {
+            if (!this.stopped)
+              this.timers.set(route, setTimeout(loop, migration.delayToNextTick()));
+          });
+      };
+      this.timers.set(route, setTimeout(loop, migration.delayToNextTick()));
     }
     return this;
   }
 
   stop() {
-    for (const t of this.timers) clearInterval(t);
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
   }
 
   get(route: string): Migration {

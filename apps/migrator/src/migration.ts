@@ -53,7 +53,10 @@ export class Migration {
   lastDecision?: Decision;
   /** The scrape taken when the live step began serving: the start of its evidence window. */
   private window?: Sample[];
+  private windowStartedAt = 0;
   private referenceP99Ms?: number;
+  /** Evaluations of the live step since it began serving (a breach names which one caught it). */
+  private evaluations = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -159,10 +162,11 @@ export class Migration {
     if (!this.window) {
       if (live.version !== undefined && !servesVersion(samples, replicas, live.version))
         return this.decide('wait', 'waiting for every gateway to serve the step');
-      this.window = samples;
+      this.startWindow(samples);
       return this.decide('wait', 'step is live; its evidence starts now');
     }
     const result = evaluate(spec, this.step, this.window, samples, this.referenceP99Ms);
+    this.evaluations++;
     if (!result) {
       this.window = samples;
       return this.decide('wait', 'a gateway restarted (counters went back); evidence starts again');
@@ -177,7 +181,7 @@ export class Migration {
         .map((g) => `${g.name} ${round(g.value)} > ${round(g.threshold)}`)
         .join(', ');
       return this.breach(
-        `gate breached at ${this.step.name}: ${why} (${result.evidence} requests)`,
+        `gate breached at ${this.step.name}: ${why} (${result.evidence} requests, evaluation ${this.evaluations})`,
         evidence,
       );
     }
@@ -213,6 +217,23 @@ export class Migration {
     await this.moveTo(target, 'failed', 'rollback', reason);
   }
 
+  private startWindow(samples: Sample[]) {
+    this.window = samples;
+    this.windowStartedAt = Date.now();
+    this.evaluations = 0;
+  }
+
+  /**
+   * How long until the next evaluation: whole intervals after the live step
+   * began serving, so that each evaluation sees a full interval of evidence
+   * and a bad step is judged exactly one interval after it went live.
+   */
+  delayToNextTick(now = Date.now()): number {
+    const interval = this.deps.spec.interval;
+    if (!this.window) return interval;
+    return interval - ((now - this.windowStartedAt) % interval);
+  }
+
   private decide(decision: Decision['decision'], reason: string, evidence?: Decision['evidence']) {
     this.lastDecision = {
       at: new Date().toISOString(),
@@ -232,7 +253,6 @@ export class Migration {
     this.progress.written = definition;
     this.progress.stepIndex = index;
     this.window = undefined;
-    this.gates = [];
     await this.setState(state, kind, reason, from);
     await this.awaitServed(version);
   }
@@ -268,7 +288,7 @@ export class Migration {
         .scrape()
         .catch(() => ({ samples: [], replicas: -1 }));
       if (version === undefined || servesVersion(samples, replicas, version)) {
-        this.window = samples;
+        this.startWindow(samples);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
