@@ -1,6 +1,7 @@
 export { evaluate, type Evaluation, type GateResult } from './gates';
 export { buckets, parsePrometheus, quantileBetween, sum, type Sample } from './prometheus';
 export { readRoute, RouteNotFoundError, writeRoute } from './route-file';
+export { NoPreviousDefinitionError, rollbackRoute, type HistoryTable } from './rollback';
 export {
   migrationFileSchema,
   migrationSchema,

@@ -50,8 +50,10 @@ export function writeRoute(
     if (i >= 0) routes.items[i] = node;
     else routes.items.push(node);
   }
+  const named = JSON.stringify(definition ?? {});
   for (const [upstream, spec] of Object.entries(upstreams)) {
-    if (!doc.hasIn(['upstreams', upstream])) doc.setIn(['upstreams', upstream], spec);
+    if (named.includes(`"${upstream}"`) && !doc.hasIn(['upstreams', upstream]))
+      doc.setIn(['upstreams', upstream], spec);
   }
   return doc.toString({ lineWidth: 0 });
 }
