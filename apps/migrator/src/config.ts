@@ -27,7 +27,12 @@ export const migratorConfigSchema = z
     /** The migration spec (YAML): which routes move, by which steps and gates. */
     MIGRATIONS: z.string().min(1, 'must be the path of a migration spec'),
     /** Every gateway replica's ops URL (http://gateway:9080): their metrics are summed. */
-    GATEWAY_OPS_URLS: urlList,
+    GATEWAY_OPS_URLS: urlList.optional(),
+    /**
+     * Instead, in a cluster: a headless Service's ops URL (http://gateway-ops:9080),
+     * whose name resolves to every ready replica, looked up at each scrape.
+     */
+    GATEWAY_OPS_SERVICE: url(['http:', 'https:']).optional(),
     /** file: rewrite GATEWAY_ROUTES; configmap: patch the gateway's ConfigMap; istio: a VirtualService. */
     MIGRATOR_DRIVER: z.enum(['file', 'configmap', 'istio']).default('file'),
     GATEWAY_ROUTES: z.string().min(1).optional(),
@@ -40,6 +45,12 @@ export const migratorConfigSchema = z
     VIRTUAL_SERVICE: name.optional(),
   })
   .superRefine((c, ctx) => {
+    if (!c.GATEWAY_OPS_URLS === !c.GATEWAY_OPS_SERVICE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATEWAY_OPS_URLS'],
+        message: 'set exactly one of GATEWAY_OPS_URLS (every replica) and GATEWAY_OPS_SERVICE',
+      });
     if (c.MIGRATOR_DRIVER === 'file' && !c.GATEWAY_ROUTES)
       ctx.addIssue({
         code: 'custom',

@@ -10,7 +10,8 @@ export interface ControllerDeps {
   migrations: MigrationFile;
   driver: Driver;
   store: ProgressStore;
-  gatewayOpsUrls: readonly string[];
+  /** Every gateway replica's ops URL, at the time of each scrape. */
+  gatewayOpsUrls: () => Promise<readonly string[]>;
   logger: Logger;
   metrics: MigratorMetrics;
 }
@@ -36,10 +37,10 @@ export class Controller {
   async load(): Promise<this> {
     const { deps } = this;
     this.progress = await deps.store.load();
-    const scrape = async () => ({
-      samples: await scrapeGateways(deps.gatewayOpsUrls),
-      replicas: deps.gatewayOpsUrls.length,
-    });
+    const scrape = async () => {
+      const urls = await deps.gatewayOpsUrls();
+      return { samples: await scrapeGateways(urls), replicas: urls.length };
+    };
     for (const spec of deps.migrations.migrations) {
       const progress = (this.progress[spec.route] ??= fresh());
       const migration = new Migration(

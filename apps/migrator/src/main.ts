@@ -26,6 +26,7 @@ import {
 } from './drivers/kube';
 import { routeTextDriver } from './drivers/route-text';
 import { createMigratorMetrics } from './metrics';
+import { replicaUrls } from './scrape';
 import { configMapProgress, fileProgress, type ProgressStore } from './state';
 
 /** The driver and the progress store the configuration asks for. */
@@ -72,7 +73,9 @@ runMain(async () => {
     migrations,
     driver,
     store,
-    gatewayOpsUrls: config.GATEWAY_OPS_URLS,
+    gatewayOpsUrls: config.GATEWAY_OPS_SERVICE
+      ? () => replicaUrls(config.GATEWAY_OPS_SERVICE!)
+      : () => Promise.resolve(config.GATEWAY_OPS_URLS!),
     logger,
     metrics: createMigratorMetrics(metrics.registry),
   }).load();

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   evaluate,
+  isDecisive,
   stepAt,
   type GateResult,
   type MigrationSpec,
@@ -175,8 +176,10 @@ export class Migration {
     this.gates = result.gates;
     this.deps.metrics.gates(this.route, result.gates);
     const evidence = { requests: result.evidence, needed: spec.minRequests };
-    const breached = result.gates.filter((g) => !g.ok);
-    if (breached.length && result.evidence >= spec.gates.minSamples) {
+    const breached = result.gates.filter((g) =>
+      isDecisive(g, result.evidence, spec.gates.minSamples),
+    );
+    if (breached.length) {
       const why = breached
         .map((g) => `${g.name} ${round(g.value)} > ${round(g.threshold)}`)
         .join(', ');
@@ -191,6 +194,9 @@ export class Migration {
         `too little traffic: ${result.evidence} of ${spec.minRequests} requests`,
         evidence,
       );
+    // A gate off on too few samples to act on is not a pass either (minRequests < minSamples).
+    if (result.gates.some((g) => !g.ok))
+      return this.decide('hold', 'a gate is off, on too few samples to act on yet', evidence);
     const reason = `gates held over ${result.evidence} requests at ${this.step.name}`;
     if (this.progress.stepIndex === spec.steps.length - 1) {
       this.decide('advance', reason, evidence);

@@ -78,13 +78,19 @@ describe('migrator driving a real gateway', () => {
   });
 
   it('rolls a candidate that answers 5xx at 10% back at the first evaluation, and clients saw at most that share', async () => {
-    // A breach is acted on from 5 answers: at 10% of this traffic, one interval brings more.
-    const s = await startScenario('broken', migrationFile('      minSamples: 5\n'));
+    // However loaded the machine, one 5xx among the candidate's first answers settles the
+    // gate (1 of minSamples 10 > 5%: isDecisive), so the first evaluation acts on it: it only
+    // takes one of the ~10% of requests the candidate gets in the interval. A 2 s interval and
+    // 8 busy clients make that one request certain even at a few dozen requests per second.
+    const s = await startScenario(
+      'broken',
+      migrationFile().replace('interval: 1s', 'interval: 2s'),
+    );
     await s.control('start');
     const { result: failed, sent } = await withTraffic(
       s,
-      () => s.until((m) => m.state === 'failed', 'rollback'),
-      { clients: 6, pauseMs: 0 },
+      () => s.until((m) => m.state === 'failed', 'rollback', 60_000),
+      { clients: 8, pauseMs: 0 },
     );
     const exposed = failed.history.find((h) => h.to === 'weight 10%')!;
     const rollback = failed.history.at(-1)!;

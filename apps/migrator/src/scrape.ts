@@ -1,4 +1,24 @@
+import { lookup } from 'node:dns/promises';
 import { parsePrometheus, type Sample } from '@fig/migration';
+
+type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
+const lookupAll: Lookup = (host) => lookup(host, { all: true });
+
+/**
+ * The ops URL of every replica behind a headless Service: its name resolves
+ * to one address per ready pod, so the list follows the HPA without anyone
+ * keeping it. Resolved again at every scrape.
+ */
+export async function replicaUrls(service: string, resolve: Lookup = lookupAll) {
+  const url = new URL(service);
+  const addresses = await resolve(url.hostname);
+  if (!addresses.length) throw new Error(`${url.hostname} resolves to no gateway replica`);
+  return addresses.map(({ address, family }) => {
+    const each = new URL(url);
+    each.hostname = family === 6 ? `[${address}]` : address;
+    return each.origin;
+  });
+}
 
 /**
  * Every gateway replica's /metrics, as one list of samples: counters of the

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import { mergePatch } from './drivers/kube';
 import type { RouteDefinition } from '@fig/migration';
 
 export type MigrationState = 'pending' | 'running' | 'paused' | 'failed' | 'succeeded' | 'aborted';
@@ -53,7 +54,7 @@ export function fileProgress(path: string): ProgressStore {
 
 /**
  * A ConfigMap in the migrator's namespace (shipped with the manifests, so
- * the Role needs only get and update on that one name, not create).
+ * the Role needs only get and patch on that one name, not create).
  */
 export function configMapProgress(
   api: CoreV1Api,
@@ -75,12 +76,11 @@ export function configMapProgress(
       }
     },
     async save(routes) {
-      const map = await api.readNamespacedConfigMap({ name, namespace });
-      await api.replaceNamespacedConfigMap({
-        name,
-        namespace,
-        body: { ...map, data: { ...map.data, [key]: JSON.stringify({ version: 1, routes }) } },
-      });
+      // The controller is this ConfigMap's only writer: a plain merge patch of its key.
+      await api.patchNamespacedConfigMap(
+        { name, namespace, body: { data: { [key]: JSON.stringify({ version: 1, routes }) } } },
+        mergePatch,
+      );
     },
   };
 }

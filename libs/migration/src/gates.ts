@@ -9,6 +9,8 @@ export interface GateResult {
   value: number | null;
   threshold: number;
   ok: boolean;
+  /** For a rate gate, the bad answers it counted (the rate's numerator). */
+  bad?: number;
 }
 
 export interface Evaluation {
@@ -26,7 +28,26 @@ function gate(name: GateResult['name'], value: number | null, threshold: number)
   return { name, value, threshold, ok: value === null || value <= threshold };
 }
 
-const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+/** A gate on the share `bad / total`, remembering `bad` for isDecisive. */
+function rateGate(name: GateResult['name'], bad: number, total: number, threshold: number) {
+  return { ...gate(name, total > 0 ? bad / total : null, threshold), bad };
+}
+
+/**
+ * Whether a breached gate is enough to act on. From `minSamples` requests on,
+ * always. Before that, only when the outcome is already settled: a rate gate
+ * whose bad answers exceed the threshold even counted over `minSamples`
+ * requests would still be breached once `minSamples` arrived, however good
+ * the missing answers were. So a broken candidate is rolled back at the first
+ * evaluation even when a loaded machine or a quiet route brings it only a few
+ * requests in an interval, while one bad answer in many still waits for
+ * evidence. A latency gate has no such bound and always waits.
+ */
+export function isDecisive(g: GateResult, evidence: number, minSamples: number): boolean {
+  if (g.ok) return false;
+  if (evidence >= minSamples) return true;
+  return g.bad !== undefined && g.bad / minSamples > g.threshold;
+}
 
 function p99Ms(before: readonly Sample[], after: readonly Sample[], name: string, where: object) {
   const w = where as Record<string, string>;
@@ -78,14 +99,18 @@ export function evaluate(
     evidence,
     gates: [
       // Answers are compared only while mirroring: at a weight step nothing is compared.
-      gate(
-        'mismatchRate',
-        mirror ? ratio(counts.mismatch, counts.match + counts.mismatch) : null,
-        gates.mismatchRate,
-      ),
-      gate(
+      mirror
+        ? rateGate(
+            'mismatchRate',
+            counts.mismatch,
+            counts.match + counts.mismatch,
+            gates.mismatchRate,
+          )
+        : gate('mismatchRate', null, gates.mismatchRate),
+      rateGate(
         'errorRate',
-        mirror ? ratio(counts.shadowError, evidence) : ratio(counts.candidate5xx, evidence),
+        mirror ? counts.shadowError : counts.candidate5xx,
+        evidence,
         gates.errorRate,
       ),
       gate(

@@ -1,4 +1,4 @@
-export { evaluate, type Evaluation, type GateResult } from './gates';
+export { evaluate, isDecisive, type Evaluation, type GateResult } from './gates';
 export { buckets, parsePrometheus, quantileBetween, sum, type Sample } from './prometheus';
 export { readRoute, RouteNotFoundError, writeRoute } from './route-file';
 export { NoPreviousDefinitionError, rollbackRoute, type HistoryTable } from './rollback';

@@ -3,6 +3,8 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import type { TextStore } from './route-text';
@@ -16,10 +18,14 @@ export function kubeConfig(): KubeConfig {
 
 const conflict = (err: unknown) => err instanceof ApiException && err.code === 409;
 
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
 /**
- * Read, edit, replace with the resourceVersion read: the API server refuses
- * the write (409) if anyone changed the object in between, and the edit is
- * done again on the new text. A blind patch could undo a person's change.
+ * Read, edit, then a merge patch carrying the resourceVersion read: the API
+ * server refuses it (409) if anyone changed the object in between, and the
+ * edit is done again on the new text. A blind write could undo a person's
+ * change. A patch rather than a replace: the Role grants `patch` only, and
+ * the patch names only the key it changes.
  */
 async function withRetry<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -48,11 +54,17 @@ export function configMapStore(
       withRetry(async () => {
         const map = await read();
         const text = edit(textOf(map));
-        await api.replaceNamespacedConfigMap({
-          name,
-          namespace,
-          body: { ...map, data: { ...map.data, [key]: text } },
-        });
+        await api.patchNamespacedConfigMap(
+          {
+            name,
+            namespace,
+            body: {
+              metadata: { resourceVersion: map.metadata?.resourceVersion },
+              data: { [key]: text },
+            },
+          },
+          mergePatch,
+        );
         return text;
       }),
   };
@@ -87,10 +99,15 @@ export function virtualServiceRoutes(api: CustomObjectsApi, ref: VirtualServiceR
         const i = http.findIndex((h) => h['name'] === route);
         if (i < 0) throw new Error(`VirtualService ${ref.name} has no http route named ${route}`);
         http[i] = definition;
-        await api.replaceNamespacedCustomObject({ ...vs(ref), body: object });
+        const resourceVersion = (object['metadata'] as { resourceVersion?: string } | undefined)
+          ?.resourceVersion;
+        await api.patchNamespacedCustomObject(
+          { ...vs(ref), body: { metadata: { resourceVersion }, spec: { http } } },
+          mergePatch,
+        );
       });
     },
   };
 }
 
-export { CoreV1Api, CustomObjectsApi };
+export { CoreV1Api, CustomObjectsApi, mergePatch };
