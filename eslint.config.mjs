@@ -60,7 +60,14 @@ export default tseslint.config(
   {
     // Production sources: everything an app bundle can contain.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/test-support.ts', 'libs/testing/**', 'libs/conformance/**'],
+    // *.delivery.ts: specs that test:delivery runs against a real control plane.
+    ignores: [
+      '**/*.spec.ts',
+      '**/*.delivery.ts',
+      '**/test-support.ts',
+      'libs/testing/**',
+      'libs/conformance/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

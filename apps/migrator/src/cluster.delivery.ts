@@ -12,7 +12,7 @@
  * into it as the sidecars would apply it, so that real traffic follows what
  * the API server holds and the gates have real evidence.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,28 +76,36 @@ migrations:
     candidate: candidate
     steps: [{ mirror: 100 }, { weight: 10 }, { weight: 50 }, { weight: 100 }]
     interval: 1s
-    minRequests: 20
+    minRequests: 10
     gates: { mismatchRate: 0.01, errorRate: 0.05, p99: { maxRatio: 3, toleranceMs: 100 } }
 `;
 
-/** Polls `read` and calls `apply` with each new value, as a kubelet or a sidecar would sync. */
-function syncLoop<T>(read: () => Promise<T>, apply: (value: T) => Promise<void>) {
-  let last = '';
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const value = await read().catch(() => undefined);
-      const text = JSON.stringify(value);
-      if (value !== undefined && text !== last) {
-        await apply(value);
-        last = text;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 150));
+/**
+ * Watches one object as the administrator and calls `apply` with every
+ * version of it, in order, as a kubelet or a sidecar follows the API server.
+ * A watch, not polling: no version is missed however short a step lasts.
+ */
+function watch<T>(what: string, apply: (object: T) => Promise<void>) {
+  const child = spawn(
+    env('FIG_KUBECTL'),
+    ['--kubeconfig', env('FIG_ADMIN_KUBECONFIG'), '-n', namespace, 'get', what, '-w', '-o', 'json'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let buffered = '';
+  let applied: Promise<void> = Promise.resolve();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    // kubectl prints each version as an indented JSON document closed by a "}" line.
+    let end: number;
+    while ((end = buffered.indexOf('\n}\n')) >= 0) {
+      const object = JSON.parse(buffered.slice(0, end + 2)) as T;
+      buffered = buffered.slice(end + 3);
+      applied = applied.then(() => apply(object));
     }
-  })();
+  });
   closeAtEnd(async () => {
-    stopped = true;
-    await loop;
+    child.kill();
+    await applied;
   });
 }
 
@@ -147,13 +155,12 @@ describe('the migrator against a real kube-apiserver', () => {
     // The operator's deployment: this route table in the ConfigMap the manifests ship.
     await mergePatch('configmap/gateway-routes', { data: { 'routes.yaml': table } });
     await writeFile(routes, table);
-    syncLoop(
-      () => getJson<ConfigMap>('admin', 'configmap/gateway-routes'),
-      (map) => replaceFile(routes, map.data!['routes.yaml']!),
+    watch<ConfigMap>('configmap/gateway-routes', (map) =>
+      replaceFile(routes, map.data!['routes.yaml']!),
     );
     const s = await start('configmap', routes, dir);
     expect((await s.control('start')).status).toBe(200);
-    const traffic = startTraffic(s.gateway.base);
+    const traffic = startTraffic(s.gateway.base, { clients: 6, pauseMs: 2 });
     try {
       const done = await waitFor(
         async () => ((m) => (m.state === 'succeeded' ? m : undefined))(await s.view()),
@@ -236,16 +243,14 @@ describe('the migrator against a real kube-apiserver', () => {
     await kubectl('admin', 'apply', '-f', file);
     // Every distinct state of the `items` http route the API server held, in order.
     const seen: string[] = [];
-    syncLoop(
-      async () =>
-        (
-          await getJson<{ spec: { http: HttpRoute[] } }>(
-            'admin',
-            'virtualservice.networking.istio.io/gateway',
-          )
-        ).spec.http.find((h) => h.name === 'items')!,
-      async (http) => {
-        seen.push(describeHttpRoute(http));
+    let last = '';
+    watch<{ spec: { http: HttpRoute[] } }>(
+      'virtualservice.networking.istio.io/gateway',
+      async (virtualService) => {
+        const http = virtualService.spec.http.find((h) => h.name === 'items')!;
+        if (describeHttpRoute(http) === last) return;
+        last = describeHttpRoute(http);
+        seen.push(last);
         const step = stepOf(http, spec.candidate);
         await replaceFile(
           routes,
@@ -259,7 +264,7 @@ describe('the migrator against a real kube-apiserver', () => {
     );
     const s = await start('istio', routes, dir);
     expect((await s.control('start')).status).toBe(200);
-    const traffic = startTraffic(s.gateway.base);
+    const traffic = startTraffic(s.gateway.base, { clients: 6, pauseMs: 2 });
     try {
       await waitFor(async () => (await s.view()).state === 'succeeded', {
         timeoutMs: 45_000,

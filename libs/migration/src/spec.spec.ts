@@ -1,5 +1,5 @@
 import { migrationFileSchema } from './spec';
-import { parseYamlFile, YamlFileError } from './yaml-file';
+import { parseYamlFile, type YamlFileError } from './yaml-file';
 
 const parse = (text: string) => parseYamlFile(migrationFileSchema, text, 'm.yaml');
 
