@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { mergePatch } from './drivers/kube';
 import type { RouteDefinition } from '@fig/migration';
@@ -46,6 +47,8 @@ export function fileProgress(path: string): ProgressStore {
       }
     },
     async save(routes) {
+      // Its folder may not exist yet (npm start's .data/ on a first run).
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(`${path}.tmp`, JSON.stringify({ version: 1, routes }, null, 2));
       await rename(`${path}.tmp`, path);
     },
