@@ -177,8 +177,9 @@ async function migratorProcess(
 ): Promise<LocalProcess> {
   const gateway = plan.find((p) => p.app === 'gateway') as LocalProcess;
   const auto = args.ports === 'auto';
-  const port = auto ? await freePort() : 8086;
-  const opsPort = auto ? await freePort() : 9086;
+  const standard = catalogue.apps.get('migrator');
+  const port = auto ? await freePort() : (standard?.port ?? 8086);
+  const opsPort = auto ? await freePort() : (standard?.ops ?? 9086);
   return {
     name: 'migrator',
     app: 'migrator',
