@@ -32,7 +32,8 @@ const gatesSchema = z.strictObject({
   /**
    * The fewest requests a breach is acted on: enough that one unlucky answer
    * does not roll a route back, far fewer than minRequests so that a broken
-   * candidate is caught within one interval.
+   * candidate is caught within one interval. Sooner only when the bad answers
+   * already breach a rate gate counted over minSamples (gates.ts isDecisive).
    */
   minSamples: z.number().int().min(1).default(10),
   /** Share of mirrored answers that differ from the current upstream's (mirror steps). */
