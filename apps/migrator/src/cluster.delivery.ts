@@ -77,7 +77,7 @@ migrations:
     steps: [{ mirror: 100 }, { weight: 10 }, { weight: 50 }, { weight: 100 }]
     interval: 1s
     minRequests: 10
-    gates: { mismatchRate: 0.01, errorRate: 0.05, p99: { maxRatio: 3, toleranceMs: 100 } }
+    gates: { mismatchRate: 0.01, errorRate: 0.05, p99: { maxRatio: 3, toleranceMs: 500 } }
 `;
 
 /**
