@@ -200,7 +200,9 @@ describe('store client', () => {
 
     // The raw client without a key: a lost reply may hide a write, so never again.
     const raw = new Promise((resolve) =>
-      client.addEntry({ author: 'A', text: 'b', idempotencyKey: '' }, (err) => resolve(err?.code)),
+      client.addEntry({ author: 'A', text: 'b', idempotencyKey: '', sentiment: undefined }, (err) =>
+        resolve(err?.code),
+      ),
     );
     expect(await raw).toBe(status.UNAVAILABLE);
     expect(fake.seen.addAttempts).toBe(5);
@@ -229,8 +231,9 @@ describe('store client', () => {
 
       fake.script.crash = () => proxy.resetAll();
       const raw = new Promise((resolve) =>
-        viaProxy.addEntry({ author: 'A', text: 'b', idempotencyKey: '' }, (err) =>
-          resolve(err?.code),
+        viaProxy.addEntry(
+          { author: 'A', text: 'b', idempotencyKey: '', sentiment: undefined },
+          (err) => resolve(err?.code),
         ),
       );
       expect(await raw).toBe(status.UNAVAILABLE);
