@@ -8,6 +8,7 @@ import type {
   ListOptions,
   NewEntry,
   Page,
+  PageVisit,
   Stats,
 } from '@fig/guestbook';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -104,5 +105,11 @@ export class RedisGuestbook implements GuestbookStore {
 
   incrementVisits(): Promise<number> {
     return guarded(() => this.redis.incr(keys.visits));
+  }
+
+  async visitPage(limit: number): Promise<PageVisit> {
+    // Issued in the same tick, so the client writes both in one pipeline.
+    const [visits, page] = await Promise.all([this.incrementVisits(), this.listEntries({ limit })]);
+    return { visits, ...page };
   }
 }
