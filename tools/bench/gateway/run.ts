@@ -254,6 +254,21 @@ async function main() {
               },
             ]
           : []),
+        atRate
+          ? {
+              what: `gateway latency at half nginx's rate (${atRate.rate.toFixed(0)} req/s, constant, vegeta ${vegetaModule.split('@')[1]}, ${connections} connections), median of ${rounds} interleaved rounds`,
+              figure: `p99 added ${atRate.added.toFixed(2)} ms (gateway p99 ${atRate.gateway.toFixed(2)} ms, direct ${atRate.direct.toFixed(2)} ms)`,
+              baseline: `the upstream direct at the same rate; nginx adds ${atRate.nginxAdded.toFixed(2)} ms (target: the gateway adds ≤ 1 ms)`,
+              command,
+            }
+          : {
+              what: "gateway latency at half nginx's rate",
+              figure: 'not measured',
+              baseline: vegeta
+                ? 'nginx could not be run'
+                : `vegeta could not be installed (go install ${vegetaModule})`,
+              command,
+            },
       ]
     : [];
   writeBenchReport(values.json as string, {
