@@ -20,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
-import { root, startRedis } from './support';
+import { median, root, startRedis } from './support';
 import { startGrpcGateway } from './transcode/grpc-gateway';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
 
@@ -103,7 +103,6 @@ async function main() {
     }
     const perRound = (a: string, b: string) =>
       (measured[a] ?? []).map((r, i) => r.rps / (measured[b]?.[i]?.rps ?? NaN));
-    const medianOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     const middle = (name: string) => {
       const runs = [...(measured[name] ?? [])].sort((x, y) => x.rps - y.rps);
       return runs[Math.floor(runs.length / 2)];
@@ -119,29 +118,36 @@ async function main() {
       {
         what: `gateway transcoding \`GET /api/entries\` (20 entries) to store-svc's ListEntries, ${tool}`,
         figure: figure('gateway'),
-        baseline: `${medianOf(vsMonolith)?.toFixed(2)}× the monolith's \`GET /api/entries\` straight from Redis (${figure('monolith')}), median of ${rounds} alternating rounds (${vsMonolith.map((x) => x.toFixed(2)).join(', ')})`,
+        baseline: `${median(vsMonolith).toFixed(2)}× the monolith's \`GET /api/entries\` straight from Redis (${figure('monolith')}), median of ${rounds} alternating rounds (${vsMonolith.map((x) => x.toFixed(2)).join(', ')})`,
         command,
         ratios: [
           {
             label: 'gateway transcoded GET /api/entries (× monolith direct)',
-            value: Number(medianOf(vsMonolith)?.toFixed(2)),
+            value: Number(median(vsMonolith).toFixed(2)),
             target: 0.8,
             higherIsBetter: true,
           },
         ],
       },
     ];
-    if (peer.running) {
+    if (!peer.running) {
+      rows.push({
+        what: `gateway vs grpc-gateway ${peer.version} (Go) in front of the same store-svc`,
+        figure: 'not measured',
+        baseline: peer.why ?? 'grpc-gateway did not start',
+        command,
+      });
+    } else {
       const vsPeer = perRound('gateway', 'grpc-gateway');
       rows.push({
         what: `gateway vs grpc-gateway ${peer.version} (Go, GOMAXPROCS=1) transcoding the same \`GET /api/entries\` to the same store-svc, ${tool}`,
         figure: `gateway ${figure('gateway')}; grpc-gateway ${figure('grpc-gateway')}`,
-        baseline: `${medianOf(vsPeer)?.toFixed(2)}× grpc-gateway, median of ${rounds} alternating rounds (${vsPeer.map((x) => x.toFixed(2)).join(', ')})`,
+        baseline: `${median(vsPeer).toFixed(2)}× grpc-gateway, median of ${rounds} alternating rounds (${vsPeer.map((x) => x.toFixed(2)).join(', ')})`,
         command,
         ratios: [
           {
             label: 'gateway transcoder (× grpc-gateway)',
-            value: Number(medianOf(vsPeer)?.toFixed(2)),
+            value: Number(median(vsPeer).toFixed(2)),
             target: 0.8,
             higherIsBetter: true,
           },
