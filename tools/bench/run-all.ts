@@ -43,7 +43,14 @@ const { values } = parseArgs({
 const out = path.join(root, 'test-output/bench');
 const docs = path.join(root, 'docs/benchmarks');
 const resultsFile = path.join(docs, 'results.json');
-const ordered = ['startup', 'store-list', 'model-score', 'frontend-page', 'gateway/run'];
+const ordered = [
+  'startup',
+  'store-list',
+  'model-score',
+  'frontend-page',
+  'transcode',
+  'gateway/run',
+];
 /** Bundled next to the benchmarks but not benchmarks themselves. */
 const helpers = new Set(['run-all', 'gateway/upstream', 'gateway/express-proxy']);
 

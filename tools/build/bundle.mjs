@@ -96,6 +96,7 @@ export const toolEntries = {
   'bench/store-list': 'tools/bench/store-list.ts',
   'bench/model-score': 'tools/bench/model-score.ts',
   'bench/frontend-page': 'tools/bench/frontend-page.ts',
+  'bench/transcode': 'tools/bench/transcode.ts',
   'bench/gateway/run': 'tools/bench/gateway/run.ts',
   'bench/gateway/upstream': 'tools/bench/gateway/upstream.ts',
   'bench/gateway/express-proxy': 'tools/bench/gateway/express-proxy.ts',

@@ -83,6 +83,20 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
     });
   });
 
+  it('VisitPage counts a visit and returns the newest page in one call', async () => {
+    for (let i = 1; i <= 4; i++) await add(entry(`v${i}`));
+    await call(client, client.incrementVisits, {});
+    const visit = await call(client, client.visitPage, { pageSize: 3 });
+    expect(visit.visits).toBe(2);
+    expect(visit.entries.map((e) => e.text)).toEqual(['v4', 'v3', 'v2']);
+    const rest = await call(client, client.listEntries, {
+      pageSize: 3,
+      pageToken: visit.nextPageToken,
+    });
+    expect(rest.entries.map((e) => e.text)).toEqual(['v1']);
+    expect((await call(client, client.getStats, {})).visits).toBe(2);
+  });
+
   it('AddEntry with a used idempotency key returns the first entry and writes nothing', async () => {
     const first = await add(entry('once', { idempotencyKey: 'k-1' }));
     const again = await add(entry('twice', { idempotencyKey: 'k-1' }));
@@ -157,6 +171,15 @@ describe('StoreService (in process, real Redis, real sockets)', () => {
       expect(fromGrpcError(error).details?.fields).toEqual([
         { field: 'page_size', code: 'OUT_OF_RANGE', message: 'page_size must be 0-100' },
       ]);
+    });
+
+    it.each([-1, 101])('VisitPage: page_size %i, counting no visit', async (pageSize) => {
+      const error = await failure(call(client, client.visitPage, { pageSize }));
+      expect([error.code, error.details]).toEqual([
+        status.INVALID_ARGUMENT,
+        'page_size must be 0-100',
+      ]);
+      expect((await call(client, client.getStats, {})).visits).toBe(0);
     });
 
     it.each(['bogus', 'djE6MA', 'djE6NQ=='])(

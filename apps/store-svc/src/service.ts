@@ -2,7 +2,7 @@ import type { GuestbookStore } from '@fig/guestbook';
 import { entryToProto, pageToProto, statsToProto, type StoreServiceServer } from '@fig/proto';
 import type { EntryFeed } from './feed';
 import { serverStream, unary, type RpcContext } from './rpc';
-import { validateAddEntry, validateListEntries } from './validation';
+import { validateAddEntry, validateListEntries, validatePageSize } from './validation';
 
 export interface StoreServiceDeps extends RpcContext {
   guestbook: GuestbookStore;
@@ -28,6 +28,10 @@ export function createStoreService({
     incrementVisits: unary('IncrementVisits', ctx, async () => ({
       visits: await guestbook.incrementVisits(),
     })),
+    visitPage: unary('VisitPage', ctx, async (request) => {
+      const { visits, ...page } = await guestbook.visitPage(validatePageSize(request.pageSize));
+      return { visits, ...pageToProto(page) };
+    }),
     watchEntries: serverStream('WatchEntries', ctx, (call) => feed.add(call)),
   };
 }

@@ -75,16 +75,17 @@ export function validateAddEntry(request: AddEntryRequest): ValidAddEntry {
   };
 }
 
-export function validateListEntries(request: ListEntriesRequest): ListOptions {
-  const { pageSize, pageToken } = request;
+/** A page_size as a limit: 0 is the default, above the maximum is refused. */
+export function validatePageSize(pageSize: number): number {
   if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > limits.pageSize.max) {
     const message = `page_size must be 0-${limits.pageSize.max}`;
     throw new AppError('VALIDATION_FAILED', message, {
       fields: [{ field: 'page_size', code: 'OUT_OF_RANGE', message }],
     });
   }
-  return {
-    limit: pageSize || limits.pageSize.default,
-    ...(pageToken ? { cursor: pageToken } : {}),
-  };
+  return pageSize || limits.pageSize.default;
+}
+
+export function validateListEntries({ pageSize, pageToken }: ListEntriesRequest): ListOptions {
+  return { limit: validatePageSize(pageSize), ...(pageToken ? { cursor: pageToken } : {}) };
 }

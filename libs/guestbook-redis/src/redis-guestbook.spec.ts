@@ -59,6 +59,15 @@ describe('RedisGuestbook (real Redis)', () => {
     expect(pages).toBe(3);
   });
 
+  it('counts a visit and lists the first page together for the page', async () => {
+    for (let i = 1; i <= 3; i++) await guestbook.addEntry({ author: 'A', text: `p${i}` }, null);
+    await guestbook.incrementVisits();
+    const visit = await guestbook.visitPage(2);
+    expect(visit.visits).toBe(2);
+    expect(visit.entries.map((e) => e.text)).toEqual(['p3', 'p2']);
+    expect(visit.nextCursor).toBe((await guestbook.listEntries({ limit: 2 })).nextCursor);
+  });
+
   it('counts entries by sentiment and visits', async () => {
     await guestbook.addEntry({ author: 'A', text: 'a' }, positive);
     await guestbook.addEntry(

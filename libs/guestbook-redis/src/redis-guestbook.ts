@@ -8,12 +8,13 @@ import type {
   ListOptions,
   NewEntry,
   Page,
+  PageVisit,
   Stats,
 } from '@fig/guestbook';
 import { decodeCursor, encodeCursor } from './cursor';
 import { idempotencyTtlSeconds, keys } from './keys';
 import type { RedisClient } from '@fig/redis';
-import { addEntryScript } from './scripts';
+import { addEntryScript, listEntriesScript } from './scripts';
 
 /** Redis errors become STORE_UNAVAILABLE: the caller cannot fix them, only retry. */
 async function guarded<T>(operation: () => Promise<T>): Promise<T> {
@@ -63,25 +64,8 @@ export class RedisGuestbook implements GuestbookStore {
     });
   }
 
-  async listEntries({ limit, cursor }: ListOptions): Promise<Page> {
-    const before = cursor === undefined ? '+inf' : `(${decodeCursor(cursor)}`;
-    return guarded(async () => {
-      const ids = await this.redis.zRange(keys.timeline, before, '-inf', {
-        BY: 'SCORE',
-        REV: true,
-        LIMIT: { offset: 0, count: limit + 1 },
-      });
-      const pageIds = ids.slice(0, limit);
-      const json = pageIds.length ? await this.redis.hmGet(keys.entries, pageIds) : [];
-      const entries = json
-        .filter((j): j is string => typeof j === 'string')
-        .map((j) => JSON.parse(j) as Entry);
-      const last = pageIds.at(-1);
-      return {
-        entries,
-        nextCursor: ids.length > limit && last ? encodeCursor(Number(last)) : null,
-      };
-    });
+  listEntries({ limit, cursor }: ListOptions): Promise<Page> {
+    return guarded(async () => (await this.page(limit, cursor, false)).page);
   }
 
   getStats(): Promise<Stats> {
@@ -104,5 +88,29 @@ export class RedisGuestbook implements GuestbookStore {
 
   incrementVisits(): Promise<number> {
     return guarded(() => this.redis.incr(keys.visits));
+  }
+
+  visitPage(limit: number): Promise<PageVisit> {
+    return guarded(async () => {
+      const { visits, page } = await this.page(limit, undefined, true);
+      return { visits, ...page };
+    });
+  }
+
+  /** One page newest first, counting a visit too when `visit`; one Redis round trip. */
+  private async page(limit: number, cursor: string | undefined, visit: boolean) {
+    const before = cursor === undefined ? '+inf' : `(${decodeCursor(cursor)}`;
+    const scriptKeys = visit
+      ? [keys.timeline, keys.entries, keys.visits]
+      : [keys.timeline, keys.entries];
+    const [visits, more, json, last] = (await listEntriesScript.run(this.redis, scriptKeys, [
+      before,
+      String(limit),
+    ])) as [number, number, (string | null)[], string | null];
+    const entries = json
+      .filter((j): j is string => typeof j === 'string')
+      .map((j) => JSON.parse(j) as Entry);
+    const nextCursor = more && last ? encodeCursor(Number(last)) : null;
+    return { visits, page: { entries, nextCursor } };
   }
 }

@@ -52,3 +52,24 @@ if idem then redis.call('SET', idem, seq, 'EX', ARGV[3]) end
 redis.call('PUBLISH', ARGV[4], json)
 return {1, json}
 `);
+
+/**
+ * A page of entries in one round trip instead of two (ZRANGE, then HMGET of
+ * the ids it returned), and with KEYS[3] the page's visit counted in the same
+ * trip: the page and every list read cost one Redis call.
+ *
+ * KEYS: timeline, entries [, visits]
+ * ARGV: highest score to include ("+inf" or "(<sequence>"), page size
+ * Returns {visits or 0, whether more entries follow, entry JSONs, last id or false}.
+ */
+export const listEntriesScript = new LuaScript(`
+local limit = tonumber(ARGV[2])
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit + 1)
+local visits = 0
+if KEYS[3] then visits = redis.call('INCR', KEYS[3]) end
+local page = {}
+for i = 1, math.min(#ids, limit) do page[i] = ids[i] end
+local json = {}
+if #page > 0 then json = redis.call('HMGET', KEYS[2], unpack(page)) end
+return {visits, #ids > limit and 1 or 0, json, page[#page] or false}
+`);

@@ -77,14 +77,11 @@ export function createGuestbookApp(deps: GuestbookAppDeps): Express {
   }
 
   async function renderHome(res: Response, status = 200, formError?: string) {
-    const [visits, page] = await Promise.all([
-      store.incrementVisits(),
-      store.listEntries({ limit: 20 }),
-    ]);
+    const { visits, entries } = await store.visitPage(20);
     const html = renderPage({
       info,
       visits,
-      entries: page.entries,
+      entries,
       ...(formError ? { formError } : {}),
       ...(deps.pageScripts ? { scripts: deps.pageScripts } : {}),
     });

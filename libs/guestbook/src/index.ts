@@ -7,4 +7,4 @@ export {
   validateSentimentRequest,
 } from './validation';
 export { checkBodyEncoding, requireUtf8 } from './body-rules';
-export type { AddResult, GuestbookStore, ListOptions } from './store';
+export type { AddResult, GuestbookStore, ListOptions, PageVisit } from './store';

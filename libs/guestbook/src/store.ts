@@ -7,6 +7,11 @@ export interface ListOptions {
   cursor?: string;
 }
 
+/** A visit to the page: the counter after it, and the newest entries. */
+export interface PageVisit extends Page {
+  visits: number;
+}
+
 export interface AddResult {
   entry: Entry;
   /** False when the idempotency key had been used: `entry` is the first one. */
@@ -26,4 +31,9 @@ export interface GuestbookStore {
   listEntries(options: ListOptions): Promise<Page>;
   getStats(): Promise<Stats>;
   incrementVisits(): Promise<number>;
+  /**
+   * incrementVisits and the first page of listEntries together: everything
+   * the page shows, which over gRPC is one round trip instead of two.
+   */
+  visitPage(limit: number): Promise<PageVisit>;
 }

@@ -21,8 +21,8 @@ const duration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms %
  * The channel's service config: round robin over every address the name
  * resolves to (one connection per store-svc pod, rather than pinning all
  * traffic to the first), default deadlines, and transparent retries of
- * UNAVAILABLE for calls that are safe to repeat. AddEntry and IncrementVisits
- * are not retried here: a lost reply may hide a write that happened.
+ * UNAVAILABLE for calls that are safe to repeat. AddEntry, IncrementVisits and
+ * VisitPage are not retried here: a lost reply may hide a write that happened.
  */
 const safeMethods = ['ListEntries', 'GetStats'];
 
@@ -47,7 +47,7 @@ export function storeServiceConfig({ deadlineMs = 2_000, maxAttempts = 3 } = {})
         },
       },
       {
-        name: ['AddEntry', 'IncrementVisits'].map((method) => ({
+        name: ['AddEntry', 'IncrementVisits', 'VisitPage'].map((method) => ({
           service: storeServiceName,
           method,
         })),

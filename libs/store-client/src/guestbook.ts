@@ -7,6 +7,7 @@ import type {
   ListOptions,
   NewEntry,
   Page,
+  PageVisit,
   Stats,
 } from '@fig/guestbook';
 import {
@@ -74,6 +75,11 @@ export class GrpcGuestbook implements GuestbookStore {
 
   async incrementVisits(): Promise<number> {
     return (await this.call(this.client.incrementVisits, {})).visits;
+  }
+
+  async visitPage(limit: number): Promise<PageVisit> {
+    const { visits, ...page } = await this.call(this.client.visitPage, { pageSize: limit });
+    return { visits, ...pageFromProto(page) };
   }
 
   /** New entries as they are written, until `signal` aborts or the server ends the stream. */

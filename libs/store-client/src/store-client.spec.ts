@@ -79,6 +79,12 @@ async function startFake() {
         sentiment: { positive: 1, neutral: 0, negative: 0 },
       }),
     incrementVisits: (_call, callback) => callback(null, { visits: 10 }),
+    visitPage: (call, callback) =>
+      callback(null, {
+        visits: 11,
+        entries: [entryToProto(stored)].slice(0, call.request.pageSize),
+        nextPageToken: '',
+      }),
     watchEntries: (call) => {
       watchers.push(call);
       call.sendMetadata(call.metadata.clone());
@@ -125,6 +131,9 @@ describe('store client', () => {
       sentiment: { positive: 1, neutral: 0, negative: 0 },
     });
     expect(await guestbook.incrementVisits()).toBe(10);
+    expect(JSON.stringify(await guestbook.visitPage(1))).toBe(
+      JSON.stringify({ visits: 11, entries: [stored], nextCursor: null }),
+    );
   });
 
   it('sends the sentiment and the idempotency key with a new entry', async () => {

@@ -18,7 +18,8 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBenchReport, type BenchRow } from '../report';
-import { bundled, freePort, peakRssMiB, root, sleep } from '../support';
+import { bundled, freePort, median, peakRssMiB, root, sleep } from '../support';
+import { ensureVegeta, runVegeta, vegetaModule, type RateResult } from '../vegeta';
 import { binary, ensureCommands, requireWrk, runWrk, wrkCommand } from '../wrk';
 import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
 
@@ -80,6 +81,7 @@ const drive = (url: string, seconds: number): Measured => {
 async function main() {
   ensureCommands(['nginx', 'haproxy']); // a proxy that cannot be had is left out, and said so
   requireWrk();
+  const vegeta = ensureVegeta();
   if (!existsSync(path.join(root, 'dist/apps/gateway/main.js'))) {
     spawnSync(process.execPath, [path.join(root, 'tools/build/bundle.mjs'), 'gateway'], {
       stdio: 'inherit',
@@ -199,6 +201,8 @@ async function main() {
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
 
+  const atRate =
+    vegeta && results.nginx ? latencyAtHalfNginx(vegeta, targets, results.nginx.rps) : undefined;
   const tool = wrkCommand(connections, duration);
   const command = `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}`;
   const gw = results.gateway;
@@ -250,6 +254,21 @@ async function main() {
               },
             ]
           : []),
+        atRate
+          ? {
+              what: `gateway latency at half nginx's rate (${atRate.rate.toFixed(0)} req/s, constant, vegeta ${vegetaModule.split('@')[1]}, ${connections} connections), median of ${rounds} interleaved rounds`,
+              figure: `p99 added ${atRate.added.toFixed(2)} ms (gateway p99 ${atRate.gateway.toFixed(2)} ms, direct ${atRate.direct.toFixed(2)} ms)`,
+              baseline: `the upstream direct at the same rate; nginx adds ${atRate.nginxAdded.toFixed(2)} ms (target: the gateway adds ≤ 1 ms)`,
+              command,
+            }
+          : {
+              what: "gateway latency at half nginx's rate",
+              figure: 'not measured',
+              baseline: vegeta
+                ? 'nginx could not be run'
+                : `vegeta could not be installed (go install ${vegetaModule})`,
+              command,
+            },
       ]
     : [];
   writeBenchReport(values.json as string, {
@@ -257,9 +276,47 @@ async function main() {
     command,
     cores: cpus().length,
     rows,
-    data: { tool, connections, durationSeconds: duration, rounds, results, ratios },
+    data: { tool, connections, durationSeconds: duration, rounds, results, ratios, atRate },
   });
   console.log(`written to ${path.relative(process.cwd(), values.json as string)}`);
+}
+
+/**
+ * p99 at a constant rate of half nginx's wrk throughput, for the upstream
+ * direct, the gateway and nginx in interleaved rounds: what the gateway adds
+ * to a request when it is not saturated, which a closed-loop wrk cannot show.
+ */
+function latencyAtHalfNginx(
+  vegeta: string,
+  targets: { name: string; url: string }[],
+  nginxRps: number,
+) {
+  const rate = nginxRps / 2;
+  const names = ['direct', 'gateway', 'nginx'];
+  const runs: Record<string, RateResult[]> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets.filter((t) => names.includes(t.name))) {
+      (runs[target.name] ??= []).push(
+        runVegeta(vegeta, target.url, { rate, seconds: duration, connections }),
+      );
+    }
+  }
+  const p99 = (name: string, i: number) => runs[name]?.[i]?.p99Ms ?? NaN;
+  const added = (name: string) =>
+    median(Array.from({ length: rounds }, (_, i) => p99(name, i) - p99('direct', i)));
+  const medianP99 = (name: string) => median((runs[name] ?? []).map((r) => r.p99Ms));
+  const result = {
+    rate,
+    added: added('gateway'),
+    nginxAdded: added('nginx'),
+    gateway: medianP99('gateway'),
+    direct: medianP99('direct'),
+    runs,
+  };
+  console.log(
+    `at ${rate.toFixed(0)} req/s: gateway adds ${result.added.toFixed(2)} ms to p99, nginx ${result.nginxAdded.toFixed(2)} ms`,
+  );
+  return result;
 }
 
 function stopAll() {

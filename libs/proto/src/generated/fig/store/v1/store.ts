@@ -148,6 +148,22 @@ export interface IncrementVisitsResponse {
   visits: number;
 }
 
+/** How many entries the page shows. */
+export interface VisitPageRequest {
+  /** 0-100; 0 means the default of 20. */
+  pageSize: number;
+}
+
+/** The counter after this visit and the newest entries. */
+export interface VisitPageResponse {
+  /** Page visits including this one. */
+  visits: number;
+  /** At most page_size entries, newest first. */
+  entries: Entry[];
+  /** For ListEntries' next page; empty when there is none. */
+  nextPageToken: string;
+}
+
 /** Takes no parameters: every new entry is sent. */
 export interface WatchEntriesRequest {
 }
@@ -937,6 +953,140 @@ export const IncrementVisitsResponse: MessageFns<IncrementVisitsResponse> = {
   },
 };
 
+function createBaseVisitPageRequest(): VisitPageRequest {
+  return { pageSize: 0 };
+}
+
+export const VisitPageRequest: MessageFns<VisitPageRequest> = {
+  encode(message: VisitPageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VisitPageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVisitPageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VisitPageRequest>, I>>(base?: I): VisitPageRequest {
+    return VisitPageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VisitPageRequest>, I>>(object: I): VisitPageRequest {
+    const message = createBaseVisitPageRequest();
+    message.pageSize = object.pageSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseVisitPageResponse(): VisitPageResponse {
+  return { visits: 0, entries: [], nextPageToken: "" };
+}
+
+export const VisitPageResponse: MessageFns<VisitPageResponse> = {
+  encode(message: VisitPageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visits !== 0) {
+      writer.uint32(8).int64(message.visits);
+    }
+    for (const v of message.entries) {
+      Entry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(26).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VisitPageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVisitPageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.visits = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entries.push(Entry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VisitPageResponse>, I>>(base?: I): VisitPageResponse {
+    return VisitPageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VisitPageResponse>, I>>(object: I): VisitPageResponse {
+    const message = createBaseVisitPageResponse();
+    message.visits = object.visits ?? 0;
+    message.entries = object.entries?.map((e) => Entry.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 function createBaseWatchEntriesRequest(): WatchEntriesRequest {
   return {};
 }
@@ -1095,6 +1245,20 @@ export const StoreServiceService = {
     responseDeserialize: (value: Buffer): IncrementVisitsResponse => IncrementVisitsResponse.decode(value),
   },
   /**
+   * Counts a visit to the guestbook's page and returns the new counter with
+   * the first page of entries: what the page shows, in one round trip rather
+   * than IncrementVisits then ListEntries. Not idempotent.
+   */
+  visitPage: {
+    path: "/fig.store.v1.StoreService/VisitPage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VisitPageRequest): Buffer => Buffer.from(VisitPageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VisitPageRequest => VisitPageRequest.decode(value),
+    responseSerialize: (value: VisitPageResponse): Buffer => Buffer.from(VisitPageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VisitPageResponse => VisitPageResponse.decode(value),
+  },
+  /**
    * Streams every entry written after the call starts, by any writer (this
    * service's replicas or the monolith). Ends with OK when the server shuts
    * down; clients reconnect and list to catch up on what they missed.
@@ -1123,6 +1287,12 @@ export interface StoreServiceServer extends UntypedServiceImplementation {
   getStats: handleUnaryCall<GetStatsRequest, GetStatsResponse>;
   /** Adds one to the visit counter and returns the new value. Not idempotent. */
   incrementVisits: handleUnaryCall<IncrementVisitsRequest, IncrementVisitsResponse>;
+  /**
+   * Counts a visit to the guestbook's page and returns the new counter with
+   * the first page of entries: what the page shows, in one round trip rather
+   * than IncrementVisits then ListEntries. Not idempotent.
+   */
+  visitPage: handleUnaryCall<VisitPageRequest, VisitPageResponse>;
   /**
    * Streams every entry written after the call starts, by any writer (this
    * service's replicas or the monolith). Ends with OK when the server shuts
@@ -1198,6 +1368,26 @@ export interface StoreServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IncrementVisitsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Counts a visit to the guestbook's page and returns the new counter with
+   * the first page of entries: what the page shows, in one round trip rather
+   * than IncrementVisits then ListEntries. Not idempotent.
+   */
+  visitPage(
+    request: VisitPageRequest,
+    callback: (error: ServiceError | null, response: VisitPageResponse) => void,
+  ): ClientUnaryCall;
+  visitPage(
+    request: VisitPageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VisitPageResponse) => void,
+  ): ClientUnaryCall;
+  visitPage(
+    request: VisitPageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VisitPageResponse) => void,
   ): ClientUnaryCall;
   /**
    * Streams every entry written after the call starts, by any writer (this
