@@ -18,7 +18,7 @@ const depConstraints = [
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
   { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain', 'type:testing'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  ...['monolith', 'store', 'frontend', 'gateway', 'tools'].map((scope) => ({
+  ...['monolith', 'store', 'frontend', 'gateway', 'migrator', 'tools'].map((scope) => ({
     sourceTag: `scope:${scope}`,
     onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
   })),
@@ -60,7 +60,14 @@ export default tseslint.config(
   {
     // Production sources: everything an app bundle can contain.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/test-support.ts', 'libs/testing/**', 'libs/conformance/**'],
+    // *.delivery.ts: specs that test:delivery runs against a real control plane.
+    ignores: [
+      '**/*.spec.ts',
+      '**/*.delivery.ts',
+      '**/test-support.ts',
+      'libs/testing/**',
+      'libs/conformance/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { named } from './support/objects';
 import { fromRoot, root } from './support/paths';
-import { catalogue, overlayTargets, rendered, stages } from './support/render';
+import { allTargets, catalogue, overlayTargets, rendered, stages } from './support/render';
 
 // CI keeps shared/ beside the repository (shared/schemas/README.md).
 const schemaFile = path.resolve(root, '../shared/schemas/skaffold-v4beta14.json');
@@ -64,9 +64,26 @@ const withStage = (p: string, stage: string) =>
 
 /** The rendered target a kustomize path of skaffold.yaml deploys. */
 function targetOf(kustomizePath: string): string {
-  const target = overlayTargets.find((t) => t.dir === kustomizePath);
+  const target =
+    overlayTargets.find((t) => t.dir === kustomizePath) ?? exerciseTargetOf(kustomizePath);
   if (!target) throw new Error(`${kustomizePath} is not one of the overlays the tests render`);
   return target.name;
+}
+
+/**
+ * A variant directory that layers exercise components on one stage's overlay
+ * (k8s/variants/migrator) is the exercise target the tests render the same way.
+ */
+function exerciseTargetOf(kustomizePath: string) {
+  const file = fromRoot(kustomizePath, 'kustomization.yaml');
+  if (!existsSync(file)) return undefined;
+  const k = parse(readFileSync(file, 'utf8')) as { resources?: string[]; components?: string[] };
+  const rel = (p: string) => path.relative(fromRoot(), path.resolve(fromRoot(kustomizePath), p));
+  const base = k.resources?.length === 1 ? rel(k.resources[0]!) : undefined;
+  const components = (k.components ?? []).map(rel);
+  return allTargets.find(
+    (t) => t.base === base && JSON.stringify(t.components) === JSON.stringify(components),
+  );
 }
 
 /** Every deployable (profile, FIG_STAGE) combination with its effective config. */
@@ -114,6 +131,8 @@ describe('skaffold.yaml', () => {
     const config = skaffold();
     expect(config.profiles?.map((p) => p.name)).toEqual([
       ...stages,
+      // Stage 1 with the migrator exercise (k8s/variants/migrator, ADR 0602).
+      'migrator',
       'istio',
       'observability',
       'istio-observability',

@@ -1,6 +1,6 @@
 import { meshEdges } from './support/mesh';
 import { allowedEdges } from './support/network';
-import { catalogue, overlayTargets, rendered, type Target } from './support/render';
+import { allTargets, catalogue, overlayTargets, rendered, type Target } from './support/render';
 import { workloads } from './support/workloads';
 
 function expectedEdges(t: Target): string[] {
@@ -23,6 +23,30 @@ function expectedEdges(t: Target): string[] {
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (_name, target) => {
   it('allows exactly the calls of the architecture: no ops port, no other egress, DNS for all', () => {
     expect(allowedEdges(rendered(target.name))).toEqual(expectedEdges(target));
+  });
+});
+
+// The migrator exercise (k8s/components/migrator) adds a controller that is in
+// no stage's catalogue entry: its calls are these, on top of stage 1's.
+const migratorCalls = [
+  // Each gateway replica's /metrics: the only ops-port call allowed anywhere.
+  'migrator → gateway:9080',
+  // The Kubernetes API, outside the pod network.
+  'migrator → world:443',
+  'migrator → kube-dns:53',
+  'migrator → kube-dns:53/udp',
+];
+const migratorTarget = allTargets.find((t) => t.components?.includes('k8s/components/migrator'))!;
+
+describe(migratorTarget.name, () => {
+  it("allows exactly stage 1's calls, the same for the candidate track monolith-v2, and the migrator's", () => {
+    const stage = expectedEdges(overlayTargets.find((t) => t.name === migratorTarget.stage)!);
+    const candidateTrack = stage
+      .filter((e) => /monolith[ :]/.test(e))
+      .map((e) => e.replace(/monolith(?=[ :])/, 'monolith-v2'));
+    expect(allowedEdges(rendered(migratorTarget))).toEqual(
+      [...stage, ...candidateTrack, ...migratorCalls].sort(),
+    );
   });
 });
 

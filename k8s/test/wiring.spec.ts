@@ -86,7 +86,15 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(serviceProblems(objects())).toEqual([]);
   });
 
-  it('runs every pod under a ServiceAccount of its own that exists, without an API token', () => {
+  it('runs every pod under a ServiceAccount of its own that exists, without an API token unless a Role needs one', () => {
+    // A token only for an account some RoleBinding grants a Role (the migrator's, k8s/components/migrator).
+    const bound = new Set(
+      ofKind(objects(), 'RoleBinding').flatMap((b) =>
+        (b['subjects'] as { kind: string; name: string }[])
+          .filter((s) => s.kind === 'ServiceAccount')
+          .map((s) => s.name),
+      ),
+    );
     const problems = workloads(objects()).flatMap((w) => [
       ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName)
         ? []
@@ -94,8 +102,22 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
       ...(w.pod.serviceAccountName === w.labels['app.kubernetes.io/name']
         ? []
         : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
-      ...(w.pod.automountServiceAccountToken === false ? [] : [`${w.name}: mounts an API token`]),
+      ...(w.pod.automountServiceAccountToken === false || bound.has(w.pod.serviceAccountName)
+        ? []
+        : [`${w.name}: mounts an API token`]),
     ]);
+    expect(problems).toEqual([]);
+  });
+
+  it('grants API access by name only: get and patch of named objects, nothing cluster-wide', () => {
+    expect(ofKind(objects(), 'ClusterRoleBinding')).toEqual([]);
+    const problems = ofKind(objects(), 'Role').flatMap((role) =>
+      (role['rules'] as { resources: string[]; resourceNames?: string[]; verbs: string[] }[])
+        .filter(
+          (r) => !r.resourceNames?.length || r.verbs.some((v) => !['get', 'patch'].includes(v)),
+        )
+        .map((r) => `Role ${role.metadata.name}: ${r.verbs.join(',')} on ${r.resources.join(',')}`),
+    );
     expect(problems).toEqual([]);
   });
 

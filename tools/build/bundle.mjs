@@ -89,6 +89,7 @@ export const toolEntries = {
   'local/run': 'tools/local/main.ts',
   'docs/stages': 'tools/docs/stages.ts',
   'workshop/run': 'tools/workshop/main.ts',
+  migrate: 'tools/migrate/cli.ts',
   'lockfile/complete-platforms': 'tools/lockfile/complete-platforms.ts',
   'bench/run-all': 'tools/bench/run-all.ts',
   'bench/startup': 'tools/bench/startup.ts',

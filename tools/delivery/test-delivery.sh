@@ -15,7 +15,7 @@ RUN_DIR="$FIG_DELIVERY_STATE/run"
 rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
 RESULTS_FILE="$RUN_DIR/results.txt"; : >"$RESULTS_FILE"
 export RESULTS_FILE
-SECTIONS="${FIG_DELIVERY_ONLY:-tools images containers scan render kubeconform istioctl apiserver policy skaffold}"
+SECTIONS="${FIG_DELIVERY_ONLY:-tools images containers scan render kubeconform istioctl apiserver migrator policy skaffold}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 section() { printf '\n== %s\n' "$*"; }
 # Lines "PASS …"/"FAIL …" from a sub-tool become results.
@@ -26,7 +26,7 @@ BUILD="$REPO_ROOT/node_modules/.cache/fig-delivery"
 
 cleanup() {
   [ -f "$RUN_DIR/containers.json" ] && node "$BUILD/containers.cjs" down "$RUN_DIR/containers.json" || true
-  want apiserver && cluster_stop || true
+  { want apiserver || want migrator; } && cluster_stop || true
   [ -n "${KWOK_UP:-}" ] && "$(tool_path kwokctl)" delete cluster --name fig-delivery >/dev/null 2>&1 || true
   [ "${FIG_DELIVERY_KEEP_ENGINE:-}" = 1 ] || engine_stop
 }
@@ -276,6 +276,54 @@ sec_apiserver() {
   cluster_stop
 }
 
+# The migrator's cluster drivers (issue 16) against a real API server: its
+# component applied (ServiceAccount, Role, RoleBinding, ConfigMaps), then the
+# migrator run outside the cluster with a token of that ServiceAccount, driving
+# a real gateway process (apps/migrator/src/cluster.delivery.ts). No kubelet:
+# the spec copies the ConfigMap into the gateway's file as a volume would, and
+# stands in for the mesh to apply the VirtualService's weights.
+sec_migrator() {
+  section "migrator: ConfigMap and VirtualService modes through kube-apiserver, as its least-privilege ServiceAccount"
+  need kube-apiserver "migrator" && need etcd "migrator" || return 0
+  cluster_reset
+  if ! cluster_start 2>"$RUN_DIR/cluster.log"; then cat "$RUN_DIR/cluster.log"; fail "migrator: kube-apiserver start"; return 0; fi
+  # The two bundles only (their nx targets would also build model-svc's Python stubs, not needed here).
+  check "migrator: gateway and migrator bundles built" \
+    bash -c "cd '$REPO_ROOT' && node tools/build/bundle.mjs gateway && node tools/build/bundle.mjs migrator"
+  check "migrator: Istio CRDs installed" cluster_kubectl apply --server-side -f "$(crd_files | head -n 1)"
+  check "migrator: CRDs established" cluster_kubectl wait --for condition=established --timeout=60s crd --all
+  bash "$REPO_ROOT/k8s/redis-password.sh"
+  local render="$RUN_DIR/migrator.yaml" token sa="$RUN_DIR/migrator.kubeconfig"
+  "$(kubectl_bin)" kustomize "$REPO_ROOT/k8s/variants/migrator" >"$render"
+  check "migrator: k8s/variants/migrator applied, no warnings" apply_clean -f "$render"
+  if ! token="$(cluster_kubectl -n fig create token migrator --duration=15m)"; then
+    fail "migrator: a token for its ServiceAccount"; cluster_stop; return 0
+  fi
+  cat >"$sa" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+  - name: fig-delivery
+    cluster: { server: "https://127.0.0.1:$APISERVER_PORT", certificate-authority: "$CLUSTER_DIR/pki/ca.crt" }
+users:
+  - name: migrator
+    user: { token: "$token" }
+contexts:
+  - name: migrator
+    context: { cluster: fig-delivery, user: migrator, namespace: fig }
+current-context: migrator
+KC
+  local rc=0
+  (cd "$REPO_ROOT/apps/migrator" && FIG_ADMIN_KUBECONFIG="$KUBECONFIG_FILE" FIG_MIGRATOR_KUBECONFIG="$sa" \
+    FIG_KUBECTL="$(kubectl_bin)" nice -n 10 npx jest --testMatch '**/cluster.delivery.ts' --verbose) \
+    >"$RUN_DIR/migrator.log" 2>&1 || rc=$?
+  # Each test is a result of its own.
+  sed -n -e 's/^ *✓ \(.*\)$/PASS migrator: \1/p' -e 's/^ *✕ \(.*\)$/FAIL migrator: \1/p' "$RUN_DIR/migrator.log" |
+    sed -E 's/ \([0-9.]+ m?s\)$//' | record
+  [ "$rc" -eq 0 ] || { tail -n 60 "$RUN_DIR/migrator.log" | sed 's/^/      /'; fail "migrator: jest exited $rc (log: $RUN_DIR/migrator.log)"; }
+  cluster_stop
+}
+
 sec_policy() {
   section "policy: kube-score on every target (ignored tests justified in tools/delivery/kube-score.ignore)"
   need kube-score "kube-score" || return 0
@@ -300,6 +348,7 @@ main() {
   want kubeconform && sec_kubeconform
   want istioctl && sec_istioctl
   want apiserver && sec_apiserver
+  want migrator && sec_migrator
   want policy && sec_policy
   if want skaffold && [ -f "$DELIVERY_DIR/skaffold.sh" ]; then . "$DELIVERY_DIR/skaffold.sh"; sec_skaffold; fi
   local passed failed

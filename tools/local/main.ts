@@ -9,6 +9,9 @@
 //                                        in apps/gateway/routes/model-rollout (canary, A/B, mirror)
 //   npm start -- --bind 0.0.0.0          reachable from the network (or BIND_ADDRESS=…);
 //                                        every port binds 127.0.0.1 otherwise
+//   npm start -- --stage 1 --routes my-routes.yaml --migrations migrations.yaml
+//                                        the migrator too (control API :8086, ADR 0601),
+//                                        driving my-routes.yaml: then `npm run migrate -- status`
 //
 // Ctrl-C stops every service in reverse order (each drains), then Redis; a
 // second Ctrl-C kills them at once. When a service dies on its own (a crash,
@@ -50,6 +53,7 @@ const { values: args } = parseArgs({
     bind: { type: 'string', default: process.env.BIND_ADDRESS ?? '127.0.0.1' },
     build: { type: 'boolean', default: false },
     'model-v2': { type: 'boolean', default: false },
+    migrations: { type: 'string' },
   },
 });
 
@@ -73,6 +77,13 @@ if (args['model-v2'] && !stage.apps.includes('model-svc'))
 const logFormat = args['log-format'] === 'json' ? 'json' : 'pretty';
 const routes = args.routes ? path.resolve(args.routes) : undefined;
 if (routes && !existsSync(routes)) fail(`the route file ${routes} does not exist`);
+const migrations = args.migrations ? path.resolve(args.migrations) : undefined;
+if (migrations) {
+  if (!existsSync(migrations)) fail(`the migration spec ${migrations} does not exist`);
+  if (!stage.apps.includes('gateway')) fail(`--migrations needs a stage with the gateway`);
+  // The migrator rewrites the route file: a file of the user's, never a committed preset.
+  if (!routes) fail('--migrations needs --routes <file>, the route file the migrator may rewrite');
+}
 
 requireTools('npm start', process.env.REDIS_URL ? [] : ['redis-server']);
 
@@ -158,6 +169,34 @@ async function launch(proc: LocalProcess, host: string) {
   });
 }
 
+/** The migrator beside the stage, driving the gateway's route file from its metrics. */
+async function migratorProcess(
+  plan: LocalProcess[],
+  host: string,
+  spec: string,
+): Promise<LocalProcess> {
+  const gateway = plan.find((p) => p.app === 'gateway') as LocalProcess;
+  const auto = args.ports === 'auto';
+  const standard = catalogue.apps.get('migrator');
+  const port = auto ? await freePort() : (standard?.port ?? 8086);
+  const opsPort = auto ? await freePort() : (standard?.ops ?? 9086);
+  return {
+    name: 'migrator',
+    app: 'migrator',
+    port,
+    opsPort,
+    env: {
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      BIND_ADDRESS: args.bind,
+      MIGRATIONS: spec,
+      GATEWAY_ROUTES: routes as string,
+      GATEWAY_OPS_URLS: `http://${host}:${gateway.opsPort}`,
+      MIGRATOR_STATE: path.join(root, '.data/migrator-state.json'),
+    },
+  };
+}
+
 async function main() {
   const auto = args.ports === 'auto';
   if (!process.env.REDIS_URL) {
@@ -190,6 +229,7 @@ async function main() {
   process.stdout.write(`  redis      ${redisUrl}${redis ? ` (spawned, data in ${kept})` : ''}\n`);
   if (routes) process.stdout.write(`  routes     ${routes}\n`);
   for (const proc of plan) await launch(proc, host);
+  if (migrations) await launch(await migratorProcess(plan, host, migrations), host);
 
   const entry = plan.find((p) => p.app === stage.entry) as LocalProcess;
   const shown = host === '127.0.0.1' ? 'localhost' : host;

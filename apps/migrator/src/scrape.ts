@@ -1,0 +1,45 @@
+import { lookup } from 'node:dns/promises';
+import { parsePrometheus, type Sample } from '@fig/migration';
+
+type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
+const lookupAll: Lookup = (host) => lookup(host, { all: true });
+
+/**
+ * The ops URL of every replica behind a headless Service: its name resolves
+ * to one address per ready pod, so the list follows the HPA without anyone
+ * keeping it. Resolved again at every scrape.
+ */
+export async function replicaUrls(service: string, resolve: Lookup = lookupAll) {
+  const url = new URL(service);
+  const addresses = await resolve(url.hostname);
+  if (!addresses.length) throw new Error(`${url.hostname} resolves to no gateway replica`);
+  return addresses.map(({ address, family }) => {
+    const each = new URL(url);
+    each.hostname = family === 6 ? `[${address}]` : address;
+    return each.origin;
+  });
+}
+
+/**
+ * Every gateway replica's /metrics, as one list of samples: counters of the
+ * same series add up, which is what a rate over all replicas needs.
+ */
+export async function scrapeGateways(
+  urls: readonly string[],
+  timeoutMs = 2_000,
+): Promise<Sample[]> {
+  const texts = await Promise.all(
+    urls.map(async (base) => {
+      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!res.ok) throw new Error(`${base}/metrics answered ${res.status}`);
+      return res.text();
+    }),
+  );
+  return texts.flatMap(parsePrometheus);
+}
+
+/** Whether every replica serves the route table of this version. */
+export function servesVersion(samples: readonly Sample[], replicas: number, version: string) {
+  const live = samples.filter((s) => s.name === 'gateway_route_table_info' && s.value === 1);
+  return live.length === replicas && live.every((s) => s.labels['version'] === version);
+}
