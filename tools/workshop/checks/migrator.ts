@@ -16,7 +16,8 @@ interface MigrationView {
 
 const hints: Record<string, string> = {
   pending: `step 3: send traffic, then npm run migrate -- start ${route}`,
-  running: 'keep the load running: the migrator advances one step per interval while the gates hold',
+  running:
+    'keep the load running: the migrator advances one step per interval while the gates hold',
   paused: `someone edited the route, or paused it: npm run migrate -- resume ${route}`,
   aborted: `npm run migrate -- start ${route} starts it again from the route as it is`,
 };
@@ -40,11 +41,16 @@ export async function selfDriving(p: Probe) {
   p.expect(
     m.state === 'succeeded' || (m.state === 'failed' && rolledBack),
     `the migration of ${route} is ${m.state} at ${m.step.name} (${m.reason})`,
-    hints[m.state] ?? `npm run migrate -- status says why; npm run migrate -- start ${route} tries again`,
+    hints[m.state] ??
+      `npm run migrate -- status says why; npm run migrate -- start ${route} tries again`,
   );
 
   const served = (await p.routes()).routes.find((r) => r.name === route);
-  p.expect(served, `the gateway has no route ${route}`, 'is the gateway serving the route file the migrator drives (--routes)?');
+  p.expect(
+    served,
+    `the gateway has no route ${route}`,
+    'is the gateway serving the route file the migrator drives (--routes)?',
+  );
   const expected = m.state === 'succeeded' ? candidate : current;
   p.expect(
     served.proxy?.upstream === expected,
@@ -52,14 +58,21 @@ export async function selfDriving(p: Probe) {
     'is the migrator driving the file this gateway serves (GATEWAY_ROUTES, GATEWAY_OPS_URLS)?',
   );
   if (m.state === 'succeeded') {
-    p.pass(`the migration succeeded: ${m.history.map((h) => h.to).join(' → ')}`);
+    // The path it took: each step once (pauses and the final `succeed` repeat one).
+    const steps = [m.history[0]?.from ?? 'baseline', ...m.history.map((h) => h.to)];
+    const path = steps.filter((step, i) => step !== steps[i - 1]).join(' → ');
+    p.pass(`the migration succeeded: ${path}`);
     p.pass(`the gateway proxies ${route} to ${candidate}`);
   } else {
     p.pass(`a breached gate rolled it back: ${m.reason}`);
     p.pass(`clients are answered by ${current} again (at ${m.step.name})`);
   }
   if (p.track === 'cluster') {
-    const deploy = await p.kubectl<{ status: { readyReplicas?: number } }>('get', 'deployment', 'migrator');
+    const deploy = await p.kubectl<{ status: { readyReplicas?: number } }>(
+      'get',
+      'deployment',
+      'migrator',
+    );
     p.expect(
       (deploy.status.readyReplicas ?? 0) > 0,
       'deploy/migrator has no ready pod',
