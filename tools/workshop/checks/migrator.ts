@@ -1,5 +1,5 @@
 // Check of exercise 17: the migrator moved a route by itself, or rolled it back by itself.
-import type { Probe } from '../probe';
+import { Missing, type Probe } from '../probe';
 
 /** The route the exercise's spec moves, and where it goes (docs/workshop/migrator/migrations.yaml). */
 const route = 'entries-read';
@@ -25,10 +25,17 @@ const hints: Record<string, string> = {
 /** 17: the migration of entries-read succeeded (or rolled back), and the gateway serves what it says. */
 export async function selfDriving(p: Probe) {
   const api = p.options.migrator ?? 'http://localhost:8086';
-  const { migrations } = await p.json<{ migrations: MigrationView[] }>(
-    p.request(new URL('/migrations', api).toString()),
-    `the migrator's GET /migrations (${api})`,
-  );
+  const { migrations } = await p
+    .json<{ migrations: MigrationView[] }>(
+      p.request(new URL('/migrations', api).toString()),
+      `the migrator's GET /migrations (${api})`,
+    )
+    .catch((err: Error) => {
+      throw new Missing(
+        err.message,
+        'is the migrator running? npm start -- --stage 1 --routes .data/migrator-routes.yaml --migrations docs/workshop/migrator/migrations.yaml (or --migrator URL)',
+      );
+    });
   const m = migrations.find((x) => x.route === route);
   p.expect(
     m,
