@@ -38,6 +38,13 @@ function processOf(output: string, name: string) {
   return { ops: m[1] as string, pid: Number(m[2]) };
 }
 
+/** A process's own URL from the runner's "Ready" table. */
+function urlOf(output: string, name: string) {
+  const m = new RegExp(`^ {2}${name}\\s+(\\S+)\\s+ops `, 'm').exec(output);
+  if (!m) throw new Error(`no ${name} in:\n${output}`);
+  return m[1] as string;
+}
+
 async function start(
   stageId: string,
   entry: string,
@@ -391,4 +398,90 @@ describe('workshop checks on stage 4 with model v2 beside v1 (exercises 10, 11, 
       intervalMs: 500,
     });
   }, 90_000);
+});
+
+describe('workshop checks on stage 1 with the migrator (exercise 17)', () => {
+  let redis: RedisServer;
+  let v2: RunningBundle | undefined;
+  let system: Running;
+  let migrator: string;
+  let reading = true;
+  let reads: Promise<void>[] = [];
+  const spec = path.join(root, 'docs/workshop/migrator/migrations.yaml');
+
+  /** `npm run migrate -- …` (the built tool), against this run's migrator. */
+  const migrate = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(root, 'dist/tools/migrate.js'), ...args], {
+      env: { ...process.env, MIGRATOR_URL: migrator },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const migration = async () =>
+    (
+      (await (await fetch(`${migrator}/migrations`)).json()) as {
+        migrations: { state: string; step: { name: string } }[];
+      }
+    ).migrations[0]!;
+  const until = (ok: (m: { state: string; step: { name: string } }) => boolean, what: string) =>
+    waitFor(async () => ok(await migration()), { what, timeoutMs: 120_000, intervalMs: 100 });
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    // The page's step 1: the candidate, a v2 monolith on the same Redis.
+    v2 = await startBundle('monolith', {
+      env: { APP_VERSION: 'v2', POD_NAME: 'monolith-v2', REDIS_URL: redis.url },
+    });
+    const routes = routeCopy(path.join(root, 'docs/workshop/migrator/routes.yaml'));
+    system = await start('1', 'gateway', {
+      redisUrl: redis.url,
+      args: ['--routes', routes, '--migrations', spec],
+      env: {
+        V2_URL: v2.base,
+        MIGRATOR_STATE: path.join(path.dirname(routes), 'migrator-state.json'),
+      },
+    });
+    migrator = urlOf(system.stage.output(), 'migrator');
+    // The page's step 2: reads only, steady, from three clients.
+    reads = [0, 1, 2].map(async () => {
+      while (reading)
+        await fetch(`${system.url}/api/entries`, { signal: AbortSignal.timeout(5_000) })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
+    });
+  }, 120_000);
+  afterAll(async () => {
+    reading = false;
+    await Promise.all(reads);
+    await system?.stage.stop();
+    await v2?.stop();
+    await redis?.dispose();
+  });
+
+  it('17 passes once the migrator has moved entries-read to v2, not before', async () => {
+    expectNotYet(await check(17, system, ['--migrator', migrator]), 'is pending at baseline');
+    expect(migrate('start', 'entries-read').status).toBe(0);
+    await until((m) => m.step.name === 'weight 10%', 'the first weight step');
+    expectNotYet(await check(17, system, ['--migrator', migrator]), 'is running at weight');
+    await until((m) => m.state === 'succeeded', 'the migration succeeded');
+    const outcome = await check(17, system, ['--migrator', migrator]);
+    expectPass(outcome);
+    expect(outcome.out).toContain('the gateway proxies entries-read to monolith-v2');
+  }, 180_000);
+
+  it('17 passes again once a broken candidate was rolled back at a weight step', async () => {
+    // The page's "try next": abort (the route back as it was), start again,
+    // pause at weight 10%, stop v2, resume.
+    expect(migrate('abort', 'entries-read').status).toBe(0);
+    expectNotYet(await check(17, system, ['--migrator', migrator]), 'is aborted at baseline');
+    expect(migrate('start', 'entries-read').status).toBe(0);
+    await until((m) => m.step.name === 'weight 10%', 'the first weight step');
+    expect(migrate('pause', 'entries-read').status).toBe(0);
+    await v2?.stop();
+    v2 = undefined;
+    expect(migrate('resume', 'entries-read').status).toBe(0);
+    await until((m) => m.state === 'failed', 'the rollback');
+    const outcome = await check(17, system, ['--migrator', migrator]);
+    expectPass(outcome);
+    expect(outcome.out).toContain('a breached gate rolled it back');
+  }, 180_000);
 });

@@ -192,7 +192,8 @@ async function migratorProcess(
       MIGRATIONS: spec,
       GATEWAY_ROUTES: routes as string,
       GATEWAY_OPS_URLS: `http://${host}:${gateway.opsPort}`,
-      MIGRATOR_STATE: path.join(root, '.data/migrator-state.json'),
+      // A run that is not the learner's (the workshop spec) keeps its progress elsewhere.
+      MIGRATOR_STATE: process.env.MIGRATOR_STATE ?? path.join(root, '.data/migrator-state.json'),
     },
   };
 }

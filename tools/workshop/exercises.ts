@@ -7,6 +7,7 @@ import { facade, frontend, parallelRun, transcoding } from './checks/migration';
 import { canaryAb, modelShadow, resilience } from './checks/rollout';
 import { hybrid, retired } from './checks/federation';
 import { mesh, tracing } from './checks/platform';
+import { selfDriving } from './checks/migrator';
 
 export interface Exercise {
   n: number;
@@ -166,6 +167,15 @@ export const exercises: Exercise[] = [
     tracks: both,
     minutes: 15,
     check: retired,
+  },
+  {
+    n: 17,
+    slug: 'self-driving-strangler',
+    title: 'The self-driving strangler: a route moved, or rolled back, by its metrics',
+    stage: 'stage-1-facade',
+    tracks: both,
+    minutes: 30,
+    check: selfDriving,
   },
 ];
 

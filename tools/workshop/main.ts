@@ -8,6 +8,7 @@
 //                                            kubectl -n fig port-forward deploy/gateway 9080)
 //       --track local|cluster                cluster adds what kubectl can see (default local)
 //       --log .data/fig.log --jaeger URL     for exercise 14
+//       --migrator http://localhost:8086     for exercise 17 (env MIGRATOR_URL)
 //   npm run workshop -- load --seconds 60    steady traffic, a line a second: requests, failures, who served
 import { parseArgs } from 'node:util';
 import { findRoot, loadCatalogue } from '@fig/stages';
@@ -32,6 +33,7 @@ const { values: args, positionals } = parseArgs({
     track: { type: 'string', default: 'local' },
     log: { type: 'string' },
     jaeger: { type: 'string' },
+    migrator: { type: 'string', default: process.env.MIGRATOR_URL },
     seconds: { type: 'string', default: '30' },
     clients: { type: 'string', default: '4' },
     'no-writes': { type: 'boolean', default: false },
@@ -74,6 +76,7 @@ async function check(n: string | undefined) {
         : `is the stage deployed and forwarded? skaffold dev -p ${exercise.stage}`,
     ...(args.log ? { log: args.log } : {}),
     ...(args.jaeger ? { jaeger: args.jaeger } : {}),
+    ...(args.migrator ? { migrator: args.migrator } : {}),
   });
   process.stdout.write(
     `Exercise ${exercise.n}: ${exercise.title} (${track} track, ${probe.options.url})\n`,

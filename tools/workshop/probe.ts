@@ -28,6 +28,8 @@ export interface ProbeOptions {
   log?: string;
   /** Jaeger's query UI/API (exercise 14, cluster track). */
   jaeger?: string;
+  /** The migrator's control API (exercise 17). */
+  migrator?: string;
 }
 
 export interface Answer {
