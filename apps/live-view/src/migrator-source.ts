@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { FetchJson } from './gateway-source';
+import type { MigrationView } from './view';
+
+/** The migration controller's GET /migrations (built by its own service). */
+const migrationsSchema = z.object({
+  migrations: z.array(
+    z.object({
+      route: z.string(),
+      state: z.string(),
+      step: z.object({ index: z.number(), name: z.string(), percent: z.number() }),
+      gates: z.array(
+        z.object({ name: z.string(), value: z.number(), threshold: z.number(), ok: z.boolean() }),
+      ),
+      history: z.array(
+        z.object({ at: z.string(), from: z.string(), to: z.string(), reason: z.string() }),
+      ),
+    }),
+  ),
+});
+
+/** Reads the controller's migrations; the page shows the last few history lines of each. */
+export async function readMigrations(url: string, fetchJson: FetchJson): Promise<MigrationView[]> {
+  const { migrations } = migrationsSchema.parse(await fetchJson(`${url}/migrations`));
+  return migrations.map((m) => ({ ...m, history: m.history.slice(-5) }));
+}
