@@ -10,8 +10,10 @@ describe('the live view watching a gateway canary', () => {
     t = await startCanaryTopology();
   }, 60_000);
 
-  const rate = (doc: { gateway: { rates: { version: string; perSecond: number }[] } | null }, version: string) =>
-    doc.gateway?.rates.find((r) => r.version === version)?.perSecond ?? 0;
+  const rate = (
+    doc: { gateway: { rates: { version: string; perSecond: number }[] } | null },
+    version: string,
+  ) => doc.gateway?.rates.find((r) => r.version === version)?.perSecond ?? 0;
 
   it('starts a stream with the route table and each upstream coloured by its version', async () => {
     const stream = await openStream(t.liveView.base);
@@ -62,7 +64,10 @@ describe('the live view watching a gateway canary', () => {
     const stream = await openStream(t.liveView.base);
     await stream.until((d) => d.gateway !== null, 'the gateway is read');
     await t.gateway.kill();
-    const doc = await stream.until((d) => d.problems.some((p) => p.source === 'gateway'), 'a problem');
+    const doc = await stream.until(
+      (d) => d.problems.some((p) => p.source === 'gateway'),
+      'a problem',
+    );
     expect(doc.problems.find((p) => p.source === 'gateway')?.message).toMatch(/unreachable/);
     expect(doc.gateway?.upstreams).toHaveLength(2);
     stream.close();

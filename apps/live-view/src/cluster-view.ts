@@ -1,9 +1,4 @@
-import type {
-  KubernetesObject,
-  V1Deployment,
-  V1Pod,
-  V1ReplicaSet,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { DeploymentView, PodView, ReplicaSetView } from './view';
 
 // Types only from the client: these mappings are plain functions of the API's
@@ -51,4 +46,3 @@ export function podView(p: V1Pod): PodView {
     terminating: Boolean(p.metadata?.deletionTimestamp),
   };
 }
-

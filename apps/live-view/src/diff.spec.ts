@@ -49,7 +49,12 @@ describe('viewPatch', () => {
       endpoints: [{ url: 'http://b', healthy: false, ejected: true, pending: 2 }],
     });
     next.gateway!.upstreams[0]!.endpoints = [];
-    next.gateway!.rates.unshift({ upstream: 'api', version: 'v3', perSecond: 1, errorsPerSecond: 1 });
+    next.gateway!.rates.unshift({
+      upstream: 'api',
+      version: 'v3',
+      perSecond: 1,
+      errorsPerSecond: 1,
+    });
     next.problems = [{ source: 'migrator', message: 'http://m/migrations: unreachable' }];
     next.cluster = { namespace: 'fig', deployments: [], replicaSets: [], pods: [] };
     const patch = viewPatch(base, next);

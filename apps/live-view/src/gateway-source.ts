@@ -80,7 +80,9 @@ function describeAction(route: Route): Pick<RouteView, 'action' | 'upstreams'> {
     };
   }
   if (route.choose) {
-    const by = route.choose.header ? `header ${route.choose.header}` : `cookie ${route.choose.cookie}`;
+    const by = route.choose.header
+      ? `header ${route.choose.header}`
+      : `cookie ${route.choose.cookie}`;
     const cases = Object.entries(route.choose.cases).map(([v, u]) => `${v}→${u}`);
     return {
       action: `by ${by}: ${[...cases, `else ${route.choose.default}`].join(', ')}`,
@@ -142,19 +144,17 @@ export class GatewaySource {
         ...describeAction(r),
         mirror: describeMirror(r),
       })),
-      upstreams: upstreams.upstreams.map(
-        (u): UpstreamView => ({
-          name: u.name,
-          version: u.version,
-          breaker: u.breaker,
-          endpoints: u.endpoints.map(({ url, healthy, ejected, pending }) => ({
-            url,
-            healthy,
-            ejected,
-            pending,
-          })),
-        }),
-      ),
+      upstreams: upstreams.upstreams.map((u): UpstreamView => ({
+        name: u.name,
+        version: u.version,
+        breaker: u.breaker,
+        endpoints: u.endpoints.map(({ url, healthy, ejected, pending }) => ({
+          url,
+          healthy,
+          ejected,
+          pending,
+        })),
+      })),
       rates: this.window.rates(),
       shadow: this.window.shadow(),
     };

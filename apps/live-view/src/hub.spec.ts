@@ -62,7 +62,10 @@ describe('LiveHub', () => {
 
   it('sends a new stream the whole document first, then JSON Patches', async () => {
     const text = await read(3);
-    const events = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => [m[1], JSON.parse(m[2]!)]);
+    const events = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => [
+      m[1],
+      JSON.parse(m[2]!),
+    ]);
     expect(events[0]![0]).toBe('snapshot');
     expect(events[0]![1]).toMatchObject({ stage: 'stage-1-facade' });
     expect(events.slice(1).map((e) => e[0])).toEqual(['patch', 'patch']);

@@ -1,7 +1,7 @@
 import { versionColours } from '@fig/guestbook-web';
 
 /**
- * One class per major version, from the guestbook page's own palette, so a
+ * One class per major version (after the other rules, so it wins over `.chip`), from the guestbook page's own palette, so a
  * v2 pod here is the blue of a v2 page there. The browser script only picks
  * the class (`v-v2`); white text on each passes WCAG AA, as on the pages.
  */
@@ -24,7 +24,7 @@ th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #eee;vertical
 .pod{display:inline-block;width:7.5rem;padding:.3rem .4rem;margin:.2rem;border-radius:5px;font-size:.75rem;overflow-wrap:anywhere}
 .pod.not-ready{opacity:.55;border:2px dashed #000}.pod.terminating{text-decoration:line-through}
 #problems:empty{display:none}#problems{grid-column:1/-1;background:#fff3e0;border-color:#8d4e00;color:#5d2e00}
-.muted{color:#555}[hidden]{display:none!important}
+.muted{color:#555}#traffic td:last-child{width:35%}[hidden]{display:none!important}
 `;
 
 /**
@@ -39,7 +39,7 @@ export function renderShell(stage: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fig live view</title>
-<style>${versionClasses}.v-other{background:#37474f;color:#fff}${styles}</style>
+<style>${styles}${versionClasses}.v-other{background:#37474f;color:#fff}</style>
 <script src="/live-view.js" defer></script>
 </head>
 <body>

@@ -148,4 +148,3 @@ export async function openStream(base: string) {
     close: () => controller.abort(),
   };
 }
-

@@ -21,8 +21,24 @@ function versionClass(version: string): string {
 
 function table(head: string[], rows: Child[][]): HTMLElement {
   return el('table', {}, [
-    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { scope: 'col' }, [h])))]),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, [c]))))),
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        head.map((h) => el('th', { scope: 'col' }, [h])),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c) => el('td', {}, [c])),
+        ),
+      ),
+    ),
   ]);
 }
 
@@ -57,7 +73,11 @@ function renderGateway(g: GatewayView | null) {
       g.routes.map((r) => [
         r.name,
         el('code', {}, [r.match]),
-        el('span', {}, [...r.upstreams.map(upstreamChip), r.upstreams.length ? '' : r.action]),
+        el('span', {}, [
+          ...r.upstreams.map(upstreamChip),
+          // A split or a choice also says how: the weights, the header or cookie.
+          r.upstreams.length === 1 ? '' : el('span', { class: 'muted' }, [r.action]),
+        ]),
         r.mirror ?? '–',
       ]),
     ),
@@ -186,11 +206,11 @@ function renderCluster(cluster: ClusterView | null) {
 
 function render(view: LiveView) {
   fill('stage', view.stage);
-  fill('updated', `updated ${new Date().toLocaleTimeString()} · rates over ${view.windowSeconds} s`);
   fill(
-    'problems',
-    ...view.problems.map((p) => el('p', {}, [`${p.source}: ${p.message}`])),
+    'updated',
+    `updated ${new Date().toLocaleTimeString()} · rates over ${view.windowSeconds} s`,
   );
+  fill('problems', ...view.problems.map((p) => el('p', {}, [`${p.source}: ${p.message}`])));
   renderGateway(view.gateway);
   renderMigrations(view.migrations);
   renderCluster(view.cluster);

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { browserMissing, launchChromium, seriousAxeViolations } from './support/browser-harness';
+import { root } from './support/local-stage';
+import { startCanaryTopology, traffic, type CanaryTopology } from './support/live-view';
+
+// The one documented skip: a developer machine without Debian's chromium (CI throws instead).
+const missing = browserMissing();
+if (missing) console.warn(`browser specs skipped: ${missing}`);
+const describeInBrowser = missing ? describe.skip : describe;
+
+/** The workshop's pictures: taken here, so the docs show what the page really shows. */
+const imgDir = path.join(root, 'docs/workshop/img');
+
+async function docsScreenshot(page: Page, name: string) {
+  mkdirSync(imgDir, { recursive: true });
+  await page.screenshot({ path: path.join(imgDir, name), fullPage: true });
+}
+
+/** Waits until the page has drawn `n` more documents from its stream. */
+async function updatesAfter(page: Page, n: number) {
+  const now = Number(await page.getAttribute('body', 'data-updates'));
+  await page.waitForFunction((target) => Number(document.body.dataset.updates) >= target, now + n);
+}
+
+/** Queried and read in one step: the page redraws every second, detaching old nodes. */
+const background = (page: Page, selector: string) =>
+  page.evaluate(
+    (s) => getComputedStyle(document.querySelector(s) as Element).backgroundColor,
+    selector,
+  );
+
+describeInBrowser('the live view in Chromium, watching a gateway canary', () => {
+  let t: CanaryTopology;
+  let browser: Browser;
+  let page: Page;
+  const cspErrors: string[] = [];
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startCanaryTopology(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws the route table and both upstreams in their version colours from the stream', async () => {
+    const res = await page.goto(t.liveView.base);
+    expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
+    await page.waitForSelector('#upstreams table');
+    expect(await page.textContent('#stage')).toBe('stage-1-facade');
+    expect(await page.textContent('#routes')).toMatch(/everything-else/);
+    // The pages' palette: v1 green, v2 blue.
+    expect(await background(page, '#upstreams .chip.v-v1')).toBe('rgb(46, 125, 50)');
+    expect(await background(page, '#upstreams .chip.v-v2')).toBe('rgb(21, 101, 192)');
+  });
+
+  it('shows a 50/50 split as traffic in two colours, and passes axe', async () => {
+    await traffic(`${t.gateway.base}/api/entries`, 60);
+    await page.waitForFunction(() =>
+      ['v-v1', 'v-v2'].every((v) =>
+        [...document.querySelectorAll(`#traffic tr`)].some(
+          (tr) => tr.querySelector(`.${v}`) && Number(tr.children[2]?.textContent) > 0,
+        ),
+      ),
+    );
+    await updatesAfter(page, 2);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await docsScreenshot(page, 'live-view-canary.png');
+  });
+
+  it('shows the mirrored route’s mismatches', async () => {
+    await traffic(`${t.gateway.base}/api/info`, 20);
+    await page.waitForFunction(() => {
+      const row = [...document.querySelectorAll('#shadow tr')].find(
+        (tr) => tr.children[0]?.textContent === 'info',
+      );
+      return Number(row?.children[2]?.textContent) > 0;
+    });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await docsScreenshot(page, 'live-view-shadow.png');
+  });
+
+  it('keeps updating by patches on one stream, with nothing blocked by the CSP', async () => {
+    await updatesAfter(page, 3);
+    expect(cspErrors).toEqual([]);
+  });
+});
