@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { browserMissing, launchChromium, seriousAxeViolations } from './support/browser-harness';
-import { root } from './support/local-stage';
+import { root, startLocalStage, type LocalStage } from './support/local-stage';
 import { startCanaryTopology, traffic, type CanaryTopology } from './support/live-view';
 
 // The one documented skip: a developer machine without Debian's chromium (CI throws instead).
@@ -88,5 +88,49 @@ describeInBrowser('the live view in Chromium, watching a gateway canary', () => 
   it('keeps updating by patches on one stream, with nothing blocked by the CSP', async () => {
     await updatesAfter(page, 3);
     expect(cspErrors).toEqual([]);
+  });
+});
+
+describeInBrowser('the live view of stage 3 as npm start runs it', () => {
+  let stage: LocalStage;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stage, browser] = await Promise.all([startLocalStage('3', undefined), launchChromium()]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stage?.stop();
+  });
+
+  it('is started and printed with the others, and shows the stage’s routes under traffic', async () => {
+    expect(stage.output()).toMatch(/Watch it live at http:\/\/localhost:\d+\//);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(stage.liveViewUrl!);
+    await page.waitForSelector('#routes table');
+    expect(await page.textContent('#stage')).toBe('stage-3-frontend');
+    expect(await page.textContent('#routes')).toMatch(/entries-read/);
+
+    const post = (path: string, body: unknown) =>
+      fetch(`${stage.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 10; i++) {
+      await post('/api/entries', { author: `learner ${i}`, text: 'watching the rollout live' });
+      await post('/api/sentiment', { text: 'what a lovely day' });
+    }
+    await traffic(`${stage.url}/`, 20);
+    await traffic(`${stage.url}/api/entries`, 30);
+    await page.waitForFunction(() =>
+      ['frontend', 'monolith'].every((u) =>
+        [...document.querySelectorAll('#traffic tr')].some(
+          (tr) => tr.children[0]?.textContent === u && Number(tr.children[2]?.textContent) > 0,
+        ),
+      ),
+    );
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await docsScreenshot(page, 'live-view-stage-3.png');
   });
 });
