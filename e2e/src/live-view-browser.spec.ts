@@ -131,6 +131,6 @@ describeInBrowser('the live view of stage 3 as npm start runs it', () => {
       ),
     );
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await docsScreenshot(page, 'live-view-stage-3.png');
+    await docsScreenshot(page, 'live-view-stage-3-frontend.png');
   });
 });

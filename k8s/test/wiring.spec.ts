@@ -10,6 +10,24 @@ import { containerPorts, selectedBy, services, workloads } from './support/workl
 // HTTP/2-aware, so gRPC is balanced per call rather than per connection.
 const protocolPrefix = /^(http|http2|grpc|grpc-web|tcp|tls|https|redis|mongo|mysql)(-|$)/;
 
+/** True when a RoleBinding gives `account` a Role that only reads (get, list, watch). */
+function readOnlyRoleOf(objects: K8sObject[], account: string): boolean {
+  const bindings = ofKind(objects, 'RoleBinding').filter((b) =>
+    (b.subjects as { kind: string; name: string }[]).some(
+      (s) => s.kind === 'ServiceAccount' && s.name === account,
+    ),
+  );
+  return (
+    bindings.length > 0 &&
+    bindings.every((b) => {
+      const role = b.roleRef.kind === 'Role' ? named(objects, 'Role', b.roleRef.name) : undefined;
+      return (role?.rules as { verbs: string[] }[] | undefined)?.every((r) =>
+        r.verbs.every((v) => ['get', 'list', 'watch'].includes(v)),
+      );
+    })
+  );
+}
+
 function serviceProblems(objects: K8sObject[]): string[] {
   return ofKind(objects, 'Service').flatMap((s) => {
     const selected = selectedBy(objects, s.spec.selector ?? {});
@@ -86,7 +104,7 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(serviceProblems(objects())).toEqual([]);
   });
 
-  it('runs every pod under a ServiceAccount of its own that exists, without an API token', () => {
+  it('runs every pod under a ServiceAccount of its own that exists, without an API token unless a read-only Role is bound to it', () => {
     const problems = workloads(objects()).flatMap((w) => [
       ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName)
         ? []
@@ -94,9 +112,28 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
       ...(w.pod.serviceAccountName === w.labels['app.kubernetes.io/name']
         ? []
         : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
-      ...(w.pod.automountServiceAccountToken === false ? [] : [`${w.name}: mounts an API token`]),
+      ...(w.pod.automountServiceAccountToken === false ||
+      readOnlyRoleOf(objects(), w.pod.serviceAccountName)
+        ? []
+        : [`${w.name}: mounts an API token without a read-only Role bound to its account`]),
     ]);
     expect(problems).toEqual([]);
+  });
+
+  it('lets the live view (and no one else) read Deployments, ReplicaSets and Pods of its namespace, nothing more', () => {
+    const bound = ofKind(objects(), 'RoleBinding').flatMap((b) =>
+      (b.subjects as { kind: string; name: string }[]).map((s) => `${s.kind}/${s.name}`),
+    );
+    expect(bound).toEqual(['ServiceAccount/live-view']);
+    expect(ofKind(objects(), 'ClusterRoleBinding')).toEqual([]);
+    expect(named(objects(), 'Role', 'live-view')?.rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments', 'replicasets'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
   });
 
   it('runs each service from its own locally built image, never pulled', () => {

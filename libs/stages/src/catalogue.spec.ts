@@ -42,6 +42,7 @@ describe('the stage catalogue', () => {
       'live-view → world:443',
       'monolith → redis:6379',
       'world → gateway:8080',
+      'world → live-view:8085',
     ]);
     expect(catalogue.workloads(stage)).toEqual(['gateway', 'live-view', 'monolith', 'redis']);
   });

@@ -90,8 +90,9 @@ export interface Catalogue {
   /** A stage by id or alias; throws STAGE_UNKNOWN naming every valid choice. */
   resolve(idOrAlias: string): Stage;
   /**
-   * "client → server:port" for each call of a stage, and each ops port or
-   * API server a platform app watches there (`kube-api` as world:443), sorted.
+   * "client → server:port" for each call of a stage, and for each platform
+   * app the world opening it and each ops port or API server it watches
+   * there (`kube-api` as world:443), sorted.
    */
   edges(stage: Stage): string[];
   /** The Fig services (not dependencies) a stage deploys, the platform's included, plus Redis. */
@@ -181,9 +182,11 @@ export function parseCatalogue(text: string, source = catalogueFile): Catalogue 
   };
   const platform = data.platform;
   const appsOf = (stage: Stage) => [...stage.apps, ...platform.map((p) => p.app)];
+  // Learners open a platform app from outside; it reads what it watches.
   const watched = (stage: Stage) =>
     platform.flatMap((p) =>
-      p.watches.flatMap((w) => {
+      [`world`, ...p.watches].flatMap((w) => {
+        if (w === 'world') return [`world → ${p.app}:${apps.get(p.app)?.port}`];
         if (w === kubeApi) return [`${p.app} → world:443`];
         return stage.apps.includes(w) ? [`${p.app} → ${w}:${apps.get(w)?.ops}`] : [];
       }),
