@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SourceError, parse } from './http';
 import { RateWindow, sampleCounters } from './rates';
 import type { GatewayView, RouteView, UpstreamView } from './view';
 
@@ -100,41 +101,99 @@ function describeMirror(route: Route): string | null {
 
 export type FetchJson = (url: string) => Promise<unknown>;
 export type FetchText = (url: string) => Promise<string>;
+/** The ops URL of every gateway replica behind `opsUrl` (a headless Service's addresses). */
+export type ResolveReplicas = (opsUrl: string) => Promise<string[]>;
 
 export interface GatewaySourceOptions {
   /** The gateway's ops port, e.g. http://gateway:9080. */
   opsUrl: string;
   fetchJson: FetchJson;
   fetchText: FetchText;
+  /** Every replica's URL; by default `opsUrl` alone. */
+  resolve?: ResolveReplicas;
   windowMs?: number;
   now?: () => number;
+}
+
+/** Adds up the replicas' rates and shadow counts, key by key. */
+function merged<T extends object>(
+  lists: T[][],
+  key: (t: T) => string,
+  sum: (a: T, b: T) => T,
+): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of lists.flat()) {
+    const k = key(item);
+    const seen = byKey.get(k);
+    byKey.set(k, seen ? sum(seen, item) : item);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
 }
 
 /**
  * Everything the page shows about the gateway, read from its ops port: the
  * route table, the upstreams with their endpoints, and /metrics turned into
- * rates over the window. One read per interval serves every browser.
+ * rates over the window. One read per interval serves every browser. With
+ * several gateway replicas, each one's metrics are read and windowed on their
+ * own (a replica's restart resets only its counters) and the rates added up;
+ * the table and the upstreams' states are the first replica's.
  */
 export class GatewaySource {
-  private readonly window: RateWindow;
+  private readonly windows = new Map<string, RateWindow>();
 
-  constructor(private readonly options: GatewaySourceOptions) {
-    this.window = new RateWindow(options.windowMs);
-  }
+  constructor(private readonly options: GatewaySourceOptions) {}
 
   /** Seconds the rates cover. */
   windowSeconds(): number {
-    return this.window.seconds();
+    return Math.max(0, ...[...this.windows.values()].map((w) => w.seconds()));
+  }
+
+  private async readMetrics(replicas: string[]) {
+    const { fetchText, windowMs, now = Date.now } = this.options;
+    const texts = await Promise.all(replicas.map((r) => fetchText(`${r}/metrics`)));
+    for (const gone of [...this.windows.keys()].filter((r) => !replicas.includes(r)))
+      this.windows.delete(gone);
+    replicas.forEach((replica, i) => {
+      let window = this.windows.get(replica);
+      if (!window) this.windows.set(replica, (window = new RateWindow(windowMs)));
+      window.add(sampleCounters(texts[i]!, now()));
+    });
+    const windows = [...this.windows.values()];
+    return {
+      rates: merged(
+        windows.map((w) => w.rates()),
+        (r) => `${r.upstream}\t${r.version}`,
+        (a, b) => ({
+          ...a,
+          perSecond: Math.round((a.perSecond + b.perSecond) * 100) / 100,
+          errorsPerSecond: Math.round((a.errorsPerSecond + b.errorsPerSecond) * 100) / 100,
+        }),
+      ),
+      shadow: merged(
+        windows.map((w) => w.shadow()),
+        (s) => s.route,
+        (a, b) => ({
+          route: a.route,
+          match: a.match + b.match,
+          mismatch: a.mismatch + b.mismatch,
+          error: a.error + b.error,
+          totalMatch: a.totalMatch + b.totalMatch,
+          totalMismatch: a.totalMismatch + b.totalMismatch,
+        }),
+      ),
+    };
   }
 
   async read(): Promise<GatewayView> {
-    const { opsUrl, fetchJson, fetchText, now = Date.now } = this.options;
-    const [routes, upstreams, metrics] = await Promise.all([
-      fetchJson(`${opsUrl}/gateway/routes`).then((b) => routesSchema.parse(b)),
-      fetchJson(`${opsUrl}/gateway/upstreams`).then((b) => upstreamsSchema.parse(b)),
-      fetchText(`${opsUrl}/metrics`),
+    const { opsUrl, fetchJson, resolve = async (u: string) => [u] } = this.options;
+    const replicas = (await resolve(opsUrl)).sort();
+    const first = replicas[0];
+    if (!first) throw new SourceError('SOURCE_UNAVAILABLE', `${opsUrl}: no gateway replica`);
+    const [routes, upstreams, { rates, shadow }] = await Promise.all([
+      fetchJson(`${first}/gateway/routes`).then((b) => parse(routesSchema, b, first)),
+      fetchJson(`${first}/gateway/upstreams`).then((b) => parse(upstreamsSchema, b, first)),
+      this.readMetrics(replicas),
     ]);
-    this.window.add(sampleCounters(metrics, now()));
     return {
       url: opsUrl,
       tableVersion: routes.version,
@@ -155,8 +214,8 @@ export class GatewaySource {
           pending,
         })),
       })),
-      rates: this.window.rates(),
-      shadow: this.window.shadow(),
+      rates,
+      shadow,
     };
   }
 }

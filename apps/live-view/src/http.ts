@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { FetchJson, FetchText } from './gateway-source';
 
 /**
@@ -45,4 +46,15 @@ export function httpGetters(timeoutMs: number): { fetchJson: FetchJson; fetchTex
     },
     fetchText: async (url) => (await get(url)).text(),
   };
+}
+
+/** Checks an answer against what the page needs; a mismatch names the first problem and where. */
+export function parse<S extends z.ZodType>(schema: S, body: unknown, url: string): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new SourceError(
+    'SOURCE_INVALID',
+    `${url}: unexpected answer (${issue?.path.join('.') || 'body'}: ${issue?.message})`,
+  );
 }

@@ -17,6 +17,7 @@ import { GatewaySource } from './gateway-source';
 import { httpGetters } from './http';
 import { LiveHub } from './hub';
 import { readMigrations } from './migrator-source';
+import { replicaUrls } from './replicas';
 import { viewBuilder } from './snapshot';
 
 runMain(async () => {
@@ -29,6 +30,7 @@ runMain(async () => {
         opsUrl: config.GATEWAY_OPS_URL.replace(/\/$/, ''),
         fetchJson,
         fetchText,
+        resolve: replicaUrls,
         windowMs: config.RATE_WINDOW_MS,
       })
     : undefined;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FetchJson } from './gateway-source';
+import { parse } from './http';
 import type { MigrationView } from './view';
 
 /** The migration controller's GET /migrations (built by its own service). */
@@ -21,6 +22,6 @@ const migrationsSchema = z.object({
 
 /** Reads the controller's migrations; the page shows the last few history lines of each. */
 export async function readMigrations(url: string, fetchJson: FetchJson): Promise<MigrationView[]> {
-  const { migrations } = migrationsSchema.parse(await fetchJson(`${url}/migrations`));
+  const { migrations } = parse(migrationsSchema, await fetchJson(`${url}/migrations`), url);
   return migrations.map((m) => ({ ...m, history: m.history.slice(-5) }));
 }
