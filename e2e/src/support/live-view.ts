@@ -70,7 +70,7 @@ export async function startCanaryTopology(): Promise<CanaryTopology> {
     startBundle('monolith', { env: { REDIS_URL: redis.url, APP_VERSION: version } });
   const [v1, v2] = await Promise.all([monolith('v1'), monolith('v2')]);
   const dir = mkdtempSync(path.join(tmpdir(), 'fig-live-view-'));
-  closeAtEnd(() => rmSync(dir, { recursive: true, force: true }));
+  closeAtEnd(async () => rmSync(dir, { recursive: true, force: true }));
   const routes = path.join(dir, 'routes.yaml');
   writeFileSync(routes, canaryRoutes(v1.base, v2.base));
   const gateway = await startBundle('gateway', {
@@ -100,7 +100,7 @@ export async function traffic(url: string, count: number) {
  */
 export async function openStream(base: string) {
   const controller = new AbortController();
-  closeAtEnd(() => controller.abort());
+  closeAtEnd(async () => controller.abort());
   const res = await fetch(`${base}/events`, { signal: controller.signal });
   if (!res.headers.get('content-type')?.startsWith('text/event-stream'))
     throw new Error(`${base}/events is not an event stream`);
