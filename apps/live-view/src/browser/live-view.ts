@@ -59,7 +59,7 @@ function empty(text: string): HTMLElement {
 
 function renderGateway(g: GatewayView | null) {
   if (!g) {
-    const none = 'No gateway in this stage: the world calls the entry service directly.';
+    const none = 'No gateway is watched here (stage 0 has none; elsewhere set GATEWAY_OPS_URL).';
     for (const id of ['routes', 'upstreams', 'traffic', 'shadow']) fill(id, empty(none));
     return;
   }
