@@ -1,3 +1,4 @@
+import { startBundle } from '@fig/testing';
 import { openStream, startCanaryTopology, traffic, type CanaryTopology } from './support/live-view';
 
 /**
@@ -5,6 +6,15 @@ import { openStream, startCanaryTopology, traffic, type CanaryTopology } from '.
  * two real monolith versions: what it shows must follow the traffic.
  */
 describe('the live view watching a gateway canary', () => {
+  it('refuses to start with a gateway address that is not a URL, naming the variable', async () => {
+    const { proc } = await startBundle('live-view', {
+      env: { GATEWAY_OPS_URL: 'gateway:9080' },
+      waitFor: 'nothing',
+    });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/GATEWAY_OPS_URL: must be a URL/);
+  });
+
   let t: CanaryTopology;
   beforeAll(async () => {
     t = await startCanaryTopology();
@@ -71,6 +81,17 @@ describe('the live view watching a gateway canary', () => {
     expect(doc.problems.find((p) => p.source === 'gateway')?.message).toMatch(/unreachable/);
     expect(doc.gateway?.upstreams).toHaveLength(2);
     stream.close();
+  });
+
+  it('serves the same document as JSON at /api/view, for scripts and the workshop checks', async () => {
+    const res = await fetch(`${t.liveView.base}/api/view`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      stage: 'stage-1-facade',
+      gateway: { upstreams: [{ name: 'web-v1' }, { name: 'web-v2' }] },
+      migrations: null,
+      cluster: null,
+    });
   });
 
   it('ends open streams on SIGTERM and exits 0', async () => {
