@@ -226,10 +226,44 @@ describeWithCluster('the live view against a real kube-apiserver', () => {
     stream.close();
   });
 
-  it('draws the cluster panel in Chromium, both versions in their colours, and passes axe', async () => {
+  it('draws a rollout in flight in Chromium: the old pod terminating, a new one not ready yet', async () => {
+    // The next step of the rollout, held where a learner would watch it: the
+    // last v1 pod kept terminating by a finalizer, a second v2 pod not ready.
+    await cp.api(
+      'PATCH',
+      `${ns}/pods/frontend-6d9f7c-a1`,
+      { metadata: { finalizers: ['fig.test/hold'] } },
+      mergePatch,
+    );
+    await cp.api('DELETE', `${ns}/pods/frontend-6d9f7c-a1`);
+    await cp.api(
+      'PATCH',
+      `${apps}/replicasets/frontend-6d9f7c`,
+      { spec: { replicas: 0 } },
+      mergePatch,
+    );
+    await setStatus(`${apps}/replicasets/frontend-6d9f7c`, { replicas: 1, readyReplicas: 0 });
+    await cp.api(
+      'PATCH',
+      `${apps}/replicasets/frontend-84b5d2`,
+      { spec: { replicas: 2 } },
+      mergePatch,
+    );
+    const v2 = await cp.api<{ metadata: { uid: string } }>(
+      'GET',
+      `${apps}/replicasets/frontend-84b5d2`,
+    );
+    await pod('frontend-84b5d2-d4', 'v2', { name: 'frontend-84b5d2', uid: v2.metadata.uid }, false);
+    await setStatus(`${apps}/deployments/frontend`, {
+      replicas: 3,
+      readyReplicas: 1,
+      updatedReplicas: 2,
+    });
+
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(liveView.base);
-    await page.waitForSelector('#cluster .pod.v-v2');
+    await page.waitForSelector('#cluster .pod.v-v1.terminating');
+    await page.waitForSelector('#cluster .pod.v-v2.not-ready');
     expect(await page.isVisible('#cluster-section')).toBe(true);
     const colours = await page.evaluate(() => {
       // Serialised into the page; the DOM seen through the little this spec needs.

@@ -6,7 +6,12 @@ import { versionColours } from '@fig/guestbook-web';
  * the class (`v-v2`); white text on each passes WCAG AA, as on the pages.
  */
 const versionClasses = Object.entries(versionColours)
-  .map(([v, colour]) => `.v-${v}{background:${colour};color:#fff}`)
+  .map(
+    ([v, colour]) =>
+      `.v-${v}{background:${colour};color:#fff}` +
+      // A pod not ready yet: outlined in its colour (a paler fill would fail contrast).
+      `.v-${v}.not-ready{background:#fff;color:${colour};border:2px dashed ${colour}}`,
+  )
   .join('');
 
 const styles = `
@@ -22,7 +27,7 @@ th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #eee;vertical
 .down{outline:3px dashed #b71c1c;outline-offset:1px}.state-open,.bad{color:#b71c1c;font-weight:600}
 .state-half-open{color:#8d4e00;font-weight:600}.bar{height:.6rem;border-radius:2px;min-width:2px}
 .pod{display:inline-block;width:7.5rem;padding:.3rem .4rem;margin:.2rem;border-radius:5px;font-size:.75rem;overflow-wrap:anywhere}
-.pod.not-ready{opacity:.55;border:2px dashed #000}.pod.terminating{text-decoration:line-through}
+.pod.not-ready{background:#fff;color:#37474f;border:2px dashed #37474f}.pod.terminating{text-decoration:line-through}
 #problems:empty{display:none}#problems{grid-column:1/-1;background:#fff3e0;border-color:#8d4e00;color:#5d2e00}
 .muted{color:#555}#traffic td:last-child{width:35%}[hidden]{display:none!important}
 `;

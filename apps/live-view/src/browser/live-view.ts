@@ -194,7 +194,9 @@ function renderCluster(cluster: ClusterView | null) {
                 {
                   class: `pod ${versionClass(p.version)}${p.ready ? '' : ' not-ready'}${p.terminating ? ' terminating' : ''}`,
                 },
-                [`${p.name} ${p.terminating ? 'terminating' : p.ready ? 'ready' : p.phase}`],
+                [
+                  `${p.name} ${p.terminating ? 'terminating' : p.ready ? 'ready' : `not ready (${p.phase})`}`,
+                ],
               ),
             ),
           ]),
