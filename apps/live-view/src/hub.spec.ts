@@ -54,10 +54,30 @@ describe('LiveHub', () => {
   }
 
   it('builds the document once per interval however many browsers watch', async () => {
-    const texts = await Promise.all(Array.from({ length: 8 }, () => read(4)));
-    for (const text of texts) expect(text.match(/^event: /gm)).toHaveLength(4);
-    // Had each stream polled for itself, 8 streams × 4 documents would need 32 builds.
-    expect(builds).toBeLessThan(16);
+    const slow = new LiveHub({
+      build: async () => view(++builds),
+      // One interval longer than the test: every stream must be served by the first build.
+      intervalMs: 60_000,
+      logger: createLogger({ service: 'test', version: 'v1', pod: 't', level: 'silent' }),
+    });
+    const app = express().get('/events', slow.handler);
+    const s = createServer(app).listen(0, '127.0.0.1');
+    await once(s, 'listening');
+    const texts = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/events`);
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        let text = '';
+        while (!text.includes('event: snapshot')) text += (await reader.read()).value ?? '';
+        await reader.cancel();
+        return text;
+      }),
+    );
+    slow.stop();
+    s.closeAllConnections();
+    s.close();
+    expect(texts.every((t) => t.includes('"windowSeconds":1'))).toBe(true);
+    expect(builds).toBe(1);
   });
 
   it('sends a new stream the whole document first, then JSON Patches', async () => {
