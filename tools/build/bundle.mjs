@@ -95,6 +95,7 @@ export const toolEntries = {
   test: 'tools/test/main.ts',
   'local/run': 'tools/local/main.ts',
   'docs/stages': 'tools/docs/stages.ts',
+  migrate: 'tools/migrate/cli.ts',
   'lockfile/complete-platforms': 'tools/lockfile/complete-platforms.ts',
   'bench/run-all': 'tools/bench/run-all.ts',
   'bench/startup': 'tools/bench/startup.ts',

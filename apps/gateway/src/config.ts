@@ -28,6 +28,12 @@ export const gatewayConfigSchema = z
     OPS_PORT: port(9080),
     /** Path of the YAML route table; watched and reloaded when it changes. */
     GATEWAY_ROUTES: z.string().min(1, 'must be the path of a route file'),
+    /** How many served route tables /gateway/routes/history keeps (per-route rollback reads them). */
+    GATEWAY_ROUTE_HISTORY: z
+      .string()
+      .regex(/^[1-9]\d*$/, 'must be a whole number from 1')
+      .transform(Number)
+      .default(10),
     /** Upstream URLs the route file can reference as ${MONOLITH_URL} and so on. */
     MONOLITH_URL: urlList('http://127.0.0.1:8081'),
     FRONTEND_URL: urlList('http://127.0.0.1:8082'),

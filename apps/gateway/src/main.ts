@@ -19,6 +19,7 @@ import { flushTelemetry } from '@fig/telemetry';
 import { Gateway } from './app';
 import { gatewayConfigSchema } from './config';
 import { opsRoutes, upstreamsCheck } from './ops';
+import { RouteHistory } from './routes/history';
 import { RouteFileError } from './routes/load';
 import { RouteWatcher } from './routes/watch';
 
@@ -67,12 +68,17 @@ runMain(async () => {
     isDraining: () => lifecycle.draining,
     maxInFlightPerClient: config.MAX_IN_FLIGHT_PER_CLIENT,
   });
+  const history = new RouteHistory(config.GATEWAY_ROUTES, config.GATEWAY_ROUTE_HISTORY);
   await gateway.apply(routes);
+  history.record(routes, 'startup');
   watcher.on('loaded', (next) => {
-    gateway.apply(next).catch((err: unknown) => {
-      if (err instanceof RouteFileError) gateway.reject(err);
-      else throw err;
-    });
+    gateway.apply(next).then(
+      () => history.record(next, 'reload'),
+      (err: unknown) => {
+        if (err instanceof RouteFileError) gateway.reject(err);
+        else throw err;
+      },
+    );
   });
   watcher.on('rejected', (err) => gateway.reject(err));
   watcher.start();
@@ -117,7 +123,7 @@ runMain(async () => {
     checks,
     registry: metrics.registry,
     isDraining: () => lifecycle.draining,
-    routes: opsRoutes(gateway, config.GATEWAY_ROUTES),
+    routes: opsRoutes(gateway, config.GATEWAY_ROUTES, history),
   });
   const [port, opsPort] = await Promise.all([
     listen(server, config.PORT, config.BIND_ADDRESS),

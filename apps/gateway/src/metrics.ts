@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { latencyBuckets } from '@fig/service';
 import type { BreakerState } from '@fig/breaker';
 import { RedMetrics } from './red';
 
@@ -50,6 +51,13 @@ export function createGatewayMetrics(registry: Registry) {
       name: 'gateway_shadow_total',
       help: 'Mirrored requests by route and result: match, mismatch, or error (the candidate failed)',
       labelNames: ['route', 'result'],
+      registers,
+    }),
+    shadowDuration: new Histogram({
+      name: 'gateway_shadow_duration_seconds',
+      help: 'Time a mirror candidate took to answer in full, by route',
+      labelNames: ['route'],
+      buckets: latencyBuckets,
       registers,
     }),
     shadowDifferences: new Counter({

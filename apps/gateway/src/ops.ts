@@ -1,5 +1,6 @@
 import type { Check, OpsRoute } from '@fig/service';
 import type { Gateway } from './app';
+import type { RouteHistory } from './routes/history';
 
 /** The live table as operators need to see it, with secrets left out. */
 function routesView(gateway: Gateway, path: string) {
@@ -23,9 +24,18 @@ function routesView(gateway: Gateway, path: string) {
 }
 
 /** The gateway's own endpoints on the ops port. */
-export function opsRoutes(gateway: Gateway, routeFile: string): Record<string, OpsRoute> {
+export function opsRoutes(
+  gateway: Gateway,
+  routeFile: string,
+  history: RouteHistory,
+): Record<string, OpsRoute> {
   return {
     '/gateway/routes': () => routesView(gateway, routeFile),
+    // Newest first; `live` marks the table serving now (the newest, unless a later file was rejected).
+    '/gateway/routes/history': () => ({
+      limit: history.limit,
+      tables: history.list().map((t) => ({ ...t, live: t.version === gateway.routes.version })),
+    }),
     '/gateway/upstreams': () => ({ upstreams: gateway.upstreamList.map((u) => u.snapshot()) }),
   };
 }

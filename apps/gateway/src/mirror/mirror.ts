@@ -136,8 +136,13 @@ export class Mirror {
   /** Starts the candidate (with the request's body, when it has one) and taps the primary's answer. */
   begin(ex: Exchange, spec: MirrorSpec, candidate: Candidate, body?: Buffer): ResponseTap {
     const method = ex.req.method;
+    const started = performance.now();
     const candidateAnswer = candidate(ex, spec.timeoutMs, body).then(
-      (answer) => answer,
+      (answer) => {
+        // The candidate's latency before any client depends on it: a p99 gate can judge it at the mirror step.
+        this.metrics.shadowDuration.labels(ex.route).observe((performance.now() - started) / 1000);
+        return answer;
+      },
       (err: unknown) => err as Error,
     );
     let status = 0;

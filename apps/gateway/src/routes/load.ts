@@ -17,6 +17,24 @@ export interface LoadedRoutes {
   file: RouteFile;
   /** Short content hash: tells which table is live, in /gateway/routes and metrics. */
   version: string;
+  /**
+   * The file as written, before ${VAR} substitution and defaults: what the
+   * route history keeps, so that a rollback restores a route's own text and
+   * never writes an expanded secret or URL back into the file.
+   */
+  source: RawRouteFile;
+}
+
+/** The unexpanded route file: upstream and route definitions as the author wrote them. */
+export interface RawRouteFile {
+  upstreams: Record<string, unknown>;
+  routes: Record<string, unknown>;
+}
+
+function rawOf(js: unknown): RawRouteFile {
+  const file = (js ?? {}) as { upstreams?: Record<string, unknown>; routes?: unknown[] };
+  const routes = (file.routes ?? []).map((r) => [(r as { name?: string }).name, r] as const);
+  return { upstreams: { ...file.upstreams }, routes: Object.fromEntries(routes) };
 }
 
 type Path = readonly PropertyKey[];
@@ -83,7 +101,8 @@ export function parseRoutes(
     throw new RouteFileError(file, [...byLine.values()]);
   }
   const missing: [Path, string][] = [];
-  const raw = substitute(doc.toJS(), env, [], missing);
+  const js: unknown = doc.toJS();
+  const raw = substitute(js, env, [], missing);
   const problems = missing.map(
     ([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`,
   );
@@ -104,5 +123,6 @@ export function parseRoutes(
   return {
     file: result.data,
     version: createHash('sha256').update(text).digest('hex').slice(0, 12),
+    source: rawOf(js),
   };
 }
