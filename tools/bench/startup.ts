@@ -35,7 +35,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: path.join(root, 'test-output/bench/startup.json') },
     boutique: { type: 'string' },
     compare: { type: 'string', multiple: true },
-    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway' },
+    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway,live-view' },
   },
 });
 const rounds = Number(values.rounds);

@@ -11,7 +11,6 @@ import {
 } from '@fig/service';
 import { flushTelemetry } from '@fig/telemetry';
 import { createLiveView } from './app';
-import { watchCluster } from './cluster-source';
 import { liveViewConfigSchema } from './config';
 import { GatewaySource } from './gateway-source';
 import { httpGetters } from './http';
@@ -35,10 +34,15 @@ runMain(async () => {
       })
     : undefined;
   const migratorUrl = config.MIGRATOR_URL?.replace(/\/$/, '');
-  // Inside a pod, or given a kubeconfig: the cluster panel, from informers.
+  // Inside a pod, or given a kubeconfig: the cluster panel, from informers. The
+  // Kubernetes client is most of this app's weight (ADR 0502), so it is a
+  // separate file of the bundle, loaded only here.
   const cluster =
     config.KUBERNETES_SERVICE_HOST || config.KUBECONFIG
-      ? watchCluster({ namespace: config.KUBE_NAMESPACE, logger })
+      ? (await import('./cluster-source')).watchCluster({
+          namespace: config.KUBE_NAMESPACE,
+          logger,
+        })
       : undefined;
 
   const streams = new Gauge({
