@@ -11,7 +11,13 @@ const migrationsSchema = z.object({
       state: z.string(),
       step: z.object({ index: z.number(), name: z.string(), percent: z.number() }),
       gates: z.array(
-        z.object({ name: z.string(), value: z.number(), threshold: z.number(), ok: z.boolean() }),
+        z.object({
+          name: z.string(),
+          // null until the step has samples (the controller's own answer before its first evaluation).
+          value: z.number().nullable(),
+          threshold: z.number(),
+          ok: z.boolean(),
+        }),
       ),
       history: z.array(
         z.object({ at: z.string(), from: z.string(), to: z.string(), reason: z.string() }),

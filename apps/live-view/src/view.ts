@@ -66,7 +66,8 @@ export interface MigrationView {
   route: string;
   state: string;
   step: { index: number; name: string; percent: number };
-  gates: { name: string; value: number; threshold: number; ok: boolean }[];
+  /** value: null before the step has samples. */
+  gates: { name: string; value: number | null; threshold: number; ok: boolean }[];
   history: { at: string; from: string; to: string; reason: string }[];
 }
 

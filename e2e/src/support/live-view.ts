@@ -24,6 +24,15 @@ export interface ViewDoc {
     replicaSets: { name: string; version: string; ready: number; desired: number }[];
     pods: { name: string; version: string; ready: boolean; owner: string }[];
   } | null;
+  migrations:
+    | {
+        route: string;
+        state: string;
+        step: { index: number; name: string; percent: number };
+        gates: { name: string; value: number | null; threshold: number; ok: boolean }[];
+        history: { at: string; from: string; to: string; reason: string }[];
+      }[]
+    | null;
   problems: { source: string; message: string }[];
 }
 

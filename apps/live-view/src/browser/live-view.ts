@@ -160,7 +160,7 @@ function renderMigrations(migrations: MigrationView[] | null) {
                 {},
                 m.gates.map((gate) =>
                   el('span', { class: gate.ok ? 'chip' : 'chip bad' }, [
-                    `${gate.ok ? '✓' : '✗'} ${gate.name} ${gate.value}/${gate.threshold}`,
+                    `${gate.ok ? '✓' : '✗'} ${gate.name} ${gate.value ?? '–'}/${gate.threshold}`,
                   ]),
                 ),
               ),
