@@ -80,7 +80,7 @@ function startTraffic(base: string) {
 const asShown = (m: Migration) => ({
   route: m.route,
   state: m.state,
-  step: m.step,
+  step: { index: m.step.index, name: m.step.name, percent: m.step.percent },
   gates: m.gates,
   history: m.history.slice(-5).map(({ at, from, to, reason }) => ({ at, from, to, reason })),
 });
