@@ -1,11 +1,13 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parseAllDocuments } from 'yaml';
-import { startBundle, type RunningBundle } from '@fig/testing';
+import { closeAtEnd, startBundle, type RunningBundle } from '@fig/testing';
 import { browserMissing, launchChromium, seriousAxeViolations } from './support/browser-harness';
 import { deliveryTool, startControlPlane, type ControlPlane } from './support/control-plane';
-import { openStream } from './support/live-view';
+import { openStream, traffic } from './support/live-view';
 import { root } from './support/local-stage';
 
 // The API server is the delivery work's own build (tools/delivery): without
@@ -34,8 +36,31 @@ const template = (version: string) => ({
   },
 });
 
+/** A page server standing for one frontend version behind the gateway. */
+async function frontendVersion(version: string): Promise<string> {
+  const server = createServer((_req, res) => res.end(`frontend ${version}`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closeAtEnd(() => new Promise((resolve) => server.close(() => resolve(undefined))));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** The gateway's side of the same rollout: the pages split between v1 and v2. */
+const rolloutRoutes = (v1: string, v2: string) => `version: 1
+upstreams:
+  frontend-v1: { version: v1, endpoints: ["${v1}"] }
+  frontend-v2: { version: v2, endpoints: ["${v2}"] }
+routes:
+  - name: pages
+    match: { prefix: / }
+    split:
+      targets:
+        - { upstream: frontend-v1, weight: 67 }
+        - { upstream: frontend-v2, weight: 33 }
+`;
+
 describeWithCluster('the live view against a real kube-apiserver', () => {
   let cp: ControlPlane;
+  let gateway: RunningBundle;
   let liveView: RunningBundle;
   let browser: Browser;
   let token: string;
@@ -157,8 +182,17 @@ describeWithCluster('the live view against a real kube-apiserver', () => {
       updatedReplicas: 2,
     });
 
+    // A real gateway is watched too, as in a cluster: the picture is the whole page.
+    const dir = mkdtempSync(path.join(tmpdir(), 'fig-live-cluster-'));
+    closeAtEnd(async () => rmSync(dir, { recursive: true, force: true }));
+    const routes = path.join(dir, 'routes.yaml');
+    writeFileSync(routes, rolloutRoutes(await frontendVersion('v1'), await frontendVersion('v2')));
+    gateway = await startBundle('gateway', {
+      env: { GATEWAY_ROUTES: routes, ACCESS_LOG: 'false' },
+    });
     liveView = await startBundle('live-view', {
       env: {
+        GATEWAY_OPS_URL: gateway.ops,
         KUBECONFIG: cp.kubeconfigFor(token),
         KUBE_NAMESPACE: 'fig',
         STAGE: 'stage-3-frontend',
@@ -260,8 +294,17 @@ describeWithCluster('the live view against a real kube-apiserver', () => {
       updatedReplicas: 2,
     });
 
+    const stream = await openStream(liveView.base);
+    await traffic(`${gateway.base}/`, 60);
+    await stream.until(
+      (d) => ['v1', 'v2'].every((v) => d.gateway?.rates.some((r) => r.version === v)),
+      'both versions’ rates',
+    );
+    stream.close();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(liveView.base);
+    await page.waitForSelector('#routes table');
+    expect(await page.textContent('body')).not.toMatch(/No gateway is watched/);
     await page.waitForSelector('#cluster .pod.v-v1.terminating');
     await page.waitForSelector('#cluster .pod.v-v2.not-ready');
     expect(await page.isVisible('#cluster-section')).toBe(true);
