@@ -18,10 +18,12 @@ const depConstraints = [
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:testing'] },
   { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain', 'type:testing'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  ...['monolith', 'store', 'frontend', 'gateway', 'migrator', 'tools'].map((scope) => ({
-    sourceTag: `scope:${scope}`,
-    onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
-  })),
+  ...['monolith', 'store', 'frontend', 'gateway', 'live-view', 'migrator', 'tools'].map(
+    (scope) => ({
+      sourceTag: `scope:${scope}`,
+      onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
+    }),
+  ),
 ];
 
 const deepImports = {

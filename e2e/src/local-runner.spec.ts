@@ -83,7 +83,9 @@ describe('npm start (the local runner)', () => {
       const address = ownAddress();
       if (!address) throw new Error('this spec needs a non-loopback IPv4 interface');
       const listed = processes(system.output());
-      expect(listed.map((p) => p.name).sort()).toEqual([...catalogue.defaultStage.apps].sort());
+      expect(listed.map((p) => p.name).sort()).toEqual(
+        catalogue.appsOf(catalogue.defaultStage).sort(),
+      );
       for (const { name, ports } of listed) {
         for (const port of ports) {
           expect({ name, port, loopback: await accepts('127.0.0.1', port) }).toEqual({

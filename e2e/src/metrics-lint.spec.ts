@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { startRedis, type RedisServer } from '@fig/testing';
+import { startBundle, startRedis, type RedisServer, type RunningBundle } from '@fig/testing';
 import { killAll, startStage3, type Stage3 } from './support/services';
 
 /**
@@ -13,6 +13,7 @@ const promtool = '/usr/bin/promtool';
 describe('metrics pass promtool check metrics', () => {
   let redis: RedisServer;
   let system: Stage3 | undefined;
+  let liveView: RunningBundle | undefined;
 
   beforeAll(async () => {
     if (!existsSync(promtool)) {
@@ -30,17 +31,25 @@ describe('metrics pass promtool check metrics', () => {
       body: JSON.stringify({ author: 'Ada', text: 'metrics please' }),
     });
     await fetch(`${gateway}/api/nope`);
+    // The live view, watching that gateway, after a page view and a read of its document.
+    liveView = await startBundle('live-view', {
+      env: { GATEWAY_OPS_URL: system.gateway.ops, INTERVAL_MS: '200' },
+    });
+    await fetch(`${liveView.base}/`);
+    await fetch(`${liveView.base}/api/view`);
   }, 60_000);
 
   afterAll(async () => {
+    await liveView?.kill();
     await killAll(system?.all ?? []);
     await redis?.dispose();
   });
 
-  it.each(['monolith', 'store', 'frontend', 'gateway'] as const)(
+  it.each(['monolith', 'store', 'frontend', 'gateway', 'live-view'] as const)(
     "the %s's /metrics passes",
     async (name) => {
-      const text = await (await fetch(`${system![name].ops}/metrics`)).text();
+      const ops = name === 'live-view' ? liveView!.ops : system![name].ops;
+      const text = await (await fetch(`${ops}/metrics`)).text();
       expect(text).toContain('fig_build_info');
       const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect([check.status, `${check.stdout}${check.stderr}`.trim()]).toEqual([0, '']);

@@ -59,7 +59,7 @@ describe('skaffold.yaml follows the stage catalogue', () => {
     expect(source).not.toMatch(/\/build\/artifacts\/\d/);
   });
 
-  it('gives each stage profile the images of exactly the stage’s apps', () => {
+  it('gives each stage profile the images of exactly the stage’s apps and the platform’s', () => {
     const profiles = new Map(
       (config.profiles as { name: string; build?: { artifacts: { image: string }[] } }[]).map(
         (p) => [p.name, p],
@@ -69,7 +69,10 @@ describe('skaffold.yaml follows the stage catalogue', () => {
       const images = profiles.get(stage.id)?.build?.artifacts.map((a) => a.image);
       expect({ stage: stage.id, images: images?.sort() }).toEqual({
         stage: stage.id,
-        images: stage.apps.map((a) => `fig-${a}`).sort(),
+        images: catalogue
+          .appsOf(stage)
+          .map((a) => `fig-${a}`)
+          .sort(),
       });
     }
   });

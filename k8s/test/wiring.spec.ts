@@ -10,74 +10,18 @@ import { containerPorts, selectedBy, services, workloads } from './support/workl
 // HTTP/2-aware, so gRPC is balanced per call rather than per connection.
 const protocolPrefix = /^(http|http2|grpc|grpc-web|tcp|tls|https|redis|mongo|mysql)(-|$)/;
 
-function serviceProblems(objects: K8sObject[]): string[] {
-  return ofKind(objects, 'Service').flatMap((s) => {
-    const selected = selectedBy(objects, s.spec.selector ?? {});
-    if (!s.spec.selector || !selected.length) return [`Service ${s.metadata.name} selects no pods`];
-    return (
-      s.spec.ports as {
-        name?: string;
-        port: number;
-        targetPort?: string | number;
-        appProtocol?: string;
-      }[]
-    ).flatMap((p) => [
-      ...selected
-        .filter((w) => !containerPorts(w).has(p.targetPort ?? p.port))
-        .map(
-          (w) =>
-            `Service ${s.metadata.name} port ${p.name}: targetPort ${p.targetPort} not on ${w.name}`,
-        ),
-      ...(p.name && protocolPrefix.test(p.name)
-        ? []
-        : [`Service ${s.metadata.name}: port name ${p.name} has no protocol prefix`]),
-    ]);
-  });
+/** The ServiceAccounts some RoleBinding grants a Role: only those may mount an API token. */
+function roleBound(objects: K8sObject[]): Set<string> {
+  return new Set(
+    ofKind(objects, 'RoleBinding').flatMap((b) =>
+      (b.subjects as { kind: string; name: string }[])
+        .filter((s) => s.kind === 'ServiceAccount')
+        .map((s) => s.name),
+    ),
+  );
 }
 
-describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
-  it('deploys exactly the parts of its stage', () => {
-    const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
-    expect(
-      workloads(rendered(name))
-        .map((w) => w.name)
-        .sort(),
-    ).toEqual([...catalogue.workloads(catalogue.resolve(target.stage)), ...tracing].sort());
-  });
-
-  it('runs Redis as a StatefulSet with append-only persistence on a volume and a password from its Secret', () => {
-    const redis = named(rendered(name), 'StatefulSet', 'redis');
-    const container = redis?.spec.template.spec.containers[0];
-    const args = (container?.args ?? []).join(' ');
-    expect(args).toMatch(/--appendonly yes/);
-    expect(args).toMatch(/--requirepass \$\(REDIS_PASSWORD\)/);
-    expect(container?.env).toContainEqual({
-      name: 'REDIS_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } },
-    });
-    expect(redis?.spec.volumeClaimTemplates.map((v: K8sObject) => v.metadata.name)).toEqual([
-      'data',
-    ]);
-    expect(container?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    expect(named(rendered(name), 'Secret', 'redis')?.data.password).toBeTruthy();
-  });
-
-  it("takes the Redis password from the checkout's generated, git-ignored file, never a committed literal", () => {
-    const file = fromRoot('k8s/base/redis/secret/password');
-    const password = Buffer.from(
-      named(rendered(name), 'Secret', 'redis')?.data.password,
-      'base64',
-    ).toString();
-    expect(password).toMatch(/^[0-9a-f]{32}$/);
-    expect(password).toBe(readFileSync(file, 'utf8'));
-    expect(() =>
-      execFileSync('git', ['check-ignore', '-q', file], { cwd: fromRoot('.') }),
-    ).not.toThrow();
-    expect(readFileSync(fromRoot('k8s/base/redis/kustomization.yaml'), 'utf8')).not.toMatch(
-      /literals/,
-    );
-  });
-});
+type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
 
 describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   const objects = () => rendered(name);
@@ -86,15 +30,8 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(serviceProblems(objects())).toEqual([]);
   });
 
-  it('runs every pod under a ServiceAccount of its own that exists, without an API token unless a Role needs one', () => {
-    // A token only for an account some RoleBinding grants a Role (the migrator's, k8s/components/migrator).
-    const bound = new Set(
-      ofKind(objects(), 'RoleBinding').flatMap((b) =>
-        (b['subjects'] as { kind: string; name: string }[])
-          .filter((s) => s.kind === 'ServiceAccount')
-          .map((s) => s.name),
-      ),
-    );
+  it('runs every pod under a ServiceAccount of its own that exists, without an API token unless a Role is bound to it', () => {
+    const bound = roleBound(objects());
     const problems = workloads(objects()).flatMap((w) => [
       ...(named(objects(), 'ServiceAccount', w.pod.serviceAccountName)
         ? []
@@ -104,20 +41,35 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
         : [`${w.name}: runs as ${w.pod.serviceAccountName}`]),
       ...(w.pod.automountServiceAccountToken === false || bound.has(w.pod.serviceAccountName)
         ? []
-        : [`${w.name}: mounts an API token`]),
+        : [`${w.name}: mounts an API token without a Role bound to its account`]),
     ]);
     expect(problems).toEqual([]);
   });
 
-  it('grants API access by name only: get and patch of named objects, nothing cluster-wide', () => {
+  it('grants the API least privilege: the live view reads Deployments, ReplicaSets and Pods; any other Role gets and patches named objects only', () => {
     expect(ofKind(objects(), 'ClusterRoleBinding')).toEqual([]);
-    const problems = ofKind(objects(), 'Role').flatMap((role) =>
-      (role['rules'] as { resources: string[]; resourceNames?: string[]; verbs: string[] }[])
-        .filter(
-          (r) => !r.resourceNames?.length || r.verbs.some((v) => !['get', 'patch'].includes(v)),
-        )
-        .map((r) => `Role ${role.metadata.name}: ${r.verbs.join(',')} on ${r.resources.join(',')}`),
+    expect([...roleBound(objects())].filter((a) => !['live-view', 'migrator'].includes(a))).toEqual(
+      [],
     );
+    expect(named(objects(), 'Role', 'live-view')?.rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments', 'replicasets'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const problems = ofKind(objects(), 'Role')
+      .filter((role) => role.metadata.name !== 'live-view')
+      .flatMap((role) =>
+        (role['rules'] as Rule[])
+          .filter(
+            (r) => !r.resourceNames?.length || r.verbs.some((v) => !['get', 'patch'].includes(v)),
+          )
+          .map(
+            (r) => `Role ${role.metadata.name}: ${r.verbs.join(',')} on ${r.resources.join(',')}`,
+          ),
+      );
     expect(problems).toEqual([]);
   });
 

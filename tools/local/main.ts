@@ -245,6 +245,10 @@ async function main() {
     );
   }
   process.stdout.write(`\nOpen http://${shown}:${entry.port}/  (Ctrl-C to stop)\n`);
+  const liveView = plan.find((p) => p.app === 'live-view');
+  if (liveView) process.stdout.write(`Watch it live at http://${shown}:${liveView.port}/\n`);
+  // Machine-readable, for the specs: the live view's line first, so it is there once the entry's is.
+  if (liveView) process.stdout.write(`FIG_LIVE_VIEW_URL=http://${host}:${liveView.port}\n`);
   process.stdout.write(`FIG_ENTRY_URL=http://${host}:${entry.port}\n`);
 }
 

@@ -58,7 +58,8 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
   };
   const pick = options.portFor ?? standard;
   const byApp = new Map<string, Omit<LocalProcess, 'env'>[]>();
-  for (const app of stage.apps) {
+  // The stage's apps, then the platform's (the live view), which watch them.
+  for (const app of catalogue.appsOf(stage)) {
     const count = scalable.includes(app) ? (options.replicas[app] ?? 1) : 1;
     const procs = [];
     for (let i = 0; i < count; i++) {
@@ -103,6 +104,7 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
   const frontendScoresWithModelSvc = stage.calls.some(
     (c) => c.from === 'frontend' && c.to === 'model-svc',
   );
+  const gatewayOps = byApp.get('gateway')?.[0]?.opsPort;
   const routes =
     options.routes ??
     (stage.preset ? path.join(options.root, 'apps/gateway/routes', `${stage.preset}.yaml`) : '');
@@ -118,7 +120,7 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
       // time to converge, so there is no reason to wait before draining.
       SHUTDOWN_DELAY_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '5000',
-      ...(proc.app !== 'frontend' && proc.app !== 'model-svc'
+      ...(proc.app !== 'frontend' && proc.app !== 'model-svc' && proc.app !== 'live-view'
         ? { REDIS_URL: options.redisUrl }
         : {}),
       ...(proc.app === 'frontend' || proc.app === 'gateway'
@@ -137,6 +139,12 @@ export async function planStage(options: PlanOptions): Promise<LocalProcess[]> {
         ? { MODEL_VERSION: proc.name === 'model-svc-v2' ? 'v2' : 'v1' }
         : {}),
       ...(proc.app === 'frontend' && frontendScoresWithModelSvc ? { MODEL_ADDR: modelAddr } : {}),
+      ...(proc.app === 'live-view'
+        ? {
+            STAGE: stage.id,
+            GATEWAY_OPS_URL: gatewayOps ? `http://${host}:${gatewayOps}` : '',
+          }
+        : {}),
     };
     for (const [key, value] of Object.entries(env)) if (value === '') delete env[key];
     return { ...proc, env };

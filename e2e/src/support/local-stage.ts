@@ -5,6 +5,8 @@ export const root = path.resolve(__dirname, '../../..');
 
 export interface LocalStage {
   url: string;
+  /** The live view watching the stage (every stage runs one). */
+  liveViewUrl: string | undefined;
   output(): string;
   /** The runner's exit code (null when a signal ended it), once it has ended. */
   exited: Promise<number | null>;
@@ -51,6 +53,7 @@ export function startLocalStage(
         child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
         resolve({
           url: match[1]!,
+          liveViewUrl: /FIG_LIVE_VIEW_URL=(\S+)/.exec(output)?.[1],
           output: () => output,
           exited,
           stop: () => {

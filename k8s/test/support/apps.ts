@@ -5,7 +5,14 @@ import type { z } from 'zod';
 import { fromRoot } from './paths';
 
 /** The services the manifests deploy, in the order they can start. */
-export const fig = ['store-svc', 'model-svc', 'monolith', 'frontend', 'gateway'] as const;
+export const fig = [
+  'store-svc',
+  'model-svc',
+  'monolith',
+  'frontend',
+  'gateway',
+  'live-view',
+] as const;
 export type App = (typeof fig)[number];
 
 /** Apps written in Python: their settings are read by the Python code itself (ADR 0114). */

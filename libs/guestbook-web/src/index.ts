@@ -8,3 +8,5 @@ export {
   type LiveFeed,
 } from './live-events';
 export { liveScriptHandler, liveScriptTag } from './live-script';
+export { versionColours } from './page';
+export { securityHeaders } from './security-headers';

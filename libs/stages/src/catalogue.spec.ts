@@ -38,10 +38,31 @@ describe('the stage catalogue', () => {
     expect(catalogue.edges(stage)).toEqual([
       'gateway → monolith:8081',
       'gateway → redis:6379',
+      'live-view → gateway:9080',
+      'live-view → world:443',
       'monolith → redis:6379',
       'world → gateway:8080',
+      'world → live-view:8085',
     ]);
-    expect(catalogue.workloads(stage)).toEqual(['gateway', 'monolith', 'redis']);
+    expect(catalogue.workloads(stage)).toEqual(['gateway', 'live-view', 'monolith', 'redis']);
+  });
+
+  it('runs the platform (the live view) in every stage, after the stage’s own apps', () => {
+    for (const stage of catalogue.stages)
+      expect(catalogue.appsOf(stage)).toEqual([...stage.apps, 'live-view']);
+    // Stage 0 has no gateway: the live view watches only the API server there.
+    expect(catalogue.edges(catalogue.resolve('0'))).toContain('live-view → world:443');
+    expect(catalogue.edges(catalogue.resolve('0')).join()).not.toMatch(/live-view → gateway/);
+  });
+
+  it('refuses a platform app that watches nothing it could read, or that a stage also lists', () => {
+    const broken = text
+      .replace('watches: [gateway, kube-api]', 'watches: [gateway, redis]')
+      .replace('    apps: [monolith]\n', '    apps: [monolith, live-view]\n');
+    expect(problemsOf(broken)).toEqual([
+      'stages.yaml: platform.0.watches: redis is neither kube-api nor an app with an ops port',
+      'stages.yaml: stages.stage-0-monolith.apps: live-view runs in every stage already (platform)',
+    ]);
   });
 
   it('includes the parallel run, startable like any other stage', () => {

@@ -52,26 +52,50 @@ const stageSchema = z.strictObject({
   exercises: z.array(z.string().regex(/^(k8s\/components|istio\/variants)\/[\w/-]+$/)),
 });
 
+/**
+ * An app every stage runs beside its own: it watches the stage, nothing of
+ * the stage calls it. `watches` names the ops ports it reads (an app of the
+ * catalogue, where the stage runs it) and `kube-api`, the cluster's API
+ * server (egress to the world's 443 in the NetworkPolicies).
+ */
+const platformSchema = z.strictObject({
+  app: name,
+  watches: z.array(name).default([]),
+});
+
 const catalogueSchema = z.strictObject({
   default: stageId,
   apps: z.record(name, appSchema),
+  platform: z.array(platformSchema).default([]),
   stages: z.array(stageSchema).min(1),
 });
 
 export type App = z.output<typeof appSchema> & { name: string };
 export type Call = z.output<typeof callSchema>;
 export type Stage = z.output<typeof stageSchema>;
+export type PlatformApp = z.output<typeof platformSchema>;
+
+/** What a platform app's `watches` may name besides the catalogue's apps. */
+export const kubeApi = 'kube-api';
 
 export interface Catalogue {
   defaultStage: Stage;
   /** Every part by name, services and dependencies, in the catalogue's order. */
   apps: ReadonlyMap<string, App>;
   stages: readonly Stage[];
+  /** Apps every stage runs beside its own (the live view), in start order after the stage's. */
+  platform: readonly PlatformApp[];
+  /** A stage's apps followed by the platform's: what npm start and an overlay run. */
+  appsOf(stage: Stage): string[];
   /** A stage by id or alias; throws STAGE_UNKNOWN naming every valid choice. */
   resolve(idOrAlias: string): Stage;
-  /** "client → server:port" for each call of a stage, sorted. */
+  /**
+   * "client → server:port" for each call of a stage, and for each platform
+   * app the world opening it and each ops port or API server it watches
+   * there (`kube-api` as world:443), sorted.
+   */
   edges(stage: Stage): string[];
-  /** The Fig services (not dependencies) a stage deploys, plus Redis. */
+  /** The Fig services (not dependencies) a stage deploys, the platform's included, plus Redis. */
   workloads(stage: Stage): string[];
 }
 
@@ -108,6 +132,17 @@ function problemsOf(data: z.output<typeof catalogueSchema>): string[] {
       problems.push(`${at}.calls: the world must call the entry, ${stage.entry}`);
   }
   if (!ids.includes(data.default)) problems.push(`default: ${data.default} is not a stage`);
+  for (const [i, p] of data.platform.entries()) {
+    if (!apps.has(p.app)) problems.push(`platform.${i}.app: ${p.app} is not in apps`);
+    for (const w of p.watches)
+      if (w !== kubeApi && data.apps[w]?.ops === undefined)
+        problems.push(
+          `platform.${i}.watches: ${w} is neither kube-api nor an app with an ops port`,
+        );
+    for (const stage of data.stages)
+      if (stage.apps.includes(p.app))
+        problems.push(`stages.${stage.id}.apps: ${p.app} runs in every stage already (platform)`);
+  }
   return problems;
 }
 
@@ -145,15 +180,34 @@ export function parseCatalogue(text: string, source = catalogueFile): Catalogue 
     }
     return stage;
   };
+  const platform = data.platform;
+  const appsOf = (stage: Stage) => [...stage.apps, ...platform.map((p) => p.app)];
+  // Learners open a platform app from outside; it reads what it watches.
+  const watched = (stage: Stage) =>
+    platform.flatMap((p) =>
+      [`world`, ...p.watches].flatMap((w) => {
+        if (w === 'world') return [`world → ${p.app}:${apps.get(p.app)?.port}`];
+        if (w === kubeApi) return [`${p.app} → world:443`];
+        return stage.apps.includes(w) ? [`${p.app} → ${w}:${apps.get(w)?.ops}`] : [];
+      }),
+    );
   return {
     defaultStage: resolve(data.default),
     apps,
     stages,
+    platform,
+    appsOf,
     resolve,
     edges: (stage) =>
-      stage.calls.map(({ from, to }) => `${from} → ${to}:${apps.get(to)?.port}`).sort(),
+      [
+        ...stage.calls.map(({ from, to }) => `${from} → ${to}:${apps.get(to)?.port}`),
+        ...watched(stage),
+      ].sort(),
     workloads: (stage) =>
-      [...stage.apps, ...[...apps.values()].filter((a) => a.dependency).map((a) => a.name)].sort(),
+      [
+        ...appsOf(stage),
+        ...[...apps.values()].filter((a) => a.dependency).map((a) => a.name),
+      ].sort(),
   };
 }
 

@@ -11,8 +11,9 @@ export function stageTable(catalogue: Catalogue): string {
     const preset = s.preset ? `\`${s.preset}\`` : '—';
     return `| \`${s.id}\`${isDefault} | ${start} | ${s.apps.join(', ')} | ${preset} | ${s.moved} |`;
   });
+  const always = ['redis', ...catalogue.platform.map((p) => p.app)].join(', ');
   return [
-    '| stage (= skaffold profile) | `npm start -- --stage` | runs (+ redis) | gateway preset | what moved |',
+    `| stage (= skaffold profile) | \`npm start -- --stage\` | runs (+ ${always}) | gateway preset | what moved |`,
     '| --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
