@@ -23,6 +23,75 @@ function roleBound(objects: K8sObject[]): Set<string> {
 
 type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
 
+function serviceProblems(objects: K8sObject[]): string[] {
+  return ofKind(objects, 'Service').flatMap((s) => {
+    const selected = selectedBy(objects, s.spec.selector ?? {});
+    if (!s.spec.selector || !selected.length) return [`Service ${s.metadata.name} selects no pods`];
+    return (
+      s.spec.ports as {
+        name?: string;
+        port: number;
+        targetPort?: string | number;
+        appProtocol?: string;
+      }[]
+    ).flatMap((p) => [
+      ...selected
+        .filter((w) => !containerPorts(w).has(p.targetPort ?? p.port))
+        .map(
+          (w) =>
+            `Service ${s.metadata.name} port ${p.name}: targetPort ${p.targetPort} not on ${w.name}`,
+        ),
+      ...(p.name && protocolPrefix.test(p.name)
+        ? []
+        : [`Service ${s.metadata.name}: port name ${p.name} has no protocol prefix`]),
+    ]);
+  });
+}
+
+describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
+  it('deploys exactly the parts of its stage', () => {
+    const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
+    expect(
+      workloads(rendered(name))
+        .map((w) => w.name)
+        .sort(),
+    ).toEqual([...catalogue.workloads(catalogue.resolve(target.stage)), ...tracing].sort());
+  });
+
+  it('runs Redis as a StatefulSet with append-only persistence on a volume and a password from its Secret', () => {
+    const redis = named(rendered(name), 'StatefulSet', 'redis');
+    const container = redis?.spec.template.spec.containers[0];
+    const args = (container?.args ?? []).join(' ');
+    expect(args).toMatch(/--appendonly yes/);
+    expect(args).toMatch(/--requirepass \$\(REDIS_PASSWORD\)/);
+    expect(container?.env).toContainEqual({
+      name: 'REDIS_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } },
+    });
+    expect(redis?.spec.volumeClaimTemplates.map((v: K8sObject) => v.metadata.name)).toEqual([
+      'data',
+    ]);
+    expect(container?.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(named(rendered(name), 'Secret', 'redis')?.data.password).toBeTruthy();
+  });
+
+  it("takes the Redis password from the checkout's generated, git-ignored file, never a committed literal", () => {
+    const file = fromRoot('k8s/base/redis/secret/password');
+    const password = Buffer.from(
+      named(rendered(name), 'Secret', 'redis')?.data.password,
+      'base64',
+    ).toString();
+    expect(password).toMatch(/^[0-9a-f]{32}$/);
+    expect(password).toBe(readFileSync(file, 'utf8'));
+    expect(() =>
+      execFileSync('git', ['check-ignore', '-q', file], { cwd: fromRoot('.') }),
+    ).not.toThrow();
+    expect(readFileSync(fromRoot('k8s/base/redis/kustomization.yaml'), 'utf8')).not.toMatch(
+      /literals/,
+    );
+  });
+});
+
 describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   const objects = () => rendered(name);
 
