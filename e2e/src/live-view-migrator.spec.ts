@@ -81,7 +81,8 @@ const asShown = (m: Migration) => ({
   route: m.route,
   state: m.state,
   step: { index: m.step.index, name: m.step.name, percent: m.step.percent },
-  gates: m.gates,
+  // The agreed shape of a gate; the controller may say more (a rate's `bad` count).
+  gates: m.gates.map(({ name, value, threshold, ok }) => ({ name, value, threshold, ok })),
   history: m.history.slice(-5).map(({ at, from, to, reason }) => ({ at, from, to, reason })),
 });
 
