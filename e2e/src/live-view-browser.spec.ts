@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { loadCatalogue } from '@fig/stages';
 import { browserMissing, launchChromium, seriousAxeViolations } from './support/browser-harness';
 import { root, startLocalStage, type LocalStage } from './support/local-stage';
 import { startCanaryTopology, traffic, type CanaryTopology } from './support/live-view';
@@ -132,7 +133,7 @@ describeInBrowser('the live view of stage 3 as npm start runs it', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(stage.liveViewUrl!);
     await page.waitForSelector('#routes table');
-    expect(await page.textContent('#stage')).toBe('stage-3-frontend');
+    expect(await page.textContent('#stage')).toBe(loadCatalogue(root).defaultStage.id);
     expect(await page.textContent('#routes')).toMatch(/entries-read/);
 
     const post = (path: string, body: unknown) =>
@@ -149,6 +150,6 @@ describeInBrowser('the live view of stage 3 as npm start runs it', () => {
     await traffic(`${stage.url}/api/entries`, 30);
     await tableShows(page, 'traffic', ['frontend', 'monolith'], 2);
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await docsScreenshot(page, 'live-view-stage-3-frontend.png');
+    await docsScreenshot(page, 'live-view-local.png');
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parseAllDocuments } from 'yaml';
+import { loadCatalogue } from '@fig/stages';
 import { closeAtEnd, startBundle, type RunningBundle } from '@fig/testing';
 import { browserMissing, launchChromium, seriousAxeViolations } from './support/browser-harness';
 import { deliveryTool, startControlPlane, type ControlPlane } from './support/control-plane';
@@ -195,7 +196,7 @@ describeWithCluster('the live view against a real kube-apiserver', () => {
         GATEWAY_OPS_URL: gateway.ops,
         KUBECONFIG: cp.kubeconfigFor(token),
         KUBE_NAMESPACE: 'fig',
-        STAGE: 'stage-3-frontend',
+        STAGE: loadCatalogue(root).defaultStage.id,
         INTERVAL_MS: '200',
       },
     });

@@ -136,7 +136,7 @@ describe('the live view watching the real migration controller', () => {
       env: {
         GATEWAY_OPS_URL: gateway.ops,
         MIGRATOR_URL: migrator.base,
-        STAGE: 'stage-2-strangler',
+        STAGE: 'stage-1-facade',
         INTERVAL_MS: '200',
       },
       readyTimeoutMs,

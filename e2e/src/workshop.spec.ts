@@ -9,6 +9,7 @@ import {
   type RedisServer,
   type RunningBundle,
 } from '@fig/testing';
+import { loadCatalogue } from '@fig/stages';
 import { root, startLocalStage, type LocalStage } from './support/local-stage';
 
 /**
@@ -262,7 +263,7 @@ describe('workshop checks on stage 3 with three frontends (exercises 3, 4, 9, 12
   let log: string;
 
   beforeAll(async () => {
-    routes = routeCopy(path.join(presets, 'stage-3-frontend.yaml'));
+    routes = routeCopy(path.join(presets, `${loadCatalogue(root).resolve('3').preset}.yaml`));
     log = path.join(path.dirname(routes), 'fig.log');
     system = await start('3', 'gateway', {
       args: ['--frontend-replicas', '3', '--routes', routes],

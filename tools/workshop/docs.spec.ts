@@ -23,7 +23,7 @@ const sections = [
 ];
 /** The screenshots the live view's browser spec takes; the pages show no other image. */
 const screenshots = [
-  'live-view-stage-3-frontend.png',
+  'live-view-local.png',
   'live-view-canary.png',
   'live-view-shadow.png',
   'live-view-cluster.png',

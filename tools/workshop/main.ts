@@ -54,7 +54,7 @@ function list() {
   for (const e of exercises) {
     const tracks = e.tracks.join('+').padEnd(13);
     process.stdout.write(
-      `${String(e.n).padStart(2)}  ${e.title}\n    docs/workshop/${docFile(e)}  ${e.stage}  ${tracks} ~${e.minutes} min\n`,
+      `${String(e.n).padStart(2)}  ${e.title}\n    docs/workshop/${docFile(e)}  ${catalogue.resolve(e.stage).id}  ${tracks} ~${e.minutes} min\n`,
     );
   }
 }
@@ -73,7 +73,7 @@ async function check(n: string | undefined) {
     startHint:
       track === 'local'
         ? `is the stage running? npm start -- --stage ${alias}`
-        : `is the stage deployed and forwarded? skaffold dev -p ${exercise.stage}`,
+        : `is the stage deployed and forwarded? skaffold dev -p ${catalogue.resolve(exercise.stage).id}`,
     ...(args.log ? { log: args.log } : {}),
     ...(args.jaeger ? { jaeger: args.jaeger } : {}),
     ...(args.migrator ? { migrator: args.migrator } : {}),

@@ -9,7 +9,7 @@ export const liveViewConfigSchema = z.object({
   /** The stage being shown (a stages.yaml id), set by npm start and by each overlay. */
   STAGE: z
     .string()
-    .regex(/^stage-\d+[a-z]?-[a-z][a-z0-9-]*$/, 'must be a stage id such as stage-3-frontend')
+    .regex(/^stage-\d+[a-z]?-[a-z][a-z0-9-]*$/, 'must be a stage id of stages.yaml')
     .optional(),
   /** The gateway's ops port. Unset (stage 0 has no gateway): the page shows no routes. */
   GATEWAY_OPS_URL: url(['http:', 'https:']).optional(),

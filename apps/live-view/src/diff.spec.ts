@@ -3,7 +3,7 @@ import { viewPatch } from './diff';
 import type { LiveView } from './view';
 
 const base: LiveView = {
-  stage: 'stage-3-frontend',
+  stage: 'stage-1-facade',
   windowSeconds: 10,
   gateway: {
     url: 'http://gw:9080',
