@@ -6,6 +6,7 @@
 //   node scenario.cjs rolling|kill BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
 // Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 // The rolling-update spec's own load generator and write check, bundled into
 // this script by esbuild (never imported by the k8s project's code or tests).
@@ -26,6 +27,34 @@ const kc = (...args: string[]) =>
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 const result = (ok: boolean, what: string) => console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+
+/**
+ * Every address the pods' bridge had while `during` ran. Each pod sends to the
+ * node (10.244.0.1, also the source of NodePort traffic) at the address its
+ * ARP entry holds, so a change cuts every pod off until that entry expires
+ * (ADR 0121): the bridge must keep one address through any rollout.
+ */
+async function bridgeAddresses<T>(during: () => Promise<T>) {
+  const bridge = process.env.NODE_BRIDGE ?? 'fig-cni0';
+  const seen = new Map<string, number>();
+  const sample = () => {
+    const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+    if (!seen.has(mac)) seen.set(mac, Date.now());
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  try {
+    return await during();
+  } finally {
+    clearInterval(timer);
+    sample();
+    result(
+      seen.size === 1,
+      `bridge ${bridge} kept one address (${[...seen].map(([mac, at]) => `${mac} from ${clock(at)}`).join(', ')})`,
+    );
+  }
+}
 
 async function summary(load: Load, name: string) {
   const failed = load.outcomes.filter((o) => !succeeded(o));
@@ -77,6 +106,7 @@ async function rolling() {
       kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
       times[d] = (Date.now() - t) / 1000;
       windows.push({ deploy: d, from: t, to: Date.now() });
+      console.log(`rollout: ${d} ${clock(t)} → ${clock(Date.now())}`);
       await sleep(2_000);
     }
   } finally {
@@ -86,7 +116,7 @@ async function rolling() {
   for (const o of load.outcomes.filter((x) => !succeeded(x))) {
     const w = windows.find((x) => o.at >= x.from && o.at <= x.to + 2_000);
     console.log(
-      `failure: ${describeOutcome(o)} sent ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
+      `failure: ${describeOutcome(o)} sent at ${clock(o.at)}, ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
     );
   }
   const figures = await summary(
@@ -175,7 +205,7 @@ async function kill() {
   console.log(`FIGURES ${JSON.stringify({ scenario: 'kill', ...totals, ...figures })}`);
 }
 
-(mode === 'rolling' ? rolling() : kill()).catch((err: Error) => {
+bridgeAddresses(mode === 'rolling' ? rolling : kill).catch((err: Error) => {
   result(false, `${mode} scenario: ${err.message}`);
   process.exitCode = 1;
 });

@@ -292,7 +292,8 @@ healthzBindAddress: 127.0.0.1:10356
 # Leave the host's conntrack sysctls alone.
 conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 YAML
-  daemon_start kube-proxy "$(tool_path kube-proxy)" --config "$NODE_STATE/kube-proxy.yaml" --v=1
+  # --v=2: each rules sync is logged with its duration (ADR 0121 measures them).
+  daemon_start kube-proxy "$(tool_path kube-proxy)" --config "$NODE_STATE/kube-proxy.yaml" --v=2
 }
 
 coredns_up() {
