@@ -23,6 +23,10 @@ NODE_RUN=/run/fig-node                                    # containerd state + s
 NODE_NAME=fig-node
 CONTAINERD_SOCK="$NODE_RUN/containerd.sock"
 NODE_BRIDGE=fig-cni0
+# The bridge's own, fixed address (locally administered). Without one the
+# kernel gives the bridge the lowest address of its ports, which changes
+# whenever that pod's veth goes (ADR 0121).
+NODE_BRIDGE_MAC=02:66:69:67:00:01
 POD_CIDR=10.244.0.0/24
 NODE_IP=10.244.0.1 # the bridge's address: pods reach the apiserver and kubelet here
 SERVICE_CIDR=10.97.0.0/16
