@@ -19,11 +19,7 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: ["$(realpath --relative-to="$dir" "$REPO_ROOT/k8s/overlays/$1")"]
 images:
-  - { name: fig-frontend, newTag: "$FIG_IMAGE_TAG" }
-  - { name: fig-gateway, newTag: "$FIG_IMAGE_TAG" }
-  - { name: fig-monolith, newTag: "$FIG_IMAGE_TAG" }
-  - { name: fig-store-svc, newTag: "$FIG_IMAGE_TAG" }
-  - { name: fig-model-svc, newTag: "$FIG_IMAGE_TAG" }
+$(for app in "${NODE_APPS[@]}"; do echo "  - { name: fig-$app, newTag: \"$FIG_IMAGE_TAG\" }"; done)
   - { name: redis, newName: "${redis%:*}", newTag: "${redis##*:}" }
 YAML
   bash "$REPO_ROOT/k8s/redis-password.sh" >/dev/null

@@ -23,6 +23,10 @@ NODE_RUN=/run/fig-node                                    # containerd state + s
 NODE_NAME=fig-node
 CONTAINERD_SOCK="$NODE_RUN/containerd.sock"
 NODE_BRIDGE=fig-cni0
+# The bridge's own, fixed address (locally administered). Without one the
+# kernel gives the bridge the lowest address of its ports, which changes
+# whenever that pod's veth goes (ADR 0121).
+NODE_BRIDGE_MAC=02:66:69:67:00:01
 POD_CIDR=10.244.0.0/24
 NODE_IP=10.244.0.1 # the bridge's address: pods reach the apiserver and kubelet here
 SERVICE_CIDR=10.97.0.0/16
@@ -35,8 +39,9 @@ NODE_KUBECONFIG="$NODE_STATE/admin.kubeconfig"
 PAUSE_IMAGE=fig.local/pause:catatonit
 COREDNS_IMAGE="fig.local/coredns:$COREDNS_VERSION"
 FIG_IMAGE_TAG="${FIG_IMAGE_TAG:-delivery}"
-# The apps whose images the node runs (every app of the catalogue).
-NODE_APPS=(frontend gateway monolith store-svc model-svc)
+# The apps whose images the node runs: every app a stage or the platform runs
+# (stages.yaml; the migrator is an exercise component, not deployed here).
+NODE_APPS=(frontend gateway monolith store-svc model-svc live-view)
 export KUBECONFIG="$NODE_KUBECONFIG"
 
 kc() { "$(tool_path kubectl)" --kubeconfig "$NODE_KUBECONFIG" --request-timeout=60s "$@"; }

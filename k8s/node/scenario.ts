@@ -5,8 +5,10 @@
 // by k8s/node/test-cluster.sh:
 //   node scenario.cjs rolling|kill BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
 // Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 // The rolling-update spec's own load generator and write check, bundled into
 // this script by esbuild (never imported by the k8s project's code or tests).
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -20,12 +22,43 @@ if (!base || (mode !== 'rolling' && mode !== 'kill')) {
   process.exit(2);
 }
 const kubectl = process.env.KUBECTL ?? 'kubectl';
-const kc = (...args: string[]) =>
-  execFileSync(kubectl, ['-n', 'fig', '--request-timeout=60s', ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+// Every command runs asynchronously: the load generator shares this event
+// loop, and a synchronous `kubectl rollout status` froze it for the whole
+// rollout, so the 5 s timers of the requests in flight fired as soon as it
+// returned, answered or not. That was the 5 s "time-outs" (ADR 0121).
+const run = promisify(execFile);
+const kc = async (...args: string[]) =>
+  (await run(kubectl, ['-n', 'fig', '--request-timeout=60s', ...args], { encoding: 'utf8' }))
+    .stdout;
 const result = (ok: boolean, what: string) => console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+
+/**
+ * Every address the pods' bridge had while `during` ran. Each pod sends to the
+ * node (10.244.0.1, also the source of NodePort traffic) at the address its
+ * ARP entry holds, so a change cuts every pod off until that entry expires
+ * (ADR 0121): the bridge must keep one address through any rollout.
+ */
+async function bridgeAddresses<T>(during: () => Promise<T>) {
+  const bridge = process.env.NODE_BRIDGE ?? 'fig-cni0';
+  const seen = new Map<string, number>();
+  const sample = () => {
+    const mac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+    if (!seen.has(mac)) seen.set(mac, Date.now());
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  try {
+    return await during();
+  } finally {
+    clearInterval(timer);
+    sample();
+    result(
+      seen.size === 1,
+      `bridge ${bridge} kept one address (${[...seen].map(([mac, at]) => `${mac} from ${clock(at)}`).join(', ')})`,
+    );
+  }
+}
 
 async function summary(load: Load, name: string) {
   const failed = load.outcomes.filter((o) => !succeeded(o));
@@ -54,7 +87,7 @@ async function summary(load: Load, name: string) {
 async function readyAgain(deploy: string, want: number, since: number) {
   for (;;) {
     const ready = Number(
-      kc('get', 'deploy', deploy, '-o', 'jsonpath={.status.readyReplicas}') || 0,
+      (await kc('get', 'deploy', deploy, '-o', 'jsonpath={.status.readyReplicas}')) || 0,
     );
     if (ready >= want) return (Date.now() - since) / 1000;
     if (Date.now() - since > 300_000) throw new Error(`${deploy} not ready after 300 s`);
@@ -69,14 +102,15 @@ async function rolling() {
   try {
     await sleep(1_000);
     // Every service the stage runs, callees first; model-svc only where it is deployed.
-    const deployed = kc('get', 'deploy', '-o', 'name').split('\n');
+    const deployed = (await kc('get', 'deploy', '-o', 'name')).split('\n');
     const services = ['store-svc', 'model-svc', 'frontend', 'gateway'];
     for (const d of services.filter((s) => deployed.includes(`deployment.apps/${s}`))) {
       const t = Date.now();
-      kc('rollout', 'restart', `deployment/${d}`);
-      kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
+      await kc('rollout', 'restart', `deployment/${d}`);
+      await kc('rollout', 'status', `deployment/${d}`, '--timeout=300s');
       times[d] = (Date.now() - t) / 1000;
       windows.push({ deploy: d, from: t, to: Date.now() });
+      console.log(`rollout: ${d} ${clock(t)} → ${clock(Date.now())}`);
       await sleep(2_000);
     }
   } finally {
@@ -86,7 +120,7 @@ async function rolling() {
   for (const o of load.outcomes.filter((x) => !succeeded(x))) {
     const w = windows.find((x) => o.at >= x.from && o.at <= x.to + 2_000);
     console.log(
-      `failure: ${describeOutcome(o)} sent ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
+      `failure: ${describeOutcome(o)} sent at ${clock(o.at)}, ${w ? `${((o.at - w.from) / 1000).toFixed(1)} s into the ${w.deploy} rollout` : 'outside every rollout'}`,
     );
   }
   const figures = await summary(
@@ -113,7 +147,7 @@ async function kill() {
   try {
     await sleep(1_000);
     // 1. A gateway pod force-deleted: the Service must drop it, the ReplicaSet replace it.
-    const pod = kc(
+    const pod = await kc(
       'get',
       'pods',
       '-l',
@@ -123,22 +157,24 @@ async function kill() {
     );
     let from = load.outcomes.length;
     let t0 = Date.now();
-    kc('delete', 'pod', pod, '--grace-period=0', '--force');
+    await kc('delete', 'pod', pod, '--grace-period=0', '--force');
     figures.forceDeleteReadySeconds = await readyAgain('gateway', 2, t0);
     figures.forceDeleteFailed = load.outcomes.slice(from).filter((o) => !succeeded(o)).length;
     await sleep(2_000);
     // 2. SIGKILL of a store-svc container through containerd: kubelet restarts it.
-    const [name, id, restarts] = kc(
-      'get',
-      'pods',
-      '-l',
-      'app.kubernetes.io/name=store-svc',
-      '-o',
-      'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}',
+    const [name, id, restarts] = (
+      await kc(
+        'get',
+        'pods',
+        '-l',
+        'app.kubernetes.io/name=store-svc',
+        '-o',
+        'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}',
+      )
     ).split(' ');
     from = load.outcomes.length;
     t0 = Date.now();
-    execFileSync('ctr', [
+    await run('ctr', [
       '--address',
       process.env.CONTAINERD_SOCK!,
       '-n',
@@ -150,12 +186,14 @@ async function kill() {
       id!.replace('containerd://', ''),
     ]);
     for (;;) {
-      const [count, ready] = kc(
-        'get',
-        'pod',
-        name!,
-        '-o',
-        'jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}',
+      const [count, ready] = (
+        await kc(
+          'get',
+          'pod',
+          name!,
+          '-o',
+          'jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].ready}',
+        )
       ).split(' ');
       if (Number(count) > Number(restarts) && ready === 'true') break;
       if (Date.now() - t0 > 300_000) throw new Error(`${name} not restarted after 300 s`);
@@ -175,7 +213,7 @@ async function kill() {
   console.log(`FIGURES ${JSON.stringify({ scenario: 'kill', ...totals, ...figures })}`);
 }
 
-(mode === 'rolling' ? rolling() : kill()).catch((err: Error) => {
+bridgeAddresses(mode === 'rolling' ? rolling : kill).catch((err: Error) => {
   result(false, `${mode} scenario: ${err.message}`);
   process.exitCode = 1;
 });

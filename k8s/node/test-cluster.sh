@@ -100,9 +100,9 @@ scenario() { # scenario rolling|kill
   local t out
   t=$(date +%s)
   out="$RUN_DIR/scenario-$1.log"
-  KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL" >"$out" 2>&1
+  KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL" >"$out" 2>&1
   record <"$out"
-  grep "^failure:" "$out" | sed "s/^/    /"
+  grep -E "^(rollout|failure):" "$out" | sed "s/^/    /"
   grep -q '^FIGURES' "$out" || fail "$1 scenario gave no figures (log: $out)"
   row "$1 scenario" "$(($(date +%s) - t))" "$(sed -n 's/^FIGURES //p' "$out")"
 }

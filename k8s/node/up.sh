@@ -93,6 +93,11 @@ network() {
     ip link add "$NODE_BRIDGE" type bridge
     ip addr add "$NODE_IP/24" dev "$NODE_BRIDGE"
   fi
+  # An address set by hand is never recomputed from the ports. Otherwise a
+  # rollout that removes the veth whose address the bridge borrowed changes
+  # the node's address under every pod, which sends to the old one until it
+  # relearns it from the host's next ARP request (ADR 0121).
+  ip link set "$NODE_BRIDGE" address "$NODE_BRIDGE_MAC"
   ip link set "$NODE_BRIDGE" up
   # Remember the host's settings that the node changes; down.sh restores them.
   [ -f "$NODE_STATE/sysctl.saved" ] || for k in net/ipv4/ip_forward net/bridge/bridge-nf-call-iptables net/ipv4/conf/all/route_localnet; do
@@ -292,7 +297,8 @@ healthzBindAddress: 127.0.0.1:10356
 # Leave the host's conntrack sysctls alone.
 conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 YAML
-  daemon_start kube-proxy "$(tool_path kube-proxy)" --config "$NODE_STATE/kube-proxy.yaml" --v=1
+  # --v=2: each rules sync is logged with its duration (ADR 0121 measures them).
+  daemon_start kube-proxy "$(tool_path kube-proxy)" --config "$NODE_STATE/kube-proxy.yaml" --v=2
 }
 
 coredns_up() {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status,
+  type CallOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type {
   AddResult,
   Entry,
@@ -26,6 +32,10 @@ type Unary<Req, Res> = (
   options: Partial<CallOptions>,
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
+
+/** A call that failed UNAVAILABLE: the connection went, whatever the store did with it. */
+const lostReply = (err: Error) =>
+  (err.cause as ServiceError | undefined)?.code === status.UNAVAILABLE;
 
 export interface GrpcGuestbookOptions {
   /** Per-call deadline; defaults to the channel's service config (2 s). */
@@ -77,9 +87,21 @@ export class GrpcGuestbook implements GuestbookStore {
     return (await this.call(this.client.incrementVisits, {})).visits;
   }
 
+  /**
+   * The page in one round trip. When the replica is lost mid-call
+   * (UNAVAILABLE), the visit may or may not have been counted, and VisitPage
+   * is not safe to repeat; the page is then built from two reads, which are:
+   * the reader still gets the page, and a visit is never counted twice.
+   */
   async visitPage(limit: number): Promise<PageVisit> {
-    const { visits, ...page } = await this.call(this.client.visitPage, { pageSize: limit });
-    return { visits, ...pageFromProto(page) };
+    try {
+      const { visits, ...page } = await this.call(this.client.visitPage, { pageSize: limit });
+      return { visits, ...pageFromProto(page) };
+    } catch (err) {
+      if (!lostReply(err as Error)) throw err;
+      const [page, stats] = await Promise.all([this.listEntries({ limit }), this.getStats()]);
+      return { visits: stats.visits, ...page };
+    }
   }
 
   /** New entries as they are written, until `signal` aborts or the server ends the stream. */

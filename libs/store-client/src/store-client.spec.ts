@@ -36,9 +36,15 @@ type Fail = () => ReturnType<typeof toGrpcStatus> | undefined;
 
 /** A stand-in store-svc on a real socket, scripted per test. */
 async function startFake() {
-  const seen = { add: [] as AddEntryRequest[], listAttempts: 0, addAttempts: 0 };
+  const seen = { add: [] as AddEntryRequest[], listAttempts: 0, addAttempts: 0, visitAttempts: 0 };
   const keys = new Set<string>();
-  const script: { failList?: Fail; failAdd?: Fail; hang?: boolean; crash?: () => void } = {};
+  const script: {
+    failList?: Fail;
+    failAdd?: Fail;
+    failVisit?: Fail;
+    hang?: boolean;
+    crash?: () => void;
+  } = {};
   /** Sends the reply's headers, then lets the test crash the connection once. */
   const crashMidReply = (call: ServerUnaryCall<unknown, unknown>) => {
     const crash = script.crash;
@@ -79,12 +85,16 @@ async function startFake() {
         sentiment: { positive: 1, neutral: 0, negative: 0 },
       }),
     incrementVisits: (_call, callback) => callback(null, { visits: 10 }),
-    visitPage: (call, callback) =>
+    visitPage: (call, callback) => {
+      seen.visitAttempts++;
+      const failure = script.failVisit?.();
+      if (failure) return callback(failure);
       callback(null, {
         visits: 11,
         entries: [entryToProto(stored)].slice(0, call.request.pageSize),
         nextPageToken: '',
-      }),
+      });
+    },
     watchEntries: (call) => {
       watchers.push(call);
       call.sendMetadata(call.metadata.clone());
@@ -134,6 +144,19 @@ describe('store client', () => {
     expect(JSON.stringify(await guestbook.visitPage(1))).toBe(
       JSON.stringify({ visits: 11, entries: [stored], nextCursor: null }),
     );
+  });
+
+  it('builds the page from two reads when VisitPage loses its replica, never asking VisitPage twice', async () => {
+    fake.script.failVisit = () => ({ code: status.UNAVAILABLE, details: 'replica gone' });
+    const page = await guestbook.visitPage(5);
+    expect(fake.seen.visitAttempts).toBe(1);
+    // The visit count as stored (GetStats), and the page as listed.
+    expect(page.visits).toBe(9);
+    expect(page.entries.map((e) => e.id)).toEqual(['3', '2']);
+
+    // Any other failure is the caller's to see: the store answered.
+    fake.script.failVisit = () => ({ code: status.INTERNAL, details: 'bug' });
+    await expect(guestbook.visitPage(5)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
   it('sends the sentiment and the idempotency key with a new entry', async () => {
