@@ -142,6 +142,18 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(problems).toEqual([]);
   });
 
+  it('declares each environment variable once per container (a later duplicate hides the first, and apply may drop it)', () => {
+    const problems = workloads(objects()).flatMap((w) =>
+      w.containers.flatMap((c) => {
+        const names = (c.env ?? []).map((e: { name: string }) => e.name);
+        return names
+          .filter((n: string, i: number) => names.indexOf(n) !== i)
+          .map((n: string) => `${w.name}/${c.name}: ${n}`);
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
   it('runs each service from its own locally built image, never pulled', () => {
     const problems = services(objects()).flatMap((w) => {
       const c = w.containers[0];
