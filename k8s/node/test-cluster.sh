@@ -103,6 +103,13 @@ scenario() { # scenario rolling|kill
   KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL" >"$out" 2>&1
   record <"$out"
   grep -E "^(rollout|failure):" "$out" | sed "s/^/    /"
+  if grep -q '^FAIL' "$out"; then
+    # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
+    dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1
+    echo "    pods after the scenario (dump: $RUN_DIR/dump-$1-$s.txt):"
+    kc -n fig get pods --no-headers -o custom-columns='NAME:.metadata.name,READY:.status.containerStatuses[0].ready,RESTARTS:.status.containerStatuses[0].restartCount' | sed 's/^/      /'
+    kc -n fig get events --no-headers --field-selector reason=Unhealthy 2>/dev/null | tail -n 10 | sed 's/^/      /'
+  fi
   grep -q '^FIGURES' "$out" || fail "$1 scenario gave no figures (log: $out)"
   row "$1 scenario" "$(($(date +%s) - t))" "$(sed -n 's/^FIGURES //p' "$out")"
 }
