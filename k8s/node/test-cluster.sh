@@ -106,7 +106,10 @@ scenario() { # scenario rolling|kill
   if grep -q '^FAIL' "$out"; then
     # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
     dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1
-    echo "    pods after the scenario (dump: $RUN_DIR/dump-$1-$s.txt):"
+    # Every container's whole log, the replaced pods' too (the dump has only the
+    # current pods' tails, and the pods that answered the failures are gone).
+    cp -r "$NODE_VAR/pod-logs" "$RUN_DIR/pod-logs-$1-$s" 2>/dev/null || true
+    echo "    pods after the scenario (dump: $RUN_DIR/dump-$1-$s.txt, logs: $RUN_DIR/pod-logs-$1-$s):"
     kc -n fig get pods --no-headers -o custom-columns='NAME:.metadata.name,READY:.status.containerStatuses[0].ready,RESTARTS:.status.containerStatuses[0].restartCount' | sed 's/^/      /'
     kc -n fig get events --no-headers --field-selector reason=Unhealthy 2>/dev/null | tail -n 10 | sed 's/^/      /'
   fi
