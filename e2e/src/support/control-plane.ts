@@ -45,6 +45,42 @@ function openssl(dir: string, ...args: string[]) {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 }
 
+/** `<name>.key` and `<name>.crt` for `subject`, signed by the test CA with the given extensions. */
+function signed(dir: string, name: string, subject: string, extensions: string[]) {
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    subject,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  );
+  writeFileSync(path.join(dir, `${name}.ext`), `${extensions.join('\n')}\n`);
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  );
+}
+
 /** A CA, the API server's certificate (127.0.0.1), an admin client certificate, the service-account key pair. */
 function makeCertificates(dir: string) {
   openssl(
@@ -63,73 +99,11 @@ function makeCertificates(dir: string) {
     '-out',
     'ca.crt',
   );
-  openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=kube-apiserver',
-    '-keyout',
-    'apiserver.key',
-    '-out',
-    'apiserver.csr',
-  );
-  writeFileSync(
-    path.join(dir, 'apiserver.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'apiserver.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'apiserver.ext',
-    '-out',
-    'apiserver.crt',
-  );
-  openssl(
-    dir,
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=fig-admin/O=system:masters',
-    '-keyout',
-    'admin.key',
-    '-out',
-    'admin.csr',
-  );
-  writeFileSync(path.join(dir, 'admin.ext'), 'extendedKeyUsage=clientAuth\n');
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    'admin.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'admin.ext',
-    '-out',
-    'admin.crt',
-  );
+  signed(dir, 'apiserver', '/CN=kube-apiserver', [
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'extendedKeyUsage=serverAuth',
+  ]);
+  signed(dir, 'admin', '/CN=fig-admin/O=system:masters', ['extendedKeyUsage=clientAuth']);
   openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
   openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
 }
