@@ -115,13 +115,14 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.controller?.abort(new Error('client closed the connection'));
   }
 
-  start(tried?: Endpoint) {
+  /** `tried` failed this request; `again` lets the retry go back to it when it is the only one. */
+  start(tried?: Endpoint, again = false) {
     const { ex, upstream } = this;
     if (!upstream.breaker.allow()) {
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'breaker_open');
       return this.give('UPSTREAM_UNAVAILABLE', `The circuit to ${upstream.name} is open`);
     }
-    const endpoint = upstream.pick(tried);
+    const endpoint = upstream.pick(tried) ?? (again ? tried : undefined);
     if (!endpoint) {
       upstream.breaker.release();
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, 'no_endpoint');
@@ -241,13 +242,13 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       ex.ctx.metrics.upstreamError(ex.route, upstream.name, kind);
       // A timeout is not retried: the next endpoint would get the same slow work,
       // and the client would wait a multiple of the route's timeout.
-      const retry =
-        this.retryGranted || (kind === 'connect' && !ex.res.headersSent && this.canRetry());
+      const again = kind === 'connect' && !ex.res.headersSent && this.canRetry(true);
+      const retry = this.retryGranted || again;
       this.retryGranted = false;
       if (retry) {
         ex.ctx.metrics.retries.labels(ex.route, upstream.name).inc();
         this.attempt++;
-        return this.start(this.endpoint);
+        return this.start(this.endpoint, again);
       }
     }
     this.tap?.error();
@@ -264,14 +265,19 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * With no other endpoint to go to, the upstream's own answer (a coded 503,
-   * say) or the connection failure is passed on rather than replaced.
+   * A retry goes to another endpoint when there is one. With none, an
+   * upstream's own answer (a coded 503, say) is passed on rather than replaced;
+   * but a connection that failed before any answer (`sameEndpoint`) is tried
+   * once more there, on a fresh connection, as Envoy retries a reset: the
+   * failed one was a kept-alive socket the upstream closed as the request went
+   * out, or a pod leaving behind a Service address, which sends a new
+   * connection to a ready pod (ADR 0216).
    */
-  private canRetry(): boolean {
+  private canRetry(sameEndpoint = false): boolean {
     return (
       this.replayable &&
       this.attempt < this.policy.retry.attempts &&
-      this.upstream.hasAlternative(this.endpoint) &&
+      (this.upstream.hasAlternative(this.endpoint) || (sameEndpoint && this.attempt === 0)) &&
       this.budget.tryRetry()
     );
   }

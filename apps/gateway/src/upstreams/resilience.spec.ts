@@ -12,7 +12,7 @@ import {
 /** An upstream whose behaviour a test can change, counting what it receives. */
 async function controllable(name: string) {
   const state = {
-    mode: 'ok' as 'ok' | 'reset' | '503' | '500' | 'hold',
+    mode: 'ok' as 'ok' | 'reset' | 'reset-once' | '503' | '500' | 'hold',
     received: 0,
     held: [] as (() => void)[],
   };
@@ -23,6 +23,10 @@ async function controllable(name: string) {
     waiters = [];
     req.resume();
     if (state.mode === 'reset') return req.socket.destroy();
+    if (state.mode === 'reset-once') {
+      state.mode = 'ok';
+      return req.socket.destroy();
+    }
     if (state.mode === 'hold') return state.held.push(() => res.end(name));
     if (state.mode !== 'ok') res.statusCode = Number(state.mode);
     res.end(name);
@@ -92,7 +96,7 @@ routes:
     }
   });
 
-  it("passes on the only endpoint's own answer or failure instead of retrying nowhere", async () => {
+  it("passes on the only endpoint's own answer, and tries its failed connection once more", async () => {
     const only = await controllable('only');
     only.state.mode = '503';
     const gw = await startGateway(`
@@ -105,11 +109,16 @@ routes:
     try {
       const answered = await get(gw.url);
       expect([answered.status, answered.text]).toEqual([503, 'only']);
+      // A connection cut before the answer (a closing keep-alive socket, a pod
+      // leaving behind a Service address): a fresh one gets the answer.
+      only.state.mode = 'reset-once';
+      expect([(await get(gw.url)).status, only.state.received]).toEqual([200, 3]);
+      // Once only: an endpoint that keeps cutting is not asked a third time.
       only.state.mode = 'reset';
       const failed = await get(gw.url);
       expect([failed.status, JSON.parse(failed.text).error.code]).toEqual([502, 'BAD_GATEWAY']);
-      expect(only.state.received).toBe(2);
-      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBe(0);
+      expect(only.state.received).toBe(5);
+      expect(await metricValue(gw.registry, 'gateway_retries_total', { route: 'r' })).toBe(2);
     } finally {
       await gw.close();
       await only.close();
