@@ -1,34 +1,8 @@
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import express from 'express';
-import { listenOnLoopback, waitFor, type LoopbackServer } from '@fig/testing';
+import { listenOnLoopback, openEventStream, waitFor, type LoopbackServer } from '@fig/testing';
 import { eventFrame, eventStreams, type EventStreams } from './event-streams';
-
-/** Reads an SSE stream and splits it into frames as they arrive. */
-async function openStream(url: string) {
-  const controller = new AbortController();
-  const res = await fetch(url, { signal: controller.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    res,
-    close: () => controller.abort(),
-    /** The next complete frame, or null once the server ends the stream. */
-    async next(): Promise<string | null> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          return frame;
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
-    },
-  };
-}
 
 describe('eventStreams (server-sent events)', () => {
   let server: LoopbackServer;
@@ -49,7 +23,7 @@ describe('eventStreams (server-sent events)', () => {
   afterEach(() => server.close());
 
   it('opens with the stream headers and the retry field, then what it was sent', async () => {
-    const stream = await openStream(`${server.url}/events`);
+    const stream = await openEventStream(`${server.url}/events`);
     expect(stream.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(stream.res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(stream.res.headers.get('x-accel-buffering')).toBe('no');
@@ -61,8 +35,8 @@ describe('eventStreams (server-sent events)', () => {
 
   it('broadcasts to every held stream and keeps idle ones alive with comment lines', async () => {
     const all = [
-      await openStream(`${server.url}/events`),
-      await openStream(`${server.url}/events`),
+      await openEventStream(`${server.url}/events`),
+      await openEventStream(`${server.url}/events`),
     ];
     // Past the retry field and the hello each stream was sent.
     for (const s of all) {
@@ -81,7 +55,7 @@ describe('eventStreams (server-sent events)', () => {
   });
 
   it('forgets a stream, once, when its browser goes away', async () => {
-    const stream = await openStream(`${server.url}/events`);
+    const stream = await openEventStream(`${server.url}/events`);
     await stream.next();
     await waitFor(() => streams.size() === 1, { what: 'the stream held' });
     stream.close();
@@ -91,8 +65,8 @@ describe('eventStreams (server-sent events)', () => {
 
   it('ends every held stream on closeAll, as a draining instance must', async () => {
     const all = [
-      await openStream(`${server.url}/events`),
-      await openStream(`${server.url}/events`),
+      await openEventStream(`${server.url}/events`),
+      await openEventStream(`${server.url}/events`),
     ];
     for (const s of all) await s.next();
     await waitFor(() => streams.size() === 2, { what: 'both streams held' });
