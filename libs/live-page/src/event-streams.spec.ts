@@ -63,6 +63,29 @@ describe('eventStreams (server-sent events)', () => {
     expect(gone.count).toBe(1);
   });
 
+  it('does not hold a stream whose browser left before it was held', async () => {
+    let release!: () => void;
+    const ready = new Promise<void>((resolve) => (release = resolve));
+    let left!: () => void;
+    const gone = new Promise<void>((resolve) => (left = resolve));
+    let forgotten = 0;
+    const app = express().get('/late', async (req, res) => {
+      res.once('close', left);
+      streams.open(res);
+      await ready; // a first document still being built
+      streams.hold(req, res, () => forgotten++);
+    });
+    const late = await listenOnLoopback(createServer(app));
+    const stream = await openEventStream(`${late.url}/late`);
+    await stream.next();
+    stream.close();
+    await gone;
+    release();
+    await waitFor(() => forgotten === 1, { what: 'the late stream forgotten' });
+    expect(streams.size()).toBe(0);
+    await late.close();
+  });
+
   it('ends every held stream on closeAll, as a draining instance must', async () => {
     const all = [
       await openEventStream(`${server.url}/events`),

@@ -66,6 +66,8 @@ export function eventStreams({
       res.write(`retry: ${retryMs}\n: connected\n\n`);
     },
     hold(req, res, onClose) {
+      // Gone while the server prepared its first event: its `close` has passed.
+      if (res.destroyed) return onClose?.();
       held.add(res);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
       heartbeat.unref();
