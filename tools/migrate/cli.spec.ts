@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,5 +89,34 @@ describe('per-route rollback from the gateway history', () => {
       stderr: expect.stringMatching(/no other definition of route api/),
     });
     expect(await readFile(file, 'utf8')).toBe(table(1000, 'a'));
+  });
+
+  it('stops quietly when its reader has closed the pipe (`| head -1`), the work done', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fig-rollback-'));
+    const file = join(dir, 'routes.yaml');
+    await writeFile(file, table(1000, 'a'));
+    const gateway = await startBundle('gateway', { env: { GATEWAY_ROUTES: file } });
+    await writeFile(file, table(1000, 'b'));
+    await waitFor(
+      async () => {
+        const res = await fetch(`${gateway.ops}/gateway/routes/history`);
+        return ((await res.json()) as History).tables.length === 2;
+      },
+      { what: 'the reload in the history' },
+    );
+
+    const cli = spawn('node', ['dist/tools/migrate.js', 'rollback', 'api'], {
+      cwd: workspaceRoot(),
+      env: { ...process.env, GATEWAY_ROUTES: file, GATEWAY_OPS_URL: gateway.ops },
+    });
+    // Closed before the CLI writes a byte: its one line meets a pipe with no reader.
+    cli.stdout.destroy();
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(cli, 'close');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(readRoute(await readFile(file, 'utf8'), 'api')).toMatchObject({
+      proxy: { upstream: 'a' },
+    });
   });
 });

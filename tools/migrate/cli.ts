@@ -71,6 +71,13 @@ async function main([command, route]: string[]) {
   process.stdout.write(`${route}: ${done.state} at ${done.step.name}\n`);
 }
 
+// A reader that has seen enough (`| head -1`) closes the pipe; like any Unix
+// tool the CLI then stops quietly instead of dying of an unhandled EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { eventFrame, eventStreams, type EventStreams } from '@fig/live-page';
 import type { Logger } from '@fig/logging';
 import { viewPatch } from './diff';
 import type { LiveView } from './view';
@@ -27,12 +28,15 @@ export interface LiveHubOptions {
  */
 export class LiveHub {
   private current: LiveView | undefined;
-  private readonly streams = new Set<Response>();
+  private readonly streams: EventStreams;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private firstBuild: Promise<void> | undefined;
 
-  constructor(private readonly options: LiveHubOptions) {}
+  constructor(private readonly options: LiveHubOptions) {
+    const { heartbeatMs, retryMs, maxBufferedBytes = 1024 * 1024 } = options;
+    this.streams = eventStreams({ heartbeatMs, retryMs, maxBufferedBytes });
+  }
 
   /** Builds the first document (resolving when it exists), then one every interval. */
   start(): Promise<void> {
@@ -46,71 +50,40 @@ export class LiveHub {
   }
 
   size(): number {
-    return this.streams.size;
+    return this.streams.size();
   }
 
   /** Stops polling and ends every stream (shutdown: browsers reconnect elsewhere). */
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.closeAll();
-  }
-
-  closeAll() {
-    for (const res of this.streams) res.end();
-    this.streams.clear();
+    this.streams.closeAll();
   }
 
   readonly handler: RequestHandler = async (req: Request, res: Response) => {
-    const { heartbeatMs = 15_000, retryMs = 1_000 } = this.options;
-    res.status(200).set({
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no',
-      Connection: 'close',
-    });
-    res.flushHeaders();
-    res.write(`retry: ${retryMs}\n: connected\n\n`);
+    this.streams.open(res);
     await this.start();
     if (res.writableEnded || this.stopped) return res.end();
-    res.write(frame('snapshot', this.current));
-    this.streams.add(res);
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
-    heartbeat.unref();
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      this.streams.delete(res);
-    };
-    req.once('close', cleanup);
-    res.once('close', cleanup);
+    // Held only once its snapshot is written, so every patch it gets applies to it.
+    this.streams.send(res, eventFrame('snapshot', this.current));
+    this.streams.hold(req, res);
   };
 
   private async tick(): Promise<void> {
-    const { build, intervalMs, logger, onTick, maxBufferedBytes = 1024 * 1024 } = this.options;
+    const { build, intervalMs, logger, onTick } = this.options;
     try {
       const next = await build();
       const patch = this.current ? viewPatch(this.current, next) : null;
       this.current = next;
-      if (patch) {
-        const text = frame('patch', patch);
-        for (const res of this.streams) {
-          if (res.writableLength > maxBufferedBytes) res.end();
-          else res.write(text);
-        }
-      }
+      if (patch) this.streams.broadcast(eventFrame('patch', patch));
     } catch (err) {
       // build() reports source failures inside the document; reaching here is a bug.
       logger.error({ err }, 'live view could not be built');
     }
-    onTick?.(this.streams.size);
+    onTick?.(this.streams.size());
     if (!this.stopped) {
       this.timer = setTimeout(() => void this.tick(), intervalMs);
       this.timer.unref();
     }
   }
-}
-
-/** JSON.stringify never emits a raw newline, so one data line always holds the event. */
-function frame(event: 'snapshot' | 'patch', data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

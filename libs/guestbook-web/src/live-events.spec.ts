@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Script } from 'node:vm';
 import express from 'express';
 import type { Entry } from '@fig/guestbook';
-import { waitFor } from '@fig/testing';
+import { openEventStream, waitFor } from '@fig/testing';
 import { liveEvents, type LiveEvent, type LiveEvents, type LiveFeed } from './live-events';
 import { liveScriptSource } from './live-script';
 
@@ -18,31 +18,6 @@ function manualFeed() {
     },
   };
   return { feed, listeners, push: (event: LiveEvent) => listeners.forEach((l) => l(event)) };
-}
-
-/** Reads an SSE stream and splits it into frames as they arrive. */
-async function openStream(url: string, controller = new AbortController()) {
-  const res = await fetch(url, { signal: controller.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    res,
-    controller,
-    /** The next complete frame, or null once the server ends the stream. */
-    async next(): Promise<string | null> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          return frame;
-        }
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
-    },
-  };
 }
 
 const entry: Entry = {
@@ -74,35 +49,35 @@ describe('liveEvents (server-sent events)', () => {
   });
 
   it('opens an event stream that tells the browser how soon to reconnect', async () => {
-    const stream = await openStream(url);
+    const stream = await openEventStream(url);
     expect(stream.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(stream.res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(await stream.next()).toBe('retry: 750\n: connected');
-    stream.controller.abort();
+    stream.close();
   });
 
   it('sends each new entry as an `entry` event with its id, and resync requests', async () => {
-    const stream = await openStream(url);
+    const stream = await openEventStream(url);
     await stream.next();
     feed.push({ type: 'entry', entry });
     feed.push({ type: 'resync' });
     expect(await stream.next()).toBe(`id: 42\nevent: entry\ndata: ${JSON.stringify(entry)}`);
     expect(await stream.next()).toBe('event: resync\ndata: {}');
-    stream.controller.abort();
+    stream.close();
   });
 
   it('stops listening to the feed when the browser goes away', async () => {
-    const stream = await openStream(url);
+    const stream = await openEventStream(url);
     await stream.next();
     expect(feed.listeners.size).toBe(1);
-    stream.controller.abort();
+    stream.close();
     await waitFor(() => feed.listeners.size === 0 && live.size() === 0, {
       what: 'the listener to be removed',
     });
   });
 
   it('ends every open stream on closeAll, as a draining instance must', async () => {
-    const streams = [await openStream(url), await openStream(url)];
+    const streams = [await openEventStream(url), await openEventStream(url)];
     await Promise.all(streams.map((s) => s.next()));
     expect(live.size()).toBe(2);
     live.closeAll();

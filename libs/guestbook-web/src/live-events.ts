@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Entry } from '@fig/guestbook';
+import { eventFrame, eventStreams } from '@fig/live-page';
 
 /**
  * What a live page is told: a new entry, or "you may have missed some, fetch
@@ -32,61 +33,27 @@ export interface LiveEvents {
 }
 
 function frame(event: LiveEvent): string {
-  if (event.type === 'resync') return 'event: resync\ndata: {}\n\n';
-  // JSON.stringify never emits a raw newline, so one data line is always enough.
-  return `id: ${event.entry.id}\nevent: entry\ndata: ${JSON.stringify(event.entry)}\n\n`;
+  if (event.type === 'resync') return eventFrame('resync', {});
+  return eventFrame('entry', event.entry, event.entry.id);
 }
 
 /**
- * Server-sent events for new guestbook entries (the page's live updates). SSE
- * rather than WebSockets: one-way is all the page needs, it passes through
- * every HTTP proxy, and the browser reconnects on its own.
+ * Server-sent events for new guestbook entries (the page's live updates):
+ * each stream listens to the feed from the moment it opens.
  */
 export function liveEvents({
   feed,
-  heartbeatMs = 15_000,
-  retryMs = 1_000,
+  heartbeatMs,
+  retryMs,
   maxBufferedBytes = 256 * 1024,
 }: LiveEventsOptions): LiveEvents {
-  const open = new Set<Response>();
+  const streams = eventStreams({ heartbeatMs, retryMs, maxBufferedBytes });
 
   const handler: RequestHandler = (req: Request, res: Response) => {
-    res.status(200).set({
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      // Stops nginx-style proxies from buffering the stream.
-      'X-Accel-Buffering': 'no',
-      // A stream holds its connection for its whole life anyway; closing it
-      // when the stream ends lets a draining server finish without waiting
-      // for the keep-alive timeout.
-      Connection: 'close',
-    });
-    res.flushHeaders();
-    res.write(`retry: ${retryMs}\n: connected\n\n`);
-    open.add(res);
-
-    const send = (event: LiveEvent) => {
-      if (res.writableLength > maxBufferedBytes) return res.end();
-      res.write(frame(event));
-    };
-    const unsubscribe = feed.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
-    heartbeat.unref();
-
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(res);
-    };
-    req.on('close', cleanup);
-    res.on('close', cleanup);
+    streams.open(res);
+    const unsubscribe = feed.subscribe((event) => streams.send(res, frame(event)));
+    streams.hold(req, res, unsubscribe);
   };
 
-  return {
-    handler,
-    size: () => open.size,
-    closeAll() {
-      for (const res of open) res.end();
-    },
-  };
+  return { handler, size: streams.size, closeAll: streams.closeAll };
 }

@@ -16,3 +16,4 @@ export {
 export { closeAtEnd, startAll } from './leaks';
 export { listenOnLoopback, type LoopbackServer } from './http-server';
 export { call as grpcCall, failure as grpcFailure, type Unary as GrpcUnary } from './grpc';
+export { openEventStream, type EventStreamReader } from './event-stream';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { parseYamlWithLines } from '@fig/config';
 import { routeFileSchema, type RouteFile } from './schema';
 
 /** A route file that could not be used, with every problem and its line. */
@@ -38,15 +38,6 @@ function rawOf(js: unknown): RawRouteFile {
 }
 
 type Path = readonly PropertyKey[];
-
-/** The line of the deepest node along `path` that exists (a missing key reports its parent). */
-function lineOf(doc: Document, lines: LineCounter, path: Path): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return 1;
-}
 
 const reference = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -89,34 +80,20 @@ export function parseRoutes(
   file: string,
   env: Record<string, string | undefined>,
 ): LoadedRoutes {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    // One mistake derails the parser for the rest of its line: report the first per line.
-    const byLine = new Map<number, string>();
-    for (const e of doc.errors) {
-      const line = e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line;
-      if (!byLine.has(line)) byLine.set(line, `line ${line}: ${e.message.split('\n')[0]}`);
-    }
-    throw new RouteFileError(file, [...byLine.values()]);
-  }
+  const yaml = parseYamlWithLines(text);
+  if (yaml.syntaxProblems.length) throw new RouteFileError(file, yaml.syntaxProblems);
   const missing: [Path, string][] = [];
-  const js: unknown = doc.toJS();
+  const js = yaml.value;
   const raw = substitute(js, env, [], missing);
   const problems = missing.map(
-    ([path, key]) => `line ${lineOf(doc, lines, path)}: environment variable ${key} is not set`,
+    ([path, key]) => `line ${yaml.lineOf(path)}: environment variable ${key} is not set`,
   );
   const result = routeFileSchema.safeParse(raw);
   // A value left empty by an unset variable is reported once, as that.
   const unset = new Set(missing.map(([path]) => path.join('.')));
   if (!result.success) {
     for (const issue of result.error.issues) {
-      if (unset.has(issue.path.join('.'))) continue;
-      const where = issue.path.length ? issue.path.join('.') : '(file)';
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      // An unknown key is reported at its own line, where the typo is.
-      const path = keys.length ? [...issue.path, keys[0]!] : issue.path;
-      problems.push(`line ${lineOf(doc, lines, path)}: ${where}: ${issue.message}`);
+      if (!unset.has(issue.path.join('.'))) problems.push(yaml.describeIssue(issue));
     }
   }
   if (problems.length || !result.success) throw new RouteFileError(file, problems);

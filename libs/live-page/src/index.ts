@@ -1,0 +1,6 @@
+export {
+  eventFrame,
+  eventStreams,
+  type EventStreams,
+  type EventStreamsOptions,
+} from './event-streams';
