@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -33,6 +34,8 @@ export interface Target {
   dir?: string;
   base?: string;
   components?: string[];
+  /** The deployment strategy a k8s/variants/strategies target applies. */
+  strategy?: Strategy;
 }
 
 /** Every overlay with and without the add-ons: what skaffold's profiles deploy. */
@@ -65,7 +68,29 @@ const variantTargets: Target[] = catalogue.stages.flatMap((stage) =>
   }),
 );
 
-export const allTargets = [...overlayTargets, ...variantTargets];
+/** The deployment strategies of k8s/components/strategies, as the learner picks them. */
+export const strategies = ['recreate', 'ramped', 'blue-green', 'canary', 'ab-test'] as const;
+export type Strategy = (typeof strategies)[number];
+
+/**
+ * Each strategy on each stage it has a variant for
+ * (k8s/variants/strategies/<strategy>/<stage>, ADR 0513); which stages must
+ * have one is k8s/test/strategies.spec.ts's to say.
+ */
+export const strategyTargets: Target[] = strategies.flatMap((strategy) =>
+  stages
+    .filter((stage) => existsSync(fromRoot('k8s/variants/strategies', strategy, stage)))
+    .map((stage) => ({
+      name: `${stage} + strategy ${strategy}`,
+      stage,
+      istio: false,
+      observability: false,
+      dir: `k8s/variants/strategies/${strategy}/${stage}`,
+      strategy,
+    })),
+);
+
+export const allTargets = [...overlayTargets, ...variantTargets, ...strategyTargets];
 
 function kustomize(dir: string): string {
   try {
