@@ -50,7 +50,7 @@ function serviceProblems(objects: K8sObject[]): string[] {
 
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
   it('deploys exactly the parts of its stage', () => {
-    const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
+    const tracing = target.observability ? ['jaeger', 'otel-collector', 'prometheus'] : [];
     expect(
       workloads(rendered(name))
         .map((w) => w.name)
@@ -115,11 +115,17 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(problems).toEqual([]);
   });
 
-  it('grants the API least privilege: the live view reads Deployments, ReplicaSets and Pods; any other Role gets and patches named objects only', () => {
+  it('grants the API least privilege: the live view reads Deployments, ReplicaSets and Pods, Prometheus Pods; any other Role gets and patches named objects only', () => {
     expect(ofKind(objects(), 'ClusterRoleBinding')).toEqual([]);
-    expect([...roleBound(objects())].filter((a) => !['live-view', 'migrator'].includes(a))).toEqual(
-      [],
-    );
+    expect(
+      [...roleBound(objects())].filter((a) => !['live-view', 'migrator', 'prometheus'].includes(a)),
+    ).toEqual([]);
+    // Pod discovery for the scrapes (k8s/components/observability), where it runs.
+    const prometheus = named(objects(), 'Role', 'prometheus');
+    if (prometheus)
+      expect(prometheus.rules).toEqual([
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      ]);
     expect(named(objects(), 'Role', 'live-view')?.rules).toEqual([
       {
         apiGroups: ['apps'],
@@ -129,7 +135,7 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     ]);
     const problems = ofKind(objects(), 'Role')
-      .filter((role) => role.metadata.name !== 'live-view')
+      .filter((role) => !['live-view', 'prometheus'].includes(role.metadata.name))
       .flatMap((role) =>
         (role['rules'] as Rule[])
           .filter(
