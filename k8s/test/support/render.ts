@@ -90,7 +90,29 @@ export const strategyTargets: Target[] = strategies.flatMap((strategy) =>
     })),
 );
 
-export const allTargets = [...overlayTargets, ...variantTargets, ...strategyTargets];
+/**
+ * Exercise 15's ways of reaching a monolith outside the cluster
+ * (k8s/variants/hybrid/<stage>/<kind>, ADR 0515); `mesh` layers on the
+ * stage's Istio variant.
+ */
+export const hybridTargets: Target[] = stages.flatMap((stage) => {
+  const dir = fromRoot('k8s/variants/hybrid', stage);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((kind) => ({
+    name: `${stage} + hybrid ${kind}`,
+    stage,
+    istio: kind === 'mesh',
+    observability: false,
+    dir: `k8s/variants/hybrid/${stage}/${kind}`,
+  }));
+});
+
+export const allTargets = [
+  ...overlayTargets,
+  ...variantTargets,
+  ...strategyTargets,
+  ...hybridTargets,
+];
 
 function kustomize(dir: string): string {
   try {
