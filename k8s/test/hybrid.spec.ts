@@ -52,6 +52,21 @@ describe.each(hybridTargets.map((t) => [t.name, t]))('%s', (_n, target) => {
     expect(named(objects(), 'PodDisruptionBudget', 'monolith')).toBeUndefined();
   });
 
+  it('labels what the exercise applies app.kubernetes.io/name=monolith, and no workload', () => {
+    // `kubectl apply -l app.kubernetes.io/name=monolith` must take these and
+    // leave the Deployments (and the images skaffold built) alone.
+    const applied = objects().filter(
+      (o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'monolith',
+    );
+    const kinds = new Set(applied.map((o) => o.kind));
+    expect(kinds.has('Service')).toBe(true);
+    expect(kinds.has('NetworkPolicy')).toBe(true);
+    expect([...kinds].filter((k) => ['Deployment', 'StatefulSet'].includes(k))).toEqual([]);
+    for (const kind of ['EndpointSlice', 'WorkloadEntry', 'ServiceEntry'])
+      for (const o of ofKind(objects(), kind))
+        expect([kind, o.metadata.labels?.['app.kubernetes.io/name']]).toEqual([kind, 'monolith']);
+  });
+
   it('keeps every other app of the stage, still calling monolith:8081', () => {
     const apps = catalogue.resolve(target.stage).apps.filter((a) => a !== 'monolith');
     const deployed = workloads(objects()).map((w) => w.labels['app.kubernetes.io/name']);
