@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { CircuitBreaker } from '@fig/breaker';
 import { observeModelBreaker } from './breaker-metrics';
@@ -30,5 +31,15 @@ describe('frontend_model_breaker_state', () => {
     expect(await registry.metrics()).toContain(
       '# HELP frontend_model_breaker_state Circuit breaker state in front of the model: 0 closed, 1 half-open, 2 open\n# TYPE frontend_model_breaker_state gauge\nfrontend_model_breaker_state 0\n',
     );
+  });
+
+  it('passes promtool check metrics, as the e2e metrics lint runs it', async () => {
+    const registry = new Registry();
+    observeModelBreaker(registry, new CircuitBreaker({ consecutiveFailures: 1, openMs: 1 }));
+    const check = spawnSync('/usr/bin/promtool', ['check', 'metrics'], {
+      input: await registry.metrics(),
+      encoding: 'utf8',
+    });
+    expect([check.status, `${check.stdout}${check.stderr}`.trim()]).toEqual([0, '']);
   });
 });
