@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { named } from './support/objects';
 import { fromRoot, root } from './support/paths';
-import { allTargets, catalogue, overlayTargets, rendered, stages } from './support/render';
+import { allTargets, catalogue, rendered, stages, strategyTargets } from './support/render';
 
 // CI keeps shared/ beside the repository (shared/schemas/README.md).
 const schemaFile = path.resolve(root, '../shared/schemas/skaffold-v4beta14.json');
@@ -61,11 +61,13 @@ function applyPatches(
 /** Skaffold's Go template for the add-on profiles' kustomize path, evaluated for one FIG_STAGE. */
 const withStage = (p: string, stage: string) =>
   p.replace(/\{\{\s*default "([\w-]+)" \.FIG_STAGE\s*\}\}/, stage);
+/** The same for the strategy profile's FIG_STRATEGY. */
+const withStrategy = (p: string, strategy: string) =>
+  p.replace(/\{\{\s*default "([\w-]+)" \.FIG_STRATEGY\s*\}\}/, strategy);
 
 /** The rendered target a kustomize path of skaffold.yaml deploys. */
 function targetOf(kustomizePath: string): string {
-  const target =
-    overlayTargets.find((t) => t.dir === kustomizePath) ?? exerciseTargetOf(kustomizePath);
+  const target = allTargets.find((t) => t.dir === kustomizePath) ?? exerciseTargetOf(kustomizePath);
   if (!target) throw new Error(`${kustomizePath} is not one of the overlays the tests render`);
   return target.name;
 }
@@ -98,16 +100,19 @@ function deployments(): { label: string; config: SkaffoldConfig }[] {
     if (profile.manifests) overlaid.manifests = profile.manifests;
     const patched = applyPatches(overlaid, profile.patches ?? []);
     if (profile.portForward) patched.portForward = profile.portForward;
-    const templated = patched.manifests.kustomize.paths.some((p) => p.includes('{{'));
-    for (const stage of templated ? stages : ['']) {
+    const paths = patched.manifests.kustomize.paths;
+    const templated = paths.some((p) => p.includes('{{'));
+    // The strategy profile: every (strategy, stage) that has a variant directory.
+    const picks = paths.some((p) => p.includes('.FIG_STRATEGY'))
+      ? strategyTargets.map((t) => ({ stage: t.stage, strategy: t.strategy as string }))
+      : (templated ? stages : ['']).map((stage) => ({ stage, strategy: '' }));
+    for (const { stage, strategy } of picks) {
       const config = structuredClone(patched);
-      config.manifests.kustomize.paths = config.manifests.kustomize.paths.map((p) =>
-        withStage(p, stage),
+      config.manifests.kustomize.paths = paths.map((p) =>
+        withStrategy(withStage(p, stage), strategy),
       );
-      runs.push({
-        label: templated ? `${profile.name} (FIG_STAGE=${stage})` : profile.name,
-        config,
-      });
+      const label = strategy ? `FIG_STRATEGY=${strategy} FIG_STAGE=${stage}` : `FIG_STAGE=${stage}`;
+      runs.push({ label: templated ? `${profile.name} (${label})` : profile.name, config });
     }
   }
   return runs;
@@ -136,6 +141,8 @@ describe('skaffold.yaml', () => {
       'istio',
       'observability',
       'istio-observability',
+      // Any deployment strategy on any stage (k8s/variants/strategies, ADR 0513).
+      'strategy',
     ]);
     expect(config.manifests.kustomize.paths).toEqual([`k8s/overlays/${catalogue.defaultStage.id}`]);
     expect(config.build.local?.push).toBe(false);

@@ -4,7 +4,7 @@ import { fromRoot } from './support/paths';
 import { named, ofKind, selects, type K8sObject } from './support/objects';
 import { ingressGateway } from './support/mesh';
 import { allTargets, catalogue, overlayTargets, rendered } from './support/render';
-import { containerPorts, selectedBy, services, workloads } from './support/workloads';
+import { containerPorts, selectable, selectedBy, services, workloads } from './support/workloads';
 
 // Istio picks the protocol from the port name (or appProtocol): "grpc" makes it
 // HTTP/2-aware, so gRPC is balanced per call rather than per connection.
@@ -23,10 +23,28 @@ function roleBound(objects: K8sObject[]): Set<string> {
 
 type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
 
+/** A Service that leads outside the cluster (exercise 15): an ExternalName, or endpoints kept by hand. */
+function leadsOutside(objects: K8sObject[], s: K8sObject): boolean {
+  if (s.spec.type === 'ExternalName') return Boolean(s.spec.externalName);
+  const slices = ofKind(objects, 'EndpointSlice').filter(
+    (e) => e.metadata.labels?.['kubernetes.io/service-name'] === s.metadata.name,
+  );
+  // The slice's ports must carry the Service's port names, or kube-proxy matches none.
+  const names = new Set(slices.flatMap((e) => e.ports.map((p: { name: string }) => p.name)));
+  return (
+    !s.spec.selector &&
+    slices.length > 0 &&
+    s.spec.ports.every((p: { name: string }) => names.has(p.name))
+  );
+}
+
 function serviceProblems(objects: K8sObject[]): string[] {
   return ofKind(objects, 'Service').flatMap((s) => {
-    const selected = selectedBy(objects, s.spec.selector ?? {});
-    if (!s.spec.selector || !selected.length) return [`Service ${s.metadata.name} selects no pods`];
+    const selected = s.spec.selector
+      ? selectable(objects).filter((w) => selects({ matchLabels: s.spec.selector }, w.labels))
+      : [];
+    if (!selected.length && !leadsOutside(objects, s))
+      return [`Service ${s.metadata.name} selects no pods`];
     return (
       s.spec.ports as {
         name?: string;
@@ -50,7 +68,7 @@ function serviceProblems(objects: K8sObject[]): string[] {
 
 describe.each(overlayTargets.map((t) => [t.name, t]))('%s', (name, target) => {
   it('deploys exactly the parts of its stage', () => {
-    const tracing = target.observability ? ['jaeger', 'otel-collector'] : [];
+    const tracing = target.observability ? ['jaeger', 'otel-collector', 'prometheus'] : [];
     expect(
       workloads(rendered(name))
         .map((w) => w.name)
@@ -115,11 +133,17 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     expect(problems).toEqual([]);
   });
 
-  it('grants the API least privilege: the live view reads Deployments, ReplicaSets and Pods; any other Role gets and patches named objects only', () => {
+  it('grants the API least privilege: the live view reads Deployments, ReplicaSets and Pods, Prometheus Pods; any other Role gets and patches named objects only', () => {
     expect(ofKind(objects(), 'ClusterRoleBinding')).toEqual([]);
-    expect([...roleBound(objects())].filter((a) => !['live-view', 'migrator'].includes(a))).toEqual(
-      [],
-    );
+    expect(
+      [...roleBound(objects())].filter((a) => !['live-view', 'migrator', 'prometheus'].includes(a)),
+    ).toEqual([]);
+    // Pod discovery for the scrapes (k8s/components/observability), where it runs.
+    const prometheus = named(objects(), 'Role', 'prometheus');
+    if (prometheus)
+      expect(prometheus.rules).toEqual([
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      ]);
     expect(named(objects(), 'Role', 'live-view')?.rules).toEqual([
       {
         apiGroups: ['apps'],
@@ -129,7 +153,7 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     ]);
     const problems = ofKind(objects(), 'Role')
-      .filter((role) => role.metadata.name !== 'live-view')
+      .filter((role) => !['live-view', 'prometheus'].includes(role.metadata.name))
       .flatMap((role) =>
         (role['rules'] as Rule[])
           .filter(
@@ -177,7 +201,9 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
     const problems = ofKind(objects(), 'DestinationRule').flatMap((dr) => {
       const service = named(objects(), 'Service', dr.spec.host);
       if (!service) return [`DestinationRule ${dr.metadata.name}: no Service ${dr.spec.host}`];
-      const pods = selectedBy(objects(), service.spec.selector);
+      const pods = selectable(objects()).filter((w) =>
+        selects({ matchLabels: service.spec.selector }, w.labels),
+      );
       return (dr.spec.subsets ?? []).flatMap(
         (s: { name: string; labels: Record<string, string> }) =>
           pods.some((w) => selects({ matchLabels: s.labels }, w.labels))
@@ -223,10 +249,10 @@ describe.each(allTargets.map((t) => [t.name, t.istio]))('%s', (name, istio) => {
   it('allows only callers that exist: principals are ServiceAccounts pods run as, ports are ports the callee declares', () => {
     const accounts = new Set([
       ingressGateway,
-      ...workloads(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`),
+      ...selectable(objects()).map((w) => `cluster.local/ns/fig/sa/${w.pod.serviceAccountName}`),
     ]);
     const problems = ofKind(objects(), 'AuthorizationPolicy').flatMap((ap) => {
-      const callees = workloads(objects()).filter((w) => selects(ap.spec.selector, w.labels));
+      const callees = selectable(objects()).filter((w) => selects(ap.spec.selector, w.labels));
       if (ap.spec.selector && !callees.length) return [`${ap.metadata.name} selects no pods`];
       type Rule = {
         from?: { source: { principals?: string[]; notPrincipals?: string[] } }[];

@@ -41,8 +41,15 @@ export function readRepository(root: string, catalogue: Catalogue): Repository {
     startFlags: optionsOf(path.join(root, 'tools/local/main.ts')),
     workshopFlags: optionsOf(path.join(root, 'tools/workshop/main.ts')),
     profiles: new Set(skaffold.profiles.map((p) => p.name)),
-    // The apps, the front door, and the v2 tracks and Jaeger that components add.
-    objects: new Set([...catalogue.apps.keys(), 'fig', 'monolith-v2', 'model-svc-v2', 'jaeger']),
+    // The apps, the front door, and the v2 tracks, Jaeger and Prometheus that components add.
+    objects: new Set([
+      ...catalogue.apps.keys(),
+      'fig',
+      'monolith-v2',
+      'model-svc-v2',
+      'jaeger',
+      'prometheus',
+    ]),
   };
 }
 

@@ -7,8 +7,10 @@ import {
   type LiveEvents,
   type Scorer,
 } from '@fig/guestbook-web';
+import type { CircuitBreaker } from '@fig/breaker';
 import type { Metrics } from '@fig/service';
 import type { Logger } from '@fig/logging';
+import { observeModelBreaker } from './breaker-metrics';
 
 export interface FrontendDeps {
   /** store-svc over gRPC. */
@@ -19,6 +21,8 @@ export interface FrontendDeps {
   live: LiveEvents;
   logger: Logger;
   metrics: Metrics;
+  /** The breaker in front of `scorer`, exposed as frontend_model_breaker_state. */
+  modelBreaker?: Pick<CircuitBreaker, 'state'>;
   version: string;
   pod: string;
   isDraining: () => boolean;
@@ -35,10 +39,12 @@ export function createFrontend({
   live,
   logger,
   metrics,
+  modelBreaker,
   version,
   pod,
   isDraining,
 }: FrontendDeps): Express {
+  if (modelBreaker) observeModelBreaker(metrics.registry, modelBreaker);
   return createGuestbookApp({
     store,
     scorer,

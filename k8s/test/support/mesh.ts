@@ -1,5 +1,5 @@
 import { ofKind, selects, type K8sObject } from './objects';
-import { containerPorts, workloads } from './workloads';
+import { containerPorts, workloads, type Workload } from './workloads';
 
 interface Source {
   principals?: string[];
@@ -14,6 +14,10 @@ interface AuthorizationRule {
 const principal = (serviceAccount: string) => `cluster.local/ns/fig/sa/${serviceAccount}`;
 export const ingressGateway =
   'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
+
+/** A workload whose pods get no sidecar: no mTLS identity, and its calls are plaintext. */
+export const outsideMesh = (w: Workload) =>
+  w.object.spec.template.metadata?.annotations?.['sidecar.istio.io/inject'] === 'false';
 
 const listed = (ids: string[] | undefined, id: string) =>
   (ids ?? []).some((p) => p === '*' || p === id);
@@ -46,7 +50,11 @@ export function meshEdges(objects: K8sObject[]): string[] {
   );
   const pods = workloads(objects);
   const clients = [
-    ...pods.map((w) => ({ name: w.name, account: w.pod.serviceAccountName as string | undefined })),
+    // A pod kept out of the mesh (Prometheus) calls without an identity, like the world.
+    ...pods.map((w) => ({
+      name: w.name,
+      account: outsideMesh(w) ? undefined : (w.pod.serviceAccountName as string | undefined),
+    })),
     { name: 'world', account: undefined },
   ];
   const edges: string[] = [];

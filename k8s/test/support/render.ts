@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -33,6 +34,8 @@ export interface Target {
   dir?: string;
   base?: string;
   components?: string[];
+  /** The deployment strategy a k8s/variants/strategies target applies. */
+  strategy?: Strategy;
 }
 
 /** Every overlay with and without the add-ons: what skaffold's profiles deploy. */
@@ -65,7 +68,51 @@ const variantTargets: Target[] = catalogue.stages.flatMap((stage) =>
   }),
 );
 
-export const allTargets = [...overlayTargets, ...variantTargets];
+/** The deployment strategies of k8s/components/strategies, as the learner picks them. */
+export const strategies = ['recreate', 'ramped', 'blue-green', 'canary', 'ab-test'] as const;
+export type Strategy = (typeof strategies)[number];
+
+/**
+ * Each strategy on each stage it has a variant for
+ * (k8s/variants/strategies/<strategy>/<stage>, ADR 0513); which stages must
+ * have one is k8s/test/strategies.spec.ts's to say.
+ */
+export const strategyTargets: Target[] = strategies.flatMap((strategy) =>
+  stages
+    .filter((stage) => existsSync(fromRoot('k8s/variants/strategies', strategy, stage)))
+    .map((stage) => ({
+      name: `${stage} + strategy ${strategy}`,
+      stage,
+      istio: false,
+      observability: false,
+      dir: `k8s/variants/strategies/${strategy}/${stage}`,
+      strategy,
+    })),
+);
+
+/**
+ * Exercise 15's ways of reaching a monolith outside the cluster
+ * (k8s/variants/hybrid/<stage>/<kind>, ADR 0515); `mesh` layers on the
+ * stage's Istio variant.
+ */
+export const hybridTargets: Target[] = stages.flatMap((stage) => {
+  const dir = fromRoot('k8s/variants/hybrid', stage);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((kind) => ({
+    name: `${stage} + hybrid ${kind}`,
+    stage,
+    istio: kind === 'mesh',
+    observability: false,
+    dir: `k8s/variants/hybrid/${stage}/${kind}`,
+  }));
+});
+
+export const allTargets = [
+  ...overlayTargets,
+  ...variantTargets,
+  ...strategyTargets,
+  ...hybridTargets,
+];
 
 function kustomize(dir: string): string {
   try {

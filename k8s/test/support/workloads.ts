@@ -66,3 +66,32 @@ export function serviceAddresses(objects: K8sObject[]): Set<string> {
     ),
   );
 }
+
+/**
+ * Istio WorkloadEntries (a VM in the mesh, exercise 15) seen as workloads: a
+ * Service or an Istio policy may select them by label as it selects pods.
+ */
+export function workloadEntries(objects: K8sObject[]): Workload[] {
+  return ofKind(objects, 'WorkloadEntry').map((object) => ({
+    object,
+    kind: object.kind,
+    name: object.metadata.name,
+    labels: object.spec.labels ?? {},
+    pod: { serviceAccountName: object.spec.serviceAccount },
+    containers: [
+      {
+        name: 'vm',
+        image: '',
+        ports: Object.entries((object.spec.ports ?? {}) as Record<string, number>).map(
+          ([name, containerPort]) => ({ name, containerPort }),
+        ),
+      },
+    ],
+  }));
+}
+
+/** What a label selector can reach: pods, and VMs that joined the mesh. */
+export const selectable = (objects: K8sObject[]) => [
+  ...workloads(objects),
+  ...workloadEntries(objects),
+];

@@ -35,7 +35,7 @@ export async function canaryAb(p: Probe) {
     `no split: 60 plain requests scored by ${shares}; with x-fig-model: v2 → ${byHeader}, with cookie fig-model=v2 → ${byCookie}`,
     p.track === 'local'
       ? 'npm start -- --stage 4 --model-v2 --routes apps/gateway/routes/model-rollout/canary-v2.yaml (or ab-v2.yaml)'
-      : 'add k8s/components/strategies/canary (stage 1) or istio/variants/canary-model-svc-v2 (stage 4) to your overlay',
+      : 'FIG_STRATEGY=canary FIG_STAGE=<your stage> skaffold dev -p strategy (or ab-test; k8s/variants/strategies)',
   );
   p.pass(`A/B: plain requests → ${shares}; header x-fig-model: v2 → v2; cookie fig-model=v2 → v2`);
 }
