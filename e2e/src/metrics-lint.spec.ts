@@ -51,6 +51,9 @@ describe('metrics pass promtool check metrics', () => {
       const ops = name === 'live-view' ? liveView!.ops : system![name].ops;
       const text = await (await fetch(`${ops}/metrics`)).text();
       expect(text).toContain('fig_build_info');
+      // The frontend's own: the model's circuit, closed while the model answers.
+      if (name === 'frontend')
+        expect(text).toMatch(/^frontend_model_breaker_state(\{[^}]*\})? 0$/m);
       const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect([check.status, `${check.stdout}${check.stderr}`.trim()]).toEqual([0, '']);
     },

@@ -57,6 +57,7 @@ runMain(async () => {
   const app = createFrontend({
     store,
     scorer: model,
+    modelBreaker: breaker,
     live,
     logger,
     metrics,
