@@ -1,9 +1,10 @@
 /* eslint-disable no-console -- a command-line step of test:cluster: its output is the interface */
 // Load scenarios against the single-node cluster, through the `fig` Service's
 // NodePort: the rolling-update spec's scenario with `kubectl rollout restart`,
-// and a pod kill (forced delete, then SIGKILL of a container). Bundled and run
-// by k8s/node/test-cluster.sh:
-//   node scenario.cjs rolling|kill BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
+// a pod kill (forced delete, then SIGKILL of a container), and the ramped
+// v1 → v2 hand-over of the frontend in place. Bundled and run by
+// k8s/node/test-cluster.sh:
+//   node scenario.cjs rolling|kill|handover BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
 // Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,9 +17,10 @@ import { describeOutcome, startLoad, succeeded, type Load } from '../../e2e/src/
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { allEntries } from '../../e2e/src/support/services';
 
+const modes = { rolling, kill, handover };
 const [mode, base] = process.argv.slice(2);
-if (!base || (mode !== 'rolling' && mode !== 'kill')) {
-  console.error('usage: scenario rolling|kill BASE_URL');
+if (!base || !Object.hasOwn(modes, mode ?? '')) {
+  console.error('usage: scenario rolling|kill|handover BASE_URL');
   process.exit(2);
 }
 const kubectl = process.env.KUBECTL ?? 'kubectl';
@@ -213,7 +215,60 @@ async function kill() {
   console.log(`FIGURES ${JSON.stringify({ scenario: 'kill', ...totals, ...figures })}`);
 }
 
-bridgeAddresses(mode === 'rolling' ? rolling : kill).catch((err: Error) => {
+/** The versions that answered `n` reads of /api/info through the Service, with their counts. */
+async function servedVersions(n: number) {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const { version } = (await (await fetch(`${base}/api/info`)).json()) as { version: string };
+    seen[version] = (seen[version] ?? 0) + 1;
+  }
+  return seen;
+}
+
+/**
+ * The ramped v1 → v2 of the workshop's exercise 4, for real: the frontend's
+ * pod template changes version in place under steady load. The API server
+ * refuses this while `version` is in the Deployment's selector, which is
+ * immutable (ADR 0512); with name and track there, the ReplicaSets hand over.
+ */
+async function handover() {
+  const load = startLoad(base!);
+  const figures: Record<string, unknown> = {};
+  try {
+    await sleep(1_000);
+    const before = await servedVersions(20);
+    const v2 = { version: 'v2', 'app.kubernetes.io/version': 'v2' };
+    const t = Date.now();
+    await kc(
+      'patch',
+      'deployment',
+      'frontend',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({
+        metadata: { labels: v2 },
+        spec: { template: { metadata: { labels: v2 } } },
+      }),
+    );
+    await kc('rollout', 'status', 'deployment/frontend', '--timeout=300s');
+    figures.rolloutSeconds = (Date.now() - t) / 1000;
+    console.log(`rollout: frontend v1 → v2 ${clock(t)} → ${clock(Date.now())}`);
+    await sleep(2_000);
+    const after = await servedVersions(20);
+    Object.assign(figures, { before, after });
+    result(
+      JSON.stringify(before) === '{"v1":20}' && JSON.stringify(after) === '{"v2":20}',
+      `frontend handed over in place: /api/info said ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`,
+    );
+  } finally {
+    await load.stop();
+  }
+  const totals = await summary(load, 'ramped v1 → v2 of the frontend');
+  console.log(`FIGURES ${JSON.stringify({ scenario: 'handover', ...totals, ...figures })}`);
+}
+
+bridgeAddresses(modes[mode as keyof typeof modes]).catch((err: Error) => {
   result(false, `${mode} scenario: ${err.message}`);
   process.exitCode = 1;
 });

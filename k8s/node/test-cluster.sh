@@ -3,8 +3,8 @@
 # from its components here (k8s/node/up.sh): every stage overlay deployed and
 # rolled out, the deployed e2e suite through the `fig` Service's NodePort
 # (127.0.0.1:30080) checking who served the page, then on stage 3 a rolling
-# restart and pod kills under steady load. NetworkPolicies are applied but not
-# enforced (ADR 0120). Tears everything down (k8s/node/down.sh) at the end.
+# restart, pod kills and the frontend's in-place v1 -> v2 under steady load.
+# NetworkPolicies are applied but not enforced (ADR 0120). Tears everything down (k8s/node/down.sh) at the end.
 # Prints a table of set-up, rollout and e2e times, then "N passed, N failed".
 #   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating; default: all of stages.yaml).
 set -uo pipefail
@@ -98,7 +98,7 @@ deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE
   fi
 }
 
-scenario() { # scenario rolling|kill
+scenario() { # scenario rolling|kill|handover
   local t out
   t=$(date +%s)
   out="$RUN_DIR/scenario-$1.log"
@@ -127,5 +127,9 @@ for s in $STAGES; do
   if [ "$s" = stage-3-frontend ] || [ "$s" = stage-4-model ]; then
     scenario rolling
     scenario kill
+  fi
+  # The workshop's in-place v1 -> v2 (ADR 0512), once: the frontend's first stage.
+  if [ "$s" = stage-3-frontend ]; then
+    scenario handover
   fi
 done
