@@ -10,14 +10,16 @@ NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$NODE_DIR/node-lib.sh"
 
 render() { # render OVERLAY -> YAML on stdout
-  local dir="$NODE_STATE/deploy/$1" redis
+  local dir="$NODE_STATE/deploy/$1" src="$REPO_ROOT/k8s/overlays/$1" redis
+  # A stage's overlay by its id, or any other kustomization under k8s/ (variants/migrator).
+  [ -d "$src" ] || src="$REPO_ROOT/k8s/$1"
   redis="$(cat "$NODE_STATE/redis-image" 2>/dev/null || echo fig-standin/redis:7.4)"
   rm -rf "$dir"
   mkdir -p "$dir"
   cat >"$dir/kustomization.yaml" <<YAML
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-resources: ["$(realpath --relative-to="$dir" "$REPO_ROOT/k8s/overlays/$1")"]
+resources: ["$(realpath --relative-to="$dir" "$src")"]
 images:
 $(for app in "${NODE_APPS[@]}"; do echo "  - { name: fig-$app, newTag: \"$FIG_IMAGE_TAG\" }"; done)
   - { name: redis, newName: "${redis%:*}", newTag: "${redis##*:}" }

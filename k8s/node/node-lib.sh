@@ -40,8 +40,9 @@ PAUSE_IMAGE=fig.local/pause:catatonit
 COREDNS_IMAGE="fig.local/coredns:$COREDNS_VERSION"
 FIG_IMAGE_TAG="${FIG_IMAGE_TAG:-delivery}"
 # The apps whose images the node runs: every app a stage or the platform runs
-# (stages.yaml; the migrator is an exercise component, not deployed here).
-NODE_APPS=(frontend gateway monolith store-svc model-svc live-view)
+# (stages.yaml), and the migrator, an exercise component test:cluster deploys
+# as k8s/variants/migrator.
+NODE_APPS=(frontend gateway monolith store-svc model-svc live-view migrator)
 export KUBECONFIG="$NODE_KUBECONFIG"
 
 kc() { "$(tool_path kubectl)" --kubeconfig "$NODE_KUBECONFIG" --request-timeout=60s "$@"; }

@@ -2,11 +2,12 @@
 // Load scenarios against the single-node cluster, through the `fig` Service's
 // NodePort: the rolling-update spec's scenario with `kubectl rollout restart`,
 // a pod kill (forced delete, then SIGKILL of a container), and the ramped
-// v1 → v2 hand-over of the frontend in place. Bundled and run by
+// v1 → v2 hand-over of the frontend in place, and the migrator moving a route
+// by itself through the gateway's ConfigMap. Bundled and run by
 // k8s/node/test-cluster.sh:
-//   node scenario.cjs rolling|kill|handover BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
+//   node scenario.cjs rolling|kill|handover|migrate BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
 // Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -17,10 +18,10 @@ import { describeOutcome, startLoad, succeeded, type Load } from '../../e2e/src/
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { allEntries } from '../../e2e/src/support/services';
 
-const modes = { rolling, kill, handover };
+const modes = { rolling, kill, handover, migrate };
 const [mode, base] = process.argv.slice(2);
 if (!base || !Object.hasOwn(modes, mode ?? '')) {
-  console.error('usage: scenario rolling|kill|handover BASE_URL');
+  console.error('usage: scenario rolling|kill|handover|migrate BASE_URL');
   process.exit(2);
 }
 const kubectl = process.env.KUBECTL ?? 'kubectl';
@@ -266,6 +267,105 @@ async function handover() {
   }
   const totals = await summary(load, 'ramped v1 → v2 of the frontend');
   console.log(`FIGURES ${JSON.stringify({ scenario: 'handover', ...totals, ...figures })}`);
+}
+
+/** The upstreams that answered `n` reads of /api/entries through the Service (X-Fig-Served-By). */
+async function entriesServedBy(n: number) {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${base}/api/entries`);
+    await res.arrayBuffer();
+    const by = res.headers.get('x-fig-served-by') ?? `status ${res.status}`;
+    seen[by] = (seen[by] ?? 0) + 1;
+  }
+  return seen;
+}
+
+/** The short plan the scenario drives: the component's steps, minutes shortened to seconds. */
+const quickPlan = `version: 1
+migrations:
+  - route: entries-read
+    current: monolith
+    candidate: monolith-v2
+    steps: [{ mirror: 100 }, { weight: 50 }, { weight: 100 }]
+    interval: 10s
+    minRequests: 20
+    gates:
+      mismatchRate: 0.01
+      errorRate: 0.01
+      p99: { maxRatio: 3, toleranceMs: 50 }
+`;
+
+/**
+ * Issue 16's ConfigMap mode on a real node (k8s/variants/migrator deployed):
+ * the migrator, with its patch-only Role and its own ServiceAccount token,
+ * moves `entries-read` from the monolith to monolith-v2 under steady load; the
+ * kubelet projects each patched `gateway-routes` into the gateway's volume and
+ * the gateway reloads it. Ends with every read served by v2 and no failure.
+ */
+async function migrate() {
+  // The component's plan takes minutes per step; the same plan, in seconds.
+  const volumes = JSON.parse(
+    await kc('get', 'deploy', 'migrator', '-o', 'jsonpath={.spec.template.spec.volumes}'),
+  ) as { configMap?: { name: string } }[];
+  const spec = volumes.find((v) => v.configMap?.name.startsWith('migrator-migrations'))!;
+  const manifest = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: spec.configMap!.name },
+    data: { 'migrations.yaml': quickPlan },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const apply = execFile(kubectl, ['-n', 'fig', 'apply', '-f', '-'], (err) =>
+      err ? reject(err) : resolve(),
+    );
+    apply.stdin!.end(manifest);
+  });
+  await kc('rollout', 'restart', 'deployment/migrator');
+  await kc('rollout', 'status', 'deployment/migrator', '--timeout=120s');
+  // The control API is on the pod's loopback only (ADR 0602): port-forward, as an operator would.
+  const forward = spawn(kubectl, ['-n', 'fig', 'port-forward', 'deploy/migrator', '18086:8086'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve) => forward.stdout.once('data', resolve));
+  const control = 'http://127.0.0.1:18086';
+  const load = startLoad(base!);
+  const figures: Record<string, unknown> = {};
+  try {
+    await sleep(1_000);
+    const before = await entriesServedBy(20);
+    const t = Date.now();
+    const started = await fetch(`${control}/migrations/entries-read/start`, { method: 'POST' });
+    result(started.ok, `migrator accepted start of entries-read (${started.status})`);
+    let last: { state: string; step: { name: string }; reason?: string } | undefined;
+    for (;;) {
+      const { migrations } = (await (await fetch(`${control}/migrations`)).json()) as {
+        migrations: { route: string; state: string; step: { name: string }; reason?: string }[];
+      };
+      last = migrations.find((m) => m.route === 'entries-read');
+      if (last?.state !== 'running' || Date.now() - t > 300_000) break;
+      await sleep(1_000);
+    }
+    figures.migrationSeconds = (Date.now() - t) / 1000;
+    console.log(`rollout: migration of entries-read ${clock(t)} → ${clock(Date.now())}`);
+    await sleep(12_000); // the last step's table, projected into the gateway's volume
+    const after = await entriesServedBy(20);
+    Object.assign(figures, { before, after, state: last?.state, step: last?.step.name });
+    result(
+      last?.state === 'succeeded',
+      `migrator drove entries-read to its last step (${last?.state} at ${last?.step.name}${last?.reason ? `: ${last.reason}` : ''}, ${figures.migrationSeconds} s)`,
+    );
+    result(
+      Object.keys(before).every((by) => by.startsWith('monolith/')) &&
+        JSON.stringify(Object.keys(after)) === '["monolith-v2/v2"]',
+      `GET /api/entries served by ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`,
+    );
+  } finally {
+    await load.stop();
+    forward.kill();
+  }
+  const totals = await summary(load, 'the migrator moving entries-read through the ConfigMap');
+  console.log(`FIGURES ${JSON.stringify({ scenario: 'migrate', ...totals, ...figures })}`);
 }
 
 bridgeAddresses(modes[mode as keyof typeof modes]).catch((err: Error) => {

@@ -6,7 +6,8 @@
 # restart, pod kills and the frontend's in-place v1 -> v2 under steady load.
 # NetworkPolicies are applied but not enforced (ADR 0120). Tears everything down (k8s/node/down.sh) at the end.
 # Prints a table of set-up, rollout and e2e times, then "N passed, N failed".
-#   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating; default: all of stages.yaml).
+#   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating; default: all of stages.yaml,
+#   then the migrator variant; FIG_CLUSTER_MIGRATOR=1 adds that to a narrowed run).
 set -uo pipefail
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=k8s/node/node-lib.sh
@@ -73,28 +74,28 @@ else
   exit 1
 fi
 
-deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE
-  local overlay="$1" page="$2" secs t
+deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE (OVERLAY: a stage id, or variants/<name>)
+  local overlay="$1" page="$2" secs t name="${1//\//-}" # name: for file names
   echo "== $overlay"
-  if secs="$(bash "$NODE_DIR/deploy.sh" "$overlay" 2>"$RUN_DIR/deploy-$overlay.log")"; then
+  if secs="$(bash "$NODE_DIR/deploy.sh" "$overlay" 2>"$RUN_DIR/deploy-$name.log")"; then
     pass "$overlay: every Deployment and the StatefulSet rolled out (${secs}s)"
     row "$overlay rollout" "$secs" ok
   else
-    tail -n 20 "$RUN_DIR/deploy-$overlay.log"
-    dump >"$RUN_DIR/dump-$overlay.txt" 2>&1
-    fail "$overlay rollout (log: $RUN_DIR/deploy-$overlay.log, dump: $RUN_DIR/dump-$overlay.txt)"
+    tail -n 20 "$RUN_DIR/deploy-$name.log"
+    dump >"$RUN_DIR/dump-$name.txt" 2>&1
+    fail "$overlay rollout (log: $RUN_DIR/deploy-$name.log, dump: $RUN_DIR/dump-$name.txt)"
     row "$overlay rollout" "-" FAILED
     return 1
   fi
   t=$(date +%s)
-  if (cd "$REPO_ROOT" && E2E_BASE_URL="$BASE_URL" E2E_PAGE_SERVICE="$page" timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e-$overlay.log" 2>&1; then
-    pass "$overlay: deployed e2e through the fig Service, page served by $page ($(grep -E '^Tests:' "$RUN_DIR/e2e-$overlay.log" | tr -s ' '))"
-    row "$overlay e2e" "$(($(date +%s) - t))" "$(grep -E '^Tests:' "$RUN_DIR/e2e-$overlay.log" | tr -s ' ')"
+  if (cd "$REPO_ROOT" && E2E_BASE_URL="$BASE_URL" E2E_PAGE_SERVICE="$page" timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e-$name.log" 2>&1; then
+    pass "$overlay: deployed e2e through the fig Service, page served by $page ($(grep -E '^Tests:' "$RUN_DIR/e2e-$name.log" | tr -s ' '))"
+    row "$overlay e2e" "$(($(date +%s) - t))" "$(grep -E '^Tests:' "$RUN_DIR/e2e-$name.log" | tr -s ' ')"
   else
-    tail -n 40 "$RUN_DIR/e2e-$overlay.log"
-    dump >"$RUN_DIR/dump-$overlay.txt" 2>&1
-    fail "$overlay: deployed e2e (log: $RUN_DIR/e2e-$overlay.log)"
-    row "$overlay e2e" "$(($(date +%s) - t))" "FAILED $(grep -E '^Tests:' "$RUN_DIR/e2e-$overlay.log" | tr -s ' ')"
+    tail -n 40 "$RUN_DIR/e2e-$name.log"
+    dump >"$RUN_DIR/dump-$name.txt" 2>&1
+    fail "$overlay: deployed e2e (log: $RUN_DIR/e2e-$name.log)"
+    row "$overlay e2e" "$(($(date +%s) - t))" "FAILED $(grep -E '^Tests:' "$RUN_DIR/e2e-$name.log" | tr -s ' ')"
   fi
 }
 
@@ -133,3 +134,9 @@ for s in $STAGES; do
     scenario handover
   fi
 done
+# The migrator (stage 1 plus its component) moving a route through the
+# gateway's ConfigMap by itself (ADR 0602), unless the stages were narrowed.
+if [ -z "${FIG_CLUSTER_STAGES:-}" ] || [ -n "${FIG_CLUSTER_MIGRATOR:-}" ]; then
+  s=migrator
+  deploy_stage variants/migrator monolith && scenario migrate
+fi
