@@ -37,6 +37,38 @@ const result = (ok: boolean, what: string) => console.log(`${ok ? 'PASS' : 'FAIL
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 
 /**
+ * A workshop check's cluster track against this node (`npm run workshop --
+ * check`, bundled at dist/tools/workshop/run.js by test-cluster.sh). Both ways
+ * count: before the step it must say NOT YET, after it PASS.
+ */
+async function workshopCheck(n: number, want: 'PASS' | 'NOT YET', when: string, ...args: string[]) {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      'dist/tools/workshop/run.js',
+      'check',
+      String(n),
+      '--track',
+      'cluster',
+      '--url',
+      base!,
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  ).catch((err: { stdout?: string; message: string }) => ({ stdout: err.stdout ?? err.message }));
+  const verdict = stdout.includes(`PASS: exercise ${n} is done`)
+    ? 'PASS'
+    : stdout.includes(`NOT YET: exercise ${n}`)
+      ? 'NOT YET'
+      : 'no verdict';
+  const why = stdout.split('\n').find((l) => l.trim().startsWith('✗'));
+  result(
+    verdict === want,
+    `workshop check ${n} (cluster track) ${when}: ${verdict}${why ? ` (${why.trim()})` : ''}`,
+  );
+}
+
+/**
  * Every address the pods' bridge had while `during` ran. Each pod sends to the
  * node (10.244.0.1, also the source of NodePort traffic) at the address its
  * ARP entry holds, so a change cuts every pod off until that entry expires
@@ -238,6 +270,7 @@ async function handover() {
   try {
     await sleep(1_000);
     const before = await servedVersions(20);
+    await workshopCheck(4, 'NOT YET', 'before the hand-over');
     const v2 = { version: 'v2', 'app.kubernetes.io/version': 'v2' };
     const t = Date.now();
     await kc(
@@ -257,6 +290,7 @@ async function handover() {
     console.log(`rollout: frontend v1 → v2 ${clock(t)} → ${clock(Date.now())}`);
     await sleep(2_000);
     const after = await servedVersions(20);
+    await workshopCheck(4, 'PASS', 'after it');
     Object.assign(figures, { before, after });
     result(
       JSON.stringify(before) === '{"v1":20}' && JSON.stringify(after) === '{"v2":20}',
@@ -324,16 +358,24 @@ async function migrate() {
   await kc('rollout', 'restart', 'deployment/migrator');
   await kc('rollout', 'status', 'deployment/migrator', '--timeout=120s');
   // The control API is on the pod's loopback only (ADR 0602): port-forward, as an operator would.
-  const forward = spawn(kubectl, ['-n', 'fig', 'port-forward', 'deploy/migrator', '18086:8086'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve) => forward.stdout.once('data', resolve));
+  // The gateway's ops port too, for workshop check 17 (the gateway's live table).
+  const forwards = [
+    ['deploy/migrator', '18086:8086'],
+    ['deploy/gateway', '19080:9080'],
+  ].map(([target, ports]) =>
+    spawn(kubectl, ['-n', 'fig', 'port-forward', target!, ports!], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  await Promise.all(forwards.map((f) => new Promise((resolve) => f.stdout.once('data', resolve))));
   const control = 'http://127.0.0.1:18086';
+  const check17 = ['--migrator', control, '--ops', 'http://127.0.0.1:19080'];
   const load = startLoad(base!);
   const figures: Record<string, unknown> = {};
   try {
     await sleep(1_000);
     const before = await entriesServedBy(20);
+    await workshopCheck(17, 'NOT YET', 'before the migration', ...check17);
     const t = Date.now();
     const started = await fetch(`${control}/migrations/entries-read/start`, { method: 'POST' });
     result(started.ok, `migrator accepted start of entries-read (${started.status})`);
@@ -350,6 +392,7 @@ async function migrate() {
     console.log(`rollout: migration of entries-read ${clock(t)} → ${clock(Date.now())}`);
     await sleep(12_000); // the last step's table, projected into the gateway's volume
     const after = await entriesServedBy(20);
+    await workshopCheck(17, 'PASS', 'after it', ...check17);
     Object.assign(figures, { before, after, state: last?.state, step: last?.step.name });
     result(
       last?.state === 'succeeded',
@@ -362,7 +405,7 @@ async function migrate() {
     );
   } finally {
     await load.stop();
-    forward.kill();
+    forwards.forEach((f) => f.kill());
   }
   const totals = await summary(load, 'the migrator moving entries-read through the ConfigMap');
   console.log(`FIGURES ${JSON.stringify({ scenario: 'migrate', ...totals, ...figures })}`);

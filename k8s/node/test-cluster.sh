@@ -60,6 +60,8 @@ if nice -n 10 bash "$NODE_DIR/build.sh" kubernetes etcd coredns >"$RUN_DIR/build
 row "build/cached binaries" "$(($(date +%s) - t))" ok
 (cd "$REPO_ROOT" && npx esbuild k8s/node/scenario.ts --bundle --platform=node --target=node20 \
   --outfile="$BUILD/scenario.cjs" --log-level=warning) || fail "bundle k8s/node/scenario.ts"
+# The workshop's checks, whose cluster tracks the scenarios run against the node.
+(cd "$REPO_ROOT" && node tools/build/bundle.mjs --tools >/dev/null) || fail "bundle the workshop's checks"
 
 echo "== cluster: etcd, kube-apiserver, controller-manager, scheduler, containerd, kubelet, kube-proxy, CoreDNS"
 bash "$NODE_DIR/down.sh" >/dev/null 2>&1 # a previous run's leftovers
@@ -103,7 +105,7 @@ scenario() { # scenario rolling|kill|handover
   local t out
   t=$(date +%s)
   out="$RUN_DIR/scenario-$1.log"
-  KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL" >"$out" 2>&1
+  (cd "$REPO_ROOT" && KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL") >"$out" 2>&1
   record <"$out"
   grep -E "^(rollout|failure):" "$out" | sed "s/^/    /"
   if grep -q '^FAIL' "$out"; then

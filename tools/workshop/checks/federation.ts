@@ -6,22 +6,42 @@ interface List<T> {
   items: T[];
 }
 
+/**
+ * The mesh variant's monolith: WorkloadEntries the Service's selector picks
+ * instead of pods. None where Istio's CRDs are not installed.
+ */
+async function workloadEntries(p: Probe) {
+  try {
+    const list = await p.kubectl<List<{ spec: { address: string } }>>(
+      'get',
+      'workloadentries.networking.istio.io',
+      '-l',
+      'app.kubernetes.io/name=monolith',
+    );
+    return list.items.map((w) => w.spec.address);
+  } catch {
+    return [];
+  }
+}
+
 /** 15: the monolith lives outside the cluster and the cluster's services reach it by a Service name. */
 export async function hybrid(p: Probe) {
   if (p.track === 'cluster') {
     const svc = await p.kubectl<{
       spec: { type?: string; selector?: Record<string, string>; externalName?: string };
     }>('get', 'service', 'monolith');
-    const outside = svc.spec.type === 'ExternalName' || !svc.spec.selector;
+    const vms = svc.spec.selector ? await workloadEntries(p) : [];
     p.expect(
-      outside,
+      svc.spec.type === 'ExternalName' || !svc.spec.selector || vms.length > 0,
       'service/monolith still selects pods inside the cluster',
-      'step 2: replace it with a Service without selector (and its EndpointSlice) or an ExternalName',
+      'step 2: replace it with a Service without selector (and its EndpointSlice), an ExternalName, or (mesh) a WorkloadEntry',
     );
     p.pass(
       svc.spec.type === 'ExternalName'
         ? `service/monolith is an ExternalName for ${svc.spec.externalName}`
-        : 'service/monolith has no selector: its endpoints point outside the cluster',
+        : vms.length
+          ? `service/monolith selects the WorkloadEntry at ${vms.join(', ')}: the mesh treats the VM as a pod`
+          : 'service/monolith has no selector: its endpoints point outside the cluster',
     );
     const inside = await p.kubectl<List<{ status: { readyReplicas?: number } }>>(
       'get',
