@@ -52,7 +52,7 @@ main() {
   kc delete ns fig --ignore-not-found --wait=true --timeout=180s >/dev/null
   redis_volume
   out="$NODE_STATE/deploy/$overlay.yaml"
-  mkdir -p "$NODE_STATE/deploy"
+  mkdir -p "$(dirname "$out")"
   render "$overlay" >"$out.tmp"
   mv "$out.tmp" "$out"
   grep -q 'imagePullPolicy: IfNotPresent\|imagePullPolicy: Always' "$out" && die "a container would pull"

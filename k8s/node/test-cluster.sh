@@ -101,22 +101,29 @@ deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE (OVERLAY: a stage id, or va
   fi
 }
 
-scenario() { # scenario rolling|kill|handover
-  local t out
+scenario() { # scenario rolling|kill|handover|migrate
+  local t out keep keeper
   t=$(date +%s)
   out="$RUN_DIR/scenario-$1.log"
+  # Every container's log, hard-linked as it appears: the kubelet deletes a
+  # replaced pod's logs, and the pods that answered a failure are often gone.
+  keep="$RUN_DIR/pod-logs-$1-$s"
+  mkdir -p "$keep"
+  (while :; do cp -al -n "$NODE_VAR/pod-logs/." "$keep/" 2>/dev/null; sleep 0.5; done) &
+  keeper=$!
   (cd "$REPO_ROOT" && KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL") >"$out" 2>&1
+  kill "$keeper"
+  wait "$keeper" 2>/dev/null
   record <"$out"
   grep -E "^(rollout|failure):" "$out" | sed "s/^/    /"
   if grep -q '^FAIL' "$out"; then
     # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
     dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1
-    # Every container's whole log, the replaced pods' too (the dump has only the
-    # current pods' tails, and the pods that answered the failures are gone).
-    cp -r "$NODE_VAR/pod-logs" "$RUN_DIR/pod-logs-$1-$s" 2>/dev/null || true
-    echo "    pods after the scenario (dump: $RUN_DIR/dump-$1-$s.txt, logs: $RUN_DIR/pod-logs-$1-$s):"
+    echo "    pods after the scenario (dump: $RUN_DIR/dump-$1-$s.txt, logs: $keep):"
     kc -n fig get pods --no-headers -o custom-columns='NAME:.metadata.name,READY:.status.containerStatuses[0].ready,RESTARTS:.status.containerStatuses[0].restartCount' | sed 's/^/      /'
     kc -n fig get events --no-headers --field-selector reason=Unhealthy 2>/dev/null | tail -n 10 | sed 's/^/      /'
+  else
+    rm -rf "$keep"
   fi
   grep -q '^FIGURES' "$out" || fail "$1 scenario gave no figures (log: $out)"
   row "$1 scenario" "$(($(date +%s) - t))" "$(sed -n 's/^FIGURES //p' "$out")"
