@@ -6,11 +6,19 @@
 // machine falls on all of them alike; the median round is reported.
 //
 //   node dist/tools/bench/startup.js [--rounds 5] [--json out.json] [--apps a,b] [--boutique <checkout>]
+//     [--node-defaults] [--node <binary>]
 //
 // --boutique: the path of a local checkout of Online Boutique
 // (GoogleCloudPlatform/microservices-demo); its currencyservice is installed
 // (npm ci) and started with DISABLE_PROFILER=1, as its manifests do, and timed
 // to gRPC health SERVING in the same rounds.
+//
+// Each service runs with the Node options of the images' CMD (the Dockerfile),
+// as a pod runs it; --node-defaults also starts each one, tracing on, without
+// them, in the same rounds. --node <binary> runs the services and the baseline
+// with another Node (the images' major, say) than the one running the benchmark.
+// CPU time to ready (user + system) is reported beside wall time: on a shared
+// machine it varies far less between rounds than the wall clock does.
 //
 // --compare <label>=<instrument.js>: also start every service, tracing on,
 // with another build of the telemetry bootstrap (e.g. the one before a change),
@@ -27,6 +35,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { startBundle, startOtlpReceiver } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
+import { cpuMs, defaultDockerfile, imageNodeFlags } from './startup-image';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
@@ -36,8 +45,12 @@ const { values } = parseArgs({
     boutique: { type: 'string' },
     compare: { type: 'string', multiple: true },
     apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway,live-view' },
+    'node-defaults': { type: 'boolean', default: false },
+    node: { type: 'string', default: process.execPath },
   },
 });
+const nodeBinary = values.node as string;
+const imageFlags = imageNodeFlags(defaultDockerfile(root));
 const rounds = Number(values.rounds);
 const readyTimeoutMs = 30_000;
 
@@ -48,6 +61,8 @@ interface Variant {
   tracing?: 'on' | 'off';
   /** The --compare label of another bootstrap build. */
   bootstrap?: string;
+  /** Started without the image's Node options (--node-defaults). */
+  nodeDefaults?: boolean;
   command: string;
   args: () => string[];
   cwd?: string;
@@ -134,9 +149,10 @@ async function measure(variant: Variant) {
   try {
     await variant.ready(ports, () => child.exitCode !== null || child.signalCode !== null);
     const readyMs = performance.now() - started;
+    const cpu = cpuMs(child.pid);
     await sleep(2_000);
     const rss = rssMiB(child.pid);
-    return { readyMs, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
+    return { readyMs, cpuMs: cpu, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
   } catch (err) {
     throw new Error(`${variant.name}: ${(err as Error).message}\n${stderr}`);
   } finally {
@@ -146,8 +162,12 @@ async function measure(variant: Variant) {
 }
 
 const nodeArgs =
-  (app: string, instrument = path.join(root, 'dist/apps', app, 'instrument.js')) =>
-  () => ['--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
+  (
+    app: string,
+    instrument = path.join(root, 'dist/apps', app, 'instrument.js'),
+    flags = imageFlags,
+  ) =>
+  () => [...flags, '--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
 
 /** --compare label=file → [label, absolute file]. */
 const comparisons = (values.compare ?? []).map((spec) => {
@@ -201,7 +221,7 @@ function liveViewWithCluster(env: Record<string, string>): Variant {
   );
   return {
     name: 'live-view, tracing on, cluster source',
-    command: process.execPath,
+    command: nodeBinary,
     args: nodeArgs('live-view'),
     env: ({ port, opsPort }) => ({
       ...env,
@@ -240,7 +260,7 @@ async function main() {
   const variants: Variant[] = [
     {
       name: 'baseline: bare node:http',
-      command: process.execPath,
+      command: nodeBinary,
       args: () => ['-e', baselineScript],
       env: ({ opsPort }) => ({ OPS_PORT: String(opsPort) }),
       ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
@@ -249,20 +269,35 @@ async function main() {
       [
         ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
         ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
-      ].map(({ tracing, label, file }): Variant => ({
-        name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
-        app,
-        tracing,
-        ...(label ? { bootstrap: label } : {}),
-        command: process.execPath,
-        args: nodeArgs(app, file),
-        env: ({ port, opsPort }) => ({
-          ...appEnv(app, tracing),
-          PORT: String(port),
-          OPS_PORT: String(opsPort),
+        ...(values['node-defaults']
+          ? [{ tracing: 'on' as const, label: 'node defaults', file: undefined, plain: true }]
+          : []),
+      ].map(
+        ({
+          tracing,
+          label,
+          file,
+          plain,
+        }: {
+          tracing: 'on' | 'off';
+          label: string;
+          file: string | undefined;
+          plain?: boolean;
+        }): Variant => ({
+          name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
+          app,
+          tracing,
+          ...(plain ? { nodeDefaults: true } : label ? { bootstrap: label } : {}),
+          command: nodeBinary,
+          args: nodeArgs(app, file, plain ? [] : imageFlags),
+          env: ({ port, opsPort }) => ({
+            ...appEnv(app, tracing),
+            PORT: String(port),
+            OPS_PORT: String(opsPort),
+          }),
+          ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
         }),
-        ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
-      })),
+      ),
     ),
     ...(apps.includes('live-view') ? [liveViewWithCluster(appEnv('live-view', 'on'))] : []),
     ...(values.boutique ? [boutiqueCurrency(values.boutique)] : []),
@@ -270,7 +305,7 @@ async function main() {
 
   const samples = new Map<
     string,
-    { readyMs: number; rssMiB: number; modules: number; round: number }[]
+    { readyMs: number; cpuMs: number; rssMiB: number; modules: number; round: number }[]
   >(variants.map((v) => [v.name, []]));
   try {
     for (let round = 0; round < rounds; round++) {
@@ -278,7 +313,7 @@ async function main() {
         const sample = await measure(variant);
         samples.get(variant.name)?.push({ ...sample, round });
         process.stdout.write(
-          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
+          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms (CPU ${sample.cpuMs.toFixed(0).padStart(5)} ms) ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
         );
       }
     }
@@ -293,19 +328,23 @@ async function main() {
   const base = samples.get(variants[0]?.name ?? '') ?? [];
   const results = variants.map((v) => {
     const own = samples.get(v.name) ?? [];
-    const ratio = (key: 'readyMs' | 'rssMiB') =>
+    const ratio = (key: 'readyMs' | 'cpuMs' | 'rssMiB') =>
       median(own.map((s, i) => s[key] / (base[i]?.[key] ?? NaN)));
     return {
       name: v.name,
       ...(v.app ? { app: v.app, tracing: v.tracing } : {}),
       ...(v.bootstrap ? { bootstrap: v.bootstrap } : {}),
+      ...(v.nodeDefaults ? { nodeDefaults: true } : {}),
       readyMs: Math.round(median(own.map((s) => s.readyMs))),
+      cpuMs: Math.round(median(own.map((s) => s.cpuMs))),
       rssMiB: Number(median(own.map((s) => s.rssMiB)).toFixed(1)),
       modules: median(own.map((s) => s.modules)),
       readyRatio: Number(ratio('readyMs').toFixed(2)),
+      cpuRatio: Number(ratio('cpuMs').toFixed(2)),
       rssRatio: Number(ratio('rssMiB').toFixed(2)),
       rounds: own.map((s) => ({
         readyMs: Math.round(s.readyMs),
+        cpuMs: Math.round(s.cpuMs),
         rssMiB: Number(s.rssMiB.toFixed(1)),
         modules: s.modules,
       })),
@@ -315,28 +354,32 @@ async function main() {
   process.stdout.write(
     `\nspawn → ready and idle RSS after 2 s, median of ${rounds} interleaved rounds (ratios per round against the baseline)\n`,
   );
-  process.stdout.write(`${'process'.padEnd(40)} ready ms   ×base   RSS MiB   ×base  modules\n`);
+  process.stdout.write(
+    `${'process'.padEnd(40)} ready ms   ×base   CPU ms   ×base   RSS MiB   ×base  modules\n`,
+  );
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
+      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${String(r.cpuMs).padStart(8)} ${r.cpuRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
     );
   }
 
   const command =
     `node dist/tools/bench/startup.js --rounds ${rounds}` +
+    (values['node-defaults'] ? ' --node-defaults' : '') +
+    (nodeBinary !== process.execPath ? ' --node <binary>' : '') +
     comparisons.map(([label]) => ` --compare ${label}=…`).join('') +
     (values.boutique ? ' --boutique <checkout>' : '');
   const baseline = results[0];
   const rows: BenchRow[] = [];
   for (const app of new Set(results.flatMap((r) => (r.app ? [r.app] : [])))) {
-    const mine = results.filter((r) => r.app === app && !r.bootstrap);
+    const mine = results.filter((r) => r.app === app && !r.bootstrap && !r.nodeDefaults);
     const off = mine.find((r) => r.tracing === 'off');
     const on = mine.find((r) => r.tracing === 'on');
     if (!off || !on || !baseline) continue;
     rows.push({
       what: `${app}: spawn → \`/readyz\` 200, tracing off / on`,
-      figure: `${off.readyMs} / ${on.readyMs} ms`,
-      baseline: `${off.readyRatio.toFixed(1)}× / ${on.readyRatio.toFixed(1)}× a bare \`node:http\` server (${baseline.readyMs} ms)`,
+      figure: `${off.readyMs} / ${on.readyMs} ms (CPU ${off.cpuMs} / ${on.cpuMs} ms)`,
+      baseline: `${off.readyRatio.toFixed(1)}× / ${on.readyRatio.toFixed(1)}× a bare \`node:http\` server (${baseline.readyMs} ms; CPU ${off.cpuRatio.toFixed(1)}× / ${on.cpuRatio.toFixed(1)}×), services started with \`${imageFlags.join(' ')}\` as in the images`,
       command,
       ratios: [
         { label: `${app} ready, tracing off (× bare node)`, value: off.readyRatio, target: 6 },
@@ -375,6 +418,24 @@ async function main() {
               `${p.app} ${p.own.readyRatio.toFixed(1)}× vs ${p.other.readyRatio.toFixed(1)}×, ${p.own.rssRatio.toFixed(2)}× vs ${p.other.rssRatio.toFixed(2)}×`,
           )
           .join('; ') + ' a bare `node:http` server',
+      command,
+    });
+  }
+  const plain = results.filter((r) => r.nodeDefaults);
+  if (plain.length) {
+    rows.push({
+      what: `tracing on: the images' Node options (\`${imageFlags.join(' ')}\`) vs Node's defaults, spawn → \`/readyz\` 200 and idle RSS`,
+      figure: plain
+        .map((p) => {
+          const own = results.find(
+            (r) => r.app === p.app && r.tracing === 'on' && !r.bootstrap && !r.nodeDefaults,
+          );
+          return own
+            ? `${p.app} ${own.readyMs} vs ${p.readyMs} ms, CPU ${own.cpuMs} vs ${p.cpuMs} ms, ${own.rssMiB} vs ${p.rssMiB} MiB`
+            : '';
+        })
+        .join('; '),
+      baseline: 'the same service in the same rounds',
       command,
     });
   }
