@@ -73,6 +73,15 @@ interface Variant {
   ready: (ports: { port: number; opsPort: number }, exited: () => boolean) => Promise<void>;
 }
 
+interface Flavour {
+  tracing: 'on' | 'off';
+  label?: string;
+  /** Another build of the telemetry bootstrap (--compare). */
+  instrument?: string;
+  /** Without the image's Node options (--node-defaults). */
+  nodeDefaults?: boolean;
+}
+
 async function untilHttpOk(url: string, exited: () => boolean) {
   const deadline = performance.now() + readyTimeoutMs;
   while (performance.now() < deadline) {
@@ -259,6 +268,15 @@ async function main() {
   const apps = (values.apps as string)
     .split(',')
     .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')));
+  // How each service is started: tracing off and on, then the comparisons asked for.
+  const flavours: Flavour[] = [
+    { tracing: 'off' },
+    { tracing: 'on' },
+    ...comparisons.map(([label, instrument]) => ({ tracing: 'on' as const, label, instrument })),
+    ...(values['node-defaults']
+      ? [{ tracing: 'on' as const, label: 'node defaults', nodeDefaults: true }]
+      : []),
+  ];
   const variants: Variant[] = [
     {
       name: 'baseline: bare node:http',
@@ -268,38 +286,24 @@ async function main() {
       ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
     },
     ...apps.flatMap((app) =>
-      [
-        ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
-        ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
-        ...(values['node-defaults']
-          ? [{ tracing: 'on' as const, label: 'node defaults', file: undefined, plain: true }]
-          : []),
-      ].map(
-        ({
-          tracing,
-          label,
-          file,
-          plain,
-        }: {
-          tracing: 'on' | 'off';
-          label: string;
-          file: string | undefined;
-          plain?: boolean;
-        }): Variant => ({
-          name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
-          app,
-          tracing,
-          ...(plain ? { nodeDefaults: true } : label ? { bootstrap: label } : {}),
-          command: nodeBinary,
-          args: nodeArgs(app, file, plain ? [] : imageFlags),
-          env: ({ port, opsPort }) => ({
-            ...appEnv(app, tracing),
-            PORT: String(port),
-            OPS_PORT: String(opsPort),
-          }),
-          ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
+      flavours.map((flavour): Variant => ({
+        name: `${app}, tracing ${flavour.tracing}${flavour.label ? `, ${flavour.label}` : ''}`,
+        app,
+        tracing: flavour.tracing,
+        ...(flavour.nodeDefaults
+          ? { nodeDefaults: true }
+          : flavour.label
+            ? { bootstrap: flavour.label }
+            : {}),
+        command: nodeBinary,
+        args: nodeArgs(app, flavour.instrument, flavour.nodeDefaults ? [] : imageFlags),
+        env: ({ port, opsPort }) => ({
+          ...appEnv(app, flavour.tracing),
+          PORT: String(port),
+          OPS_PORT: String(opsPort),
         }),
-      ),
+        ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/readyz`, exited),
+      })),
     ),
     ...(apps.includes('live-view') ? [liveViewWithCluster(appEnv('live-view', 'on'))] : []),
     ...(values.boutique ? [boutiqueCurrency(values.boutique)] : []),
