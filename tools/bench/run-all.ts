@@ -5,7 +5,7 @@
 // README's "Measured here" table are drawn from that file.
 //
 //   node dist/tools/bench/run-all.js [--only startup,gateway/run] [--render]
-//     [--compare label=instrument.js] [--boutique <microservices-demo checkout>]
+//     [--compare label=instrument.js] [--boutique <microservices-demo checkout>] [--node-defaults]
 //
 // --render draws the charts and the table again from the committed
 // results.json without measuring anything.
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     compare: { type: 'string', multiple: true },
     /** Passed to the start-up benchmark: a checkout of Online Boutique, its currencyservice as the peer. */
     boutique: { type: 'string' },
+    /** Passed to the start-up benchmark: each service also started without the images' Node options. */
+    'node-defaults': { type: 'boolean', default: false },
   },
 });
 
@@ -111,6 +113,7 @@ function measureAll(): BenchResults {
         ? [
             ...(values.compare ?? []).flatMap((c) => ['--compare', c]),
             ...(values.boutique ? ['--boutique', values.boutique] : []),
+            ...(values['node-defaults'] ? ['--node-defaults'] : []),
           ]
         : [];
     const run = spawnSync(

@@ -6,11 +6,21 @@
 // machine falls on all of them alike; the median round is reported.
 //
 //   node dist/tools/bench/startup.js [--rounds 5] [--json out.json] [--apps a,b] [--boutique <checkout>]
+//     [--node-defaults] [--node <binary>]
 //
 // --boutique: the path of a local checkout of Online Boutique
 // (GoogleCloudPlatform/microservices-demo); its currencyservice is installed
 // (npm ci) and started with DISABLE_PROFILER=1, as its manifests do, and timed
 // to gRPC health SERVING in the same rounds.
+//
+// Each service runs with the Node options of the images' CMD (the Dockerfile),
+// as a pod runs it; --node-defaults also starts each one, tracing on, without
+// them, in the same rounds. --node <binary> runs the services and the baseline
+// with another Node (the images' major, say) than the one running the benchmark.
+// CPU time to ready (user + system, in 10 ms ticks) is reported beside wall
+// time: on a shared machine it varies far less between rounds than the wall
+// clock does. It is given in ms, not as a ratio: the baseline's 20-30 ms are
+// two or three ticks.
 //
 // --compare <label>=<instrument.js>: also start every service, tracing on,
 // with another build of the telemetry bootstrap (e.g. the one before a change),
@@ -27,6 +37,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { startBundle, startOtlpReceiver } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
+import { cpuMs, defaultDockerfile, imageNodeFlags } from './startup-image';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
@@ -36,8 +47,12 @@ const { values } = parseArgs({
     boutique: { type: 'string' },
     compare: { type: 'string', multiple: true },
     apps: { type: 'string', default: 'monolith,store-svc,frontend,gateway,live-view' },
+    'node-defaults': { type: 'boolean', default: false },
+    node: { type: 'string', default: process.execPath },
   },
 });
+const nodeBinary = values.node as string;
+const imageFlags = imageNodeFlags(defaultDockerfile(root));
 const rounds = Number(values.rounds);
 const readyTimeoutMs = 30_000;
 
@@ -48,12 +63,23 @@ interface Variant {
   tracing?: 'on' | 'off';
   /** The --compare label of another bootstrap build. */
   bootstrap?: string;
+  /** Started without the image's Node options (--node-defaults). */
+  nodeDefaults?: boolean;
   command: string;
   args: () => string[];
   cwd?: string;
   env: (ports: { port: number; opsPort: number }) => Record<string, string>;
   /** Resolves once the process is ready, throws when it is not within the bound. */
   ready: (ports: { port: number; opsPort: number }, exited: () => boolean) => Promise<void>;
+}
+
+interface Flavour {
+  tracing: 'on' | 'off';
+  label?: string;
+  /** Another build of the telemetry bootstrap (--compare). */
+  instrument?: string;
+  /** Without the image's Node options (--node-defaults). */
+  nodeDefaults?: boolean;
 }
 
 async function untilHttpOk(url: string, exited: () => boolean) {
@@ -134,9 +160,10 @@ async function measure(variant: Variant) {
   try {
     await variant.ready(ports, () => child.exitCode !== null || child.signalCode !== null);
     const readyMs = performance.now() - started;
+    const cpu = cpuMs(child.pid);
     await sleep(2_000);
     const rss = rssMiB(child.pid);
-    return { readyMs, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
+    return { readyMs, cpuMs: cpu, rssMiB: rss, modules: await moduleCount(child, modulesOut) };
   } catch (err) {
     throw new Error(`${variant.name}: ${(err as Error).message}\n${stderr}`);
   } finally {
@@ -146,8 +173,12 @@ async function measure(variant: Variant) {
 }
 
 const nodeArgs =
-  (app: string, instrument = path.join(root, 'dist/apps', app, 'instrument.js')) =>
-  () => ['--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
+  (
+    app: string,
+    instrument = path.join(root, 'dist/apps', app, 'instrument.js'),
+    flags = imageFlags,
+  ) =>
+  () => [...flags, '--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
 
 /** --compare label=file → [label, absolute file]. */
 const comparisons = (values.compare ?? []).map((spec) => {
@@ -201,7 +232,7 @@ function liveViewWithCluster(env: Record<string, string>): Variant {
   );
   return {
     name: 'live-view, tracing on, cluster source',
-    command: process.execPath,
+    command: nodeBinary,
     args: nodeArgs('live-view'),
     env: ({ port, opsPort }) => ({
       ...env,
@@ -237,27 +268,37 @@ async function main() {
   const apps = (values.apps as string)
     .split(',')
     .filter((app) => existsSync(path.join(root, 'dist/apps', app, 'main.js')));
+  // How each service is started: tracing off and on, then the comparisons asked for.
+  const flavours: Flavour[] = [
+    { tracing: 'off' },
+    { tracing: 'on' },
+    ...comparisons.map(([label, instrument]) => ({ tracing: 'on' as const, label, instrument })),
+    ...(values['node-defaults']
+      ? [{ tracing: 'on' as const, label: 'node defaults', nodeDefaults: true }]
+      : []),
+  ];
   const variants: Variant[] = [
     {
       name: 'baseline: bare node:http',
-      command: process.execPath,
+      command: nodeBinary,
       args: () => ['-e', baselineScript],
       env: ({ opsPort }) => ({ OPS_PORT: String(opsPort) }),
       ready: ({ opsPort }, exited) => untilHttpOk(`http://127.0.0.1:${opsPort}/`, exited),
     },
     ...apps.flatMap((app) =>
-      [
-        ...(['off', 'on'] as const).map((tracing) => ({ tracing, label: '', file: undefined })),
-        ...comparisons.map(([label, file]) => ({ tracing: 'on' as const, label, file })),
-      ].map(({ tracing, label, file }): Variant => ({
-        name: `${app}, tracing ${tracing}${label ? `, ${label}` : ''}`,
+      flavours.map((flavour): Variant => ({
+        name: `${app}, tracing ${flavour.tracing}${flavour.label ? `, ${flavour.label}` : ''}`,
         app,
-        tracing,
-        ...(label ? { bootstrap: label } : {}),
-        command: process.execPath,
-        args: nodeArgs(app, file),
+        tracing: flavour.tracing,
+        ...(flavour.nodeDefaults
+          ? { nodeDefaults: true }
+          : flavour.label
+            ? { bootstrap: flavour.label }
+            : {}),
+        command: nodeBinary,
+        args: nodeArgs(app, flavour.instrument, flavour.nodeDefaults ? [] : imageFlags),
         env: ({ port, opsPort }) => ({
-          ...appEnv(app, tracing),
+          ...appEnv(app, flavour.tracing),
           PORT: String(port),
           OPS_PORT: String(opsPort),
         }),
@@ -270,7 +311,7 @@ async function main() {
 
   const samples = new Map<
     string,
-    { readyMs: number; rssMiB: number; modules: number; round: number }[]
+    { readyMs: number; cpuMs: number; rssMiB: number; modules: number; round: number }[]
   >(variants.map((v) => [v.name, []]));
   try {
     for (let round = 0; round < rounds; round++) {
@@ -278,7 +319,7 @@ async function main() {
         const sample = await measure(variant);
         samples.get(variant.name)?.push({ ...sample, round });
         process.stdout.write(
-          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
+          `round ${round + 1}/${rounds}  ${variant.name.padEnd(40)} ${sample.readyMs.toFixed(0).padStart(6)} ms (CPU ${sample.cpuMs.toFixed(0).padStart(5)} ms) ${sample.rssMiB.toFixed(1).padStart(7)} MiB ${String(sample.modules).padStart(5)} modules\n`,
         );
       }
     }
@@ -299,13 +340,16 @@ async function main() {
       name: v.name,
       ...(v.app ? { app: v.app, tracing: v.tracing } : {}),
       ...(v.bootstrap ? { bootstrap: v.bootstrap } : {}),
+      ...(v.nodeDefaults ? { nodeDefaults: true } : {}),
       readyMs: Math.round(median(own.map((s) => s.readyMs))),
+      cpuMs: Math.round(median(own.map((s) => s.cpuMs))),
       rssMiB: Number(median(own.map((s) => s.rssMiB)).toFixed(1)),
       modules: median(own.map((s) => s.modules)),
       readyRatio: Number(ratio('readyMs').toFixed(2)),
       rssRatio: Number(ratio('rssMiB').toFixed(2)),
       rounds: own.map((s) => ({
         readyMs: Math.round(s.readyMs),
+        cpuMs: Math.round(s.cpuMs),
         rssMiB: Number(s.rssMiB.toFixed(1)),
         modules: s.modules,
       })),
@@ -315,28 +359,32 @@ async function main() {
   process.stdout.write(
     `\nspawn → ready and idle RSS after 2 s, median of ${rounds} interleaved rounds (ratios per round against the baseline)\n`,
   );
-  process.stdout.write(`${'process'.padEnd(40)} ready ms   ×base   RSS MiB   ×base  modules\n`);
+  process.stdout.write(
+    `${'process'.padEnd(40)} ready ms   ×base   CPU ms   RSS MiB   ×base  modules\n`,
+  );
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
+      `${r.name.padEnd(40)} ${String(r.readyMs).padStart(8)} ${r.readyRatio.toFixed(2).padStart(7)} ${String(r.cpuMs).padStart(8)} ${r.rssMiB.toFixed(1).padStart(9)} ${r.rssRatio.toFixed(2).padStart(7)} ${String(r.modules).padStart(8)}\n`,
     );
   }
 
   const command =
     `node dist/tools/bench/startup.js --rounds ${rounds}` +
+    (values['node-defaults'] ? ' --node-defaults' : '') +
+    (nodeBinary !== process.execPath ? ' --node <binary>' : '') +
     comparisons.map(([label]) => ` --compare ${label}=…`).join('') +
     (values.boutique ? ' --boutique <checkout>' : '');
   const baseline = results[0];
   const rows: BenchRow[] = [];
   for (const app of new Set(results.flatMap((r) => (r.app ? [r.app] : [])))) {
-    const mine = results.filter((r) => r.app === app && !r.bootstrap);
+    const mine = results.filter((r) => r.app === app && !r.bootstrap && !r.nodeDefaults);
     const off = mine.find((r) => r.tracing === 'off');
     const on = mine.find((r) => r.tracing === 'on');
     if (!off || !on || !baseline) continue;
     rows.push({
       what: `${app}: spawn → \`/readyz\` 200, tracing off / on`,
-      figure: `${off.readyMs} / ${on.readyMs} ms`,
-      baseline: `${off.readyRatio.toFixed(1)}× / ${on.readyRatio.toFixed(1)}× a bare \`node:http\` server (${baseline.readyMs} ms)`,
+      figure: `${off.readyMs} / ${on.readyMs} ms (CPU ${off.cpuMs} / ${on.cpuMs} ms)`,
+      baseline: `${off.readyRatio.toFixed(1)}× / ${on.readyRatio.toFixed(1)}× a bare \`node:http\` server (${baseline.readyMs} ms), services started with \`${imageFlags.join(' ')}\` as in the images`,
       command,
       ratios: [
         { label: `${app} ready, tracing off (× bare node)`, value: off.readyRatio, target: 6 },
@@ -375,6 +423,24 @@ async function main() {
               `${p.app} ${p.own.readyRatio.toFixed(1)}× vs ${p.other.readyRatio.toFixed(1)}×, ${p.own.rssRatio.toFixed(2)}× vs ${p.other.rssRatio.toFixed(2)}×`,
           )
           .join('; ') + ' a bare `node:http` server',
+      command,
+    });
+  }
+  const plain = results.filter((r) => r.nodeDefaults);
+  if (plain.length) {
+    rows.push({
+      what: `tracing on: the images' Node options (\`${imageFlags.join(' ')}\`) vs Node's defaults, spawn → \`/readyz\` 200 and idle RSS`,
+      figure: plain
+        .map((p) => {
+          const own = results.find(
+            (r) => r.app === p.app && r.tracing === 'on' && !r.bootstrap && !r.nodeDefaults,
+          );
+          return own
+            ? `${p.app} ${own.readyMs} vs ${p.readyMs} ms, CPU ${own.cpuMs} vs ${p.cpuMs} ms, ${own.rssMiB} vs ${p.rssMiB} MiB`
+            : '';
+        })
+        .join('; '),
+      baseline: 'the same service in the same rounds',
       command,
     });
   }
