@@ -83,7 +83,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'libs/testing/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.delivery.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );
