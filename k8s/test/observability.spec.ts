@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { named, ofKind } from './support/objects';
@@ -22,15 +22,14 @@ function configMapName(name: string): string {
 /**
  * A promtool that knows Kubernetes service discovery. Debian's package (what
  * CI installs at /usr/bin/promtool) is built without it, so the config is
- * checked by the upstream release's promtool where one was built
- * (`PROMTOOL`, or tools/delivery's cache), and otherwise by Debian's with the
- * discovery block swapped for a static target: the relabelling and every
- * other field are then still checked, the discovery fields by the schema test below.
+ * checked by an upstream release's promtool when `PROMTOOL` names one (e.g.
+ * `go install github.com/prometheus/prometheus/cmd/promtool@v3.5.0`), and
+ * otherwise by Debian's with the discovery block swapped for a static target:
+ * the relabelling and every other field are then still checked, the
+ * discovery fields by the schema test below. Never a binary that happens to
+ * be lying in a cache: the same run must check the same way on every machine.
  */
-const upstream = [
-  process.env.PROMTOOL,
-  path.join(homedir(), '.cache/fig-delivery/bin/promtool-v3.5.0'),
-].find((p): p is string => Boolean(p && existsSync(p)));
+const upstream = [process.env.PROMTOOL].find((p): p is string => Boolean(p && existsSync(p)));
 const promtool = upstream ?? '/usr/bin/promtool';
 
 function promtoolCheck(config: string): { status: number | null; output: string } {
