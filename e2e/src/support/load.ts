@@ -52,7 +52,7 @@ async function send(what: string, url: string, init?: RequestInit) {
  * (under the presets' limit of twenty per client), each with its own
  * Idempotency-Key so that a failed write can be retried safely.
  */
-export function startLoad(base: string, { readers = 3 } = {}): Load {
+export function startLoad(base: string, { readers = 3, writes: writing = true } = {}): Load {
   const outcomes: Outcome[] = [];
   const writes: Write[] = [];
   let stopped = false;
@@ -82,7 +82,10 @@ export function startLoad(base: string, { readers = 3 } = {}): Load {
     }
   };
 
-  const running = Promise.all([...Array.from({ length: readers }, (_, i) => reader(i)), writer()]);
+  const running = Promise.all([
+    ...Array.from({ length: readers }, (_, i) => reader(i)),
+    ...(writing ? [writer()] : []),
+  ]);
   return {
     outcomes,
     writes,
