@@ -213,7 +213,14 @@ describeWithCluster('the live view against a real kube-apiserver', () => {
 
   it('shows the Deployment, its ReplicaSet ready/desired, and its pods coloured by version', async () => {
     const stream = await openStream(liveView.base);
-    const doc = await stream.until((d) => (d.cluster?.pods.length ?? 0) === 2, 'two pods');
+    // Each kind has its own informer: wait for all three, not only the pods.
+    const doc = await stream.until(
+      (d) =>
+        d.cluster?.pods.length === 2 &&
+        d.cluster.replicaSets.length === 1 &&
+        d.cluster.deployments.length === 1,
+      'the Deployment, its ReplicaSet and two pods',
+    );
     expect(doc.problems).toEqual([]);
     expect(doc.cluster!.deployments).toEqual([
       expect.objectContaining({ name: 'frontend', ready: 2, desired: 2 }),
