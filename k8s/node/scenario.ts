@@ -249,15 +249,26 @@ async function kill() {
   console.log(`FIGURES ${JSON.stringify({ scenario: 'kill', ...totals, ...figures })}`);
 }
 
-/** The versions that answered `n` reads of /api/info through the Service, with their counts. */
-async function servedVersions(n: number) {
+/** Who answered `n` reads of `path` through the Service, as `who` names them, with their counts. */
+async function tally(n: number, path: string, who: (res: Response) => Promise<string>) {
   const seen: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
-    const { version } = (await (await fetch(`${base}/api/info`)).json()) as { version: string };
-    seen[version] = (seen[version] ?? 0) + 1;
+    const name = await who(await fetch(`${base}${path}`));
+    seen[name] = (seen[name] ?? 0) + 1;
   }
   return seen;
 }
+
+/** The versions that answered `n` reads of /api/info. */
+const servedVersions = (n: number) =>
+  tally(n, '/api/info', async (res) => ((await res.json()) as { version: string }).version);
+
+/** The upstreams that answered `n` reads of /api/entries (X-Fig-Served-By). */
+const entriesServedBy = (n: number) =>
+  tally(n, '/api/entries', async (res) => {
+    await res.arrayBuffer();
+    return res.headers.get('x-fig-served-by') ?? `status ${res.status}`;
+  });
 
 /**
  * The ramped v1 → v2 of the workshop's exercise 4, for real: the frontend's
@@ -304,18 +315,6 @@ async function handover() {
   console.log(`FIGURES ${JSON.stringify({ scenario: 'handover', ...totals, ...figures })}`);
 }
 
-/** The upstreams that answered `n` reads of /api/entries through the Service (X-Fig-Served-By). */
-async function entriesServedBy(n: number) {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${base}/api/entries`);
-    await res.arrayBuffer();
-    const by = res.headers.get('x-fig-served-by') ?? `status ${res.status}`;
-    seen[by] = (seen[by] ?? 0) + 1;
-  }
-  return seen;
-}
-
 /** The short plan the scenario drives: the component's steps, minutes shortened to seconds. */
 const quickPlan = `version: 1
 migrations:
@@ -334,7 +333,7 @@ migrations:
 /**
  * Issue 16's ConfigMap mode on a real node (k8s/variants/migrator deployed):
  * the migrator, with its patch-only Role and its own ServiceAccount token,
- * moves `entries-read` from the monolith to monolith-v2 under steady load; the
+ * moves `entries-read` from the monolith to monolith-v2 under steady reads; the
  * kubelet projects each patched `gateway-routes` into the gateway's volume and
  * the gateway reloads it. Ends with every read served by v2 and no failure.
  */
