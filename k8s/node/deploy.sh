@@ -4,6 +4,9 @@
 # needs: the build's image tags, the Redis stand-in, `imagePullPolicy: Never`,
 # and a hostPath PersistentVolume for Redis (no provisioner here).
 #   k8s/node/deploy.sh stage-3-frontend   -> prints the rollout time in seconds
+#   k8s/node/deploy.sh --over variants/strategies/canary/stage-1-facade
+#     applies a variant over the running stage, as `skaffold dev` over a running
+#     one does: same namespace, same Redis (the workshop's steps, workshop.ts)
 set -euo pipefail
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=k8s/node/node-lib.sh
@@ -47,10 +50,14 @@ YAML
 }
 
 main() {
+  local over=false
+  [ "$1" = --over ] && over=true && shift
   local overlay="$1" start out
   start=$(date +%s)
-  kc delete ns fig --ignore-not-found --wait=true --timeout=180s >/dev/null
-  redis_volume
+  if ! $over; then
+    kc delete ns fig --ignore-not-found --wait=true --timeout=180s >/dev/null
+    redis_volume
+  fi
   out="$NODE_STATE/deploy/$overlay.yaml"
   mkdir -p "$(dirname "$out")"
   render "$overlay" >"$out.tmp"

@@ -6,6 +6,7 @@
 // by itself through the gateway's ConfigMap. Bundled and run by
 // k8s/node/test-cluster.sh:
 //   node scenario.cjs rolling|kill|handover|migrate BASE_URL   (KUBECTL, KUBECONFIG, CONTAINERD_SOCK)
+//   node scenario.cjs workshop BASE_URL STAGE   the workshop's exercises on that stage (workshop.ts)
 // Prints PASS/FAIL lines (results) and one `FIGURES {json}` line.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,11 +18,12 @@ import { promisify } from 'node:util';
 import { describeOutcome, startLoad, succeeded, type Load } from '../../e2e/src/support/load';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { allEntries } from '../../e2e/src/support/services';
+import { workshop, type Forward } from './workshop';
 
-const modes = { rolling, kill, handover, migrate };
-const [mode, base] = process.argv.slice(2);
-if (!base || !Object.hasOwn(modes, mode ?? '')) {
-  console.error('usage: scenario rolling|kill|handover|migrate BASE_URL');
+const modes = { rolling, kill, handover, migrate, workshop: workshopSteps };
+const [mode, base, stage] = process.argv.slice(2);
+if (!base || !Object.hasOwn(modes, mode ?? '') || (mode === 'workshop' && !stage)) {
+  console.error('usage: scenario rolling|kill|handover|migrate BASE_URL | workshop BASE_URL STAGE');
   process.exit(2);
 }
 const kubectl = process.env.KUBECTL ?? 'kubectl';
@@ -41,19 +43,16 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
  * check`, bundled at dist/tools/workshop/run.js by test-cluster.sh). Both ways
  * count: before the step it must say NOT YET, after it PASS.
  */
-async function workshopCheck(n: number, want: 'PASS' | 'NOT YET', when: string, ...args: string[]) {
+async function workshopCheck(
+  n: number,
+  want: 'PASS' | 'NOT YET',
+  when: string,
+  args: string[] = [],
+  url = base!,
+) {
   const { stdout } = await run(
     process.execPath,
-    [
-      'dist/tools/workshop/run.js',
-      'check',
-      String(n),
-      '--track',
-      'cluster',
-      '--url',
-      base!,
-      ...args,
-    ],
+    ['dist/tools/workshop/run.js', 'check', String(n), '--track', 'cluster', '--url', url, ...args],
     { encoding: 'utf8', timeout: 120_000 },
   ).catch((err: { stdout?: string; message: string }) => ({ stdout: err.stdout ?? err.message }));
   const verdict = stdout.includes(`PASS: exercise ${n} is done`)
@@ -378,7 +377,7 @@ async function migrate() {
   try {
     await sleep(1_000);
     const before = await entriesServedBy(20);
-    await workshopCheck(17, 'NOT YET', 'before the migration', ...check17);
+    await workshopCheck(17, 'NOT YET', 'before the migration', check17);
     const t = Date.now();
     const started = await fetch(`${control}/migrations/entries-read/start`, { method: 'POST' });
     result(started.ok, `migrator accepted start of entries-read (${started.status})`);
@@ -395,7 +394,7 @@ async function migrate() {
     console.log(`rollout: migration of entries-read ${clock(t)} → ${clock(Date.now())}`);
     await sleep(12_000); // the last step's table, projected into the gateway's volume
     const after = await entriesServedBy(20);
-    await workshopCheck(17, 'PASS', 'after it', ...check17);
+    await workshopCheck(17, 'PASS', 'after it', check17);
     Object.assign(figures, { before, after, state: last?.state, step: last?.step.name });
     result(
       last?.state === 'succeeded',
@@ -412,6 +411,20 @@ async function migrate() {
   }
   const totals = await summary(load, 'the migrator moving entries-read through the ConfigMap');
   console.log(`FIGURES ${JSON.stringify({ scenario: 'migrate', ...totals, ...figures })}`);
+}
+
+/** The workshop's exercises that start from `stage` (workshop.ts). */
+function workshopSteps() {
+  return workshop(
+    {
+      base: base!,
+      kc,
+      result,
+      check: (n, want, when, at?: Forward) =>
+        workshopCheck(n, want, when, at ? ['--ops', at.ops] : [], at?.url),
+    },
+    stage!,
+  );
 }
 
 bridgeAddresses(modes[mode as keyof typeof modes]).catch((err: Error) => {

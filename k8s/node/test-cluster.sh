@@ -76,8 +76,8 @@ else
   exit 1
 fi
 
-deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE (OVERLAY: a stage id, or variants/<name>)
-  local overlay="$1" page="$2" secs t name="${1//\//-}" # name: for file names
+deploy_stage() { # deploy_stage OVERLAY (a stage id, or variants/<name>)
+  local overlay="$1" secs name="${1//\//-}" # name: for file names
   echo "== $overlay"
   if secs="$(bash "$NODE_DIR/deploy.sh" "$overlay" 2>"$RUN_DIR/deploy-$name.log")"; then
     pass "$overlay: every Deployment and the StatefulSet rolled out (${secs}s)"
@@ -89,6 +89,10 @@ deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE (OVERLAY: a stage id, or va
     row "$overlay rollout" "-" FAILED
     return 1
   fi
+}
+
+e2e_stage() { # e2e_stage OVERLAY PAGE-SERVICE
+  local overlay="$1" page="$2" t name="${1//\//-}"
   t=$(date +%s)
   if (cd "$REPO_ROOT" && E2E_BASE_URL="$BASE_URL" E2E_PAGE_SERVICE="$page" timeout 600 npm run e2e:deployed --silent) >"$RUN_DIR/e2e-$name.log" 2>&1; then
     pass "$overlay: deployed e2e through the fig Service, page served by $page ($(grep -E '^Tests:' "$RUN_DIR/e2e-$name.log" | tr -s ' '))"
@@ -101,21 +105,21 @@ deploy_stage() { # deploy_stage OVERLAY PAGE-SERVICE (OVERLAY: a stage id, or va
   fi
 }
 
-scenario() { # scenario rolling|kill|handover|migrate
-  local t out keep keeper
+scenario() { # scenario rolling|kill|handover|migrate | workshop STAGE
+  local t out keep keeper what="$1${2:+ $2}"
   t=$(date +%s)
-  out="$RUN_DIR/scenario-$1.log"
+  out="$RUN_DIR/scenario-$1${2:+-$2}.log"
   # Every container's log, hard-linked as it appears: the kubelet deletes a
   # replaced pod's logs, and the pods that answered a failure are often gone.
   keep="$RUN_DIR/pod-logs-$1-$s"
   mkdir -p "$keep"
   (while :; do cp -al -n "$NODE_VAR/pod-logs/." "$keep/" 2>/dev/null; sleep 0.5; done) &
   keeper=$!
-  (cd "$REPO_ROOT" && KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL") >"$out" 2>&1
+  (cd "$REPO_ROOT" && KUBECTL="$(tool_path kubectl)" CONTAINERD_SOCK="$CONTAINERD_SOCK" NODE_BRIDGE="$NODE_BRIDGE" timeout 900 node "$BUILD/scenario.cjs" "$1" "$BASE_URL" ${2:+"$2"}) >"$out" 2>&1
   kill "$keeper"
   wait "$keeper" 2>/dev/null
   record <"$out"
-  grep -E "^(rollout|failure):" "$out" | sed "s/^/    /"
+  grep -E "^(rollout|failure|load):" "$out" | sed "s/^/    /"
   if grep -q '^FAIL' "$out"; then
     # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
     dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1
@@ -125,14 +129,19 @@ scenario() { # scenario rolling|kill|handover|migrate
   else
     rm -rf "$keep"
   fi
-  grep -q '^FIGURES' "$out" || fail "$1 scenario gave no figures (log: $out)"
-  row "$1 scenario" "$(($(date +%s) - t))" "$(sed -n 's/^FIGURES //p' "$out")"
+  grep -q '^FIGURES' "$out" || fail "$what scenario gave no figures (log: $out)"
+  row "$what scenario" "$(($(date +%s) - t))" "$(sed -n 's/^FIGURES //p' "$out")"
 }
 
 for s in $STAGES; do
   # From stage 3 on the frontend serves the page.
   case "$s" in stage-3-frontend | stage-3a-mirror-model | stage-4-model) page=frontend ;; *) page=monolith ;; esac
-  deploy_stage "$s" "$page" || continue
+  deploy_stage "$s" || continue
+  # The workshop's exercises that start from this stage, each check both ways
+  # (k8s/node/workshop.ts), before the e2e suite, which then proves the stage
+  # was left as deployed.
+  scenario workshop "$s"
+  e2e_stage "$s" "$page"
   # Load scenarios on the frontend's stage and on the last one (no monolith).
   if [ "$s" = stage-3-frontend ] || [ "$s" = stage-4-model ]; then
     scenario rolling
@@ -147,5 +156,5 @@ done
 # gateway's ConfigMap by itself (ADR 0602), unless the stages were narrowed.
 if [ -z "${FIG_CLUSTER_STAGES:-}" ] || [ -n "${FIG_CLUSTER_MIGRATOR:-}" ]; then
   s=migrator
-  deploy_stage variants/migrator monolith && scenario migrate
+  deploy_stage variants/migrator && e2e_stage variants/migrator monolith && scenario migrate
 fi

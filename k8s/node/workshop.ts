@@ -1,0 +1,339 @@
+// The workshop's cluster tracks on the node (ADR 0516): for each stage
+// test-cluster.sh deploys, the exercises that start from it, each check run
+// both ways. NOT YET on the exercise's starting state, then the doc's
+// "Cluster track" steps as a learner types them (kubectl patch, scale,
+// delete, a ConfigMap edit, a strategy variant applied over the stage), then
+// PASS. Each exercise leaves the stage as the next one (and the deployed e2e
+// suite that follows) expects. Exercise 4 is the handover scenario and 17 the
+// migrate scenario (scenario.ts); 13 and 14 cannot run here (no Istio, no
+// Jaeger image), 15 needs the monolith on the host (docs/workshop/README.md).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+export interface Node {
+  /** The `fig` Service's NodePort, the cluster's front door. */
+  base: string;
+  /** `kubectl -n fig …`, its stdout. */
+  kc: (...args: string[]) => Promise<string>;
+  result: (ok: boolean, what: string) => void;
+  /** A workshop check's cluster track, expected to say `want`. */
+  check: (n: number, want: 'PASS' | 'NOT YET', when: string, at?: Forward) => Promise<void>;
+}
+
+/** A `kubectl port-forward` of one pod's main and ops ports, as the doc has the learner open. */
+export interface Forward {
+  url: string;
+  ops: string;
+}
+
+const run = promisify(execFile);
+const kubectl = process.env.KUBECTL ?? 'kubectl';
+
+/** The first pod of an app, by its name label. */
+const podOf = async (node: Node, app: string) =>
+  node.kc(
+    'get',
+    'pods',
+    '-l',
+    `app.kubernetes.io/name=${app}`,
+    '--field-selector=status.phase=Running',
+    '-o',
+    'jsonpath={.items[0].metadata.name}',
+  );
+
+/**
+ * Forwards one pod's main and ops ports to free local ports (kubectl picks
+ * them: `:port`). One pod for both, so the counters the check reads are those
+ * of the pod the requests went through (skaffold's forward is one pod too).
+ */
+async function forward(
+  pod: string,
+  port: number,
+  ops: number,
+): Promise<Forward & { stop(): void }> {
+  const child: ChildProcess = spawn(
+    kubectl,
+    ['-n', 'fig', 'port-forward', `pod/${pod}`, `:${port}`, `:${ops}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const local = new Map<number, number>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`port-forward of ${pod} did not start`)),
+      30_000,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString().matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g))
+        local.set(Number(m[2]), Number(m[1]));
+      if (local.has(port) && local.has(ops)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`port-forward of ${pod} exited ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${local.get(port)}`,
+    ops: `http://127.0.0.1:${local.get(ops)}`,
+    stop: () => child.kill(),
+  };
+}
+
+/** `npm run workshop -- load`, the learner's own load command, for `seconds`. */
+async function load(url: string, seconds: number) {
+  const { stdout } = await run(
+    process.execPath,
+    ['dist/tools/workshop/run.js', 'load', '--url', url, '--seconds', String(seconds)],
+    { encoding: 'utf8', timeout: (seconds + 60) * 1000 },
+  ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  return stdout.trim().split('\n').at(-1) ?? '';
+}
+
+/** Polls `ready` once a second until it holds; false after `seconds`. */
+async function until(seconds: number, ready: () => Promise<boolean>) {
+  for (let i = 0; i < seconds; i++) {
+    if (await ready().catch(() => false)) return true;
+    await sleep(1_000);
+  }
+  return false;
+}
+
+const readyReplicas = async (node: Node, kind: string, name: string) =>
+  Number((await node.kc('get', kind, name, '-o', 'jsonpath={.status.readyReplicas}')) || 0);
+
+/** A strategy variant applied over the running stage, as `skaffold dev -p strategy` would. */
+async function applyVariant(node: Node, variant: string) {
+  await run('bash', ['k8s/node/deploy.sh', '--over', variant], { encoding: 'utf8' });
+  node.result(true, `applied ${variant} over the stage`);
+}
+
+/** One gateway metric's sum on the forwarded pod. */
+async function metric(f: Forward, name: string, labels: string) {
+  const text = await (await fetch(`${f.ops}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+/** The gateway's route table, edited in its ConfigMap (the doc's `kubectl edit configmap`). */
+async function editRoutes(node: Node, edit: (yaml: string) => string) {
+  const routes = await node.kc(
+    'get',
+    'configmap',
+    'gateway-routes',
+    '-o',
+    'jsonpath={.data.routes\\.yaml}',
+  );
+  const changed = edit(routes);
+  if (changed === routes) throw new Error('the route edit changed nothing');
+  await node.kc(
+    'patch',
+    'configmap',
+    'gateway-routes',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ data: { 'routes.yaml': changed } }),
+  );
+}
+
+const stages: Record<string, (node: Node) => Promise<void>> = {
+  async 'stage-0-monolith'(node) {
+    const monolith = await podOf(node, 'monolith');
+    const f = await forward(monolith, 8081, 9081);
+    try {
+      // 1: the fresh guestbook has no entry; the doc's curl posts one.
+      await node.check(1, 'NOT YET', 'on a fresh stage 0');
+      const posted = await fetch(`${node.base}/api/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'Ada', text: 'Hello, Fig!' }),
+      });
+      node.result(posted.status === 201, `exercise 1: posted an entry (${posted.status})`);
+      await node.check(1, 'PASS', 'after an entry is posted');
+      // 2: Redis taken away under load, then brought back; no restart.
+      await node.check(2, 'NOT YET', 'before Redis is taken away', { url: node.base, ops: f.ops });
+      const traffic = load(node.base, 25);
+      await sleep(2_000);
+      await node.kc('scale', 'statefulset', 'redis', '--replicas=0');
+      const out = await until(
+        60,
+        async () => (await readyReplicas(node, 'deploy', 'monolith')) === 0,
+      );
+      node.result(out, 'exercise 2: without Redis every monolith pod turned not ready');
+      await node.kc('scale', 'statefulset', 'redis', '--replicas=1');
+      const back = await until(
+        120,
+        async () => (await readyReplicas(node, 'deploy', 'monolith')) >= 2,
+      );
+      node.result(back, 'exercise 2: Redis back, both monolith pods ready again');
+      console.log(`load: ${await traffic}`);
+      await node.check(2, 'PASS', 'after the outage', { url: node.base, ops: f.ops });
+      // 6 starts here: no gateway in front yet.
+      await node.check(6, 'NOT YET', 'on stage 0 (no facade)', { url: node.base, ops: f.ops });
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-1-facade'(node) {
+    let f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(6, 'PASS', 'on stage 1', f);
+      // 10 starts here: one model for everyone, whatever the header says.
+      await node.check(10, 'NOT YET', 'on stage 1 (no split)', f);
+      // 5: blue/green, the variant applied over stage 1, then one selector patch, and back.
+      await applyVariant(node, 'variants/strategies/blue-green/stage-1-facade');
+      await node.check(5, 'NOT YET', 'with blue live');
+      const select = (version: string) =>
+        node.kc(
+          'patch',
+          'svc',
+          'monolith',
+          '-p',
+          JSON.stringify({ spec: { selector: { version } } }),
+        );
+      await select('v2');
+      await node.check(5, 'PASS', 'after the selector switch to green');
+      await select('v1');
+      await node.check(5, 'NOT YET', 'after rolling back to blue');
+      // 10: the A/B variant over it (deterministic, unlike the canary's draw).
+      await applyVariant(node, 'variants/strategies/ab-test/stage-1-facade');
+      f.stop();
+      f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+      // The kubelet projects the new table within its sync period (10 s here).
+      const reloaded = await until(60, async () =>
+        (await (await fetch(`${f.ops}/gateway/routes`)).text()).includes('model-v2-by-cookie'),
+      );
+      node.result(reloaded, 'exercise 10: the gateway loaded the A/B table');
+      await node.check(10, 'PASS', 'with the A/B variant', f);
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-2a-mirror-reads'(node) {
+    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(7, 'NOT YET', 'before any read', f);
+      console.log(`load: ${await load(f.url, 20)}`);
+      await node.check(7, 'PASS', 'after 20 s of load', f);
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-2-store'(node) {
+    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(9, 'NOT YET', 'on stage 2 (the monolith serves the page)');
+      await node.check(8, 'NOT YET', 'before the roll-back and forward', f);
+      const traffic = load(f.url, 45);
+      const loaded = () => metric(f, 'gateway_route_reloads_total', 'result="loaded"');
+      const start = await loaded();
+      const readBack = (y: string) =>
+        y.replace(
+          /(- name: entries-read\n(?:.*\n)*?)\s+transcode: \{ rpc: ListEntries \}\n\s+mirror: .*\n/,
+          '$1    proxy: { upstream: monolith }\n',
+        );
+      const original = await node.kc(
+        'get',
+        'configmap',
+        'gateway-routes',
+        '-o',
+        'jsonpath={.data.routes\\.yaml}',
+      );
+      await editRoutes(node, readBack);
+      node.result(
+        await until(90, async () => (await loaded()) > start),
+        'exercise 8: reads rolled back to the monolith, table reloaded',
+      );
+      await editRoutes(node, () => original);
+      node.result(
+        await until(90, async () => (await loaded()) > start + 1),
+        'exercise 8: rolled forward again, table reloaded',
+      );
+      console.log(`load: ${await traffic}`);
+      await node.check(8, 'PASS', 'after the roll-back and forward', f);
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-3-frontend'(node) {
+    await node.check(9, 'PASS', 'on stage 3');
+    // 3: three replicas through the HPA, then back to the stage's two.
+    await node.check(3, 'NOT YET', 'at two frontend replicas');
+    await node.kc('patch', 'hpa', 'frontend', '-p', '{"spec":{"minReplicas":3}}');
+    node.result(
+      await until(120, async () => (await readyReplicas(node, 'deploy', 'frontend')) >= 3),
+      'exercise 3: the HPA scaled the frontend to 3',
+    );
+    await node.check(3, 'PASS', 'at three');
+    await node.kc('patch', 'hpa', 'frontend', '-p', '{"spec":{"minReplicas":2}}');
+    await node.kc('scale', 'deploy', 'frontend', '--replicas=2');
+    await node.kc('rollout', 'status', 'deploy/frontend', '--timeout=120s');
+    // 12: a frontend pod killed under load; the gateway routes around it.
+    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(12, 'NOT YET', 'before a pod is killed', f);
+      const traffic = load(f.url, 20);
+      await sleep(3_000);
+      const pod = await podOf(node, 'frontend');
+      await node.kc('delete', 'pod', pod, '--grace-period=0', '--force');
+      node.result(
+        await until(120, async () => (await readyReplicas(node, 'deploy', 'frontend')) >= 2),
+        'exercise 12: the Deployment replaced the killed frontend pod',
+      );
+      console.log(`load: ${await traffic}`);
+      await sleep(11_000); // an ejection lasts 10 s
+      await node.check(12, 'PASS', 'after the kill', f);
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-3a-mirror-model'(node) {
+    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(11, 'NOT YET', 'before any text is scored', f);
+      for (const text of ['I love it', 'not bad', 'this is awful', 'meh']) {
+        const res = await fetch(`${f.url}/api/sentiment`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text }),
+        });
+        await res.arrayBuffer();
+      }
+      await sleep(1_000); // the shadow call finishes after the answer
+      await node.check(11, 'PASS', 'after four texts are scored', f);
+      await node.check(16, 'NOT YET', 'on stage 3a (the monolith still scores)', f);
+    } finally {
+      f.stop();
+    }
+  },
+
+  async 'stage-4-model'(node) {
+    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
+    try {
+      await node.check(16, 'PASS', 'on stage 4', f);
+    } finally {
+      f.stop();
+    }
+  },
+};
+
+/** The stages with workshop steps. */
+export const workshopStages = Object.keys(stages);
+
+export async function workshop(node: Node, stage: string) {
+  const steps = stages[stage];
+  if (!steps) throw new Error(`no workshop steps for ${stage}`);
+  const t = Date.now();
+  await steps(node);
+  console.log(
+    `FIGURES ${JSON.stringify({ scenario: 'workshop', stage, seconds: (Date.now() - t) / 1000 })}`,
+  );
+}
