@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line step of test:cluster (scenario.ts): its output is the interface */
 // The workshop's cluster tracks on the node (ADR 0516): for each stage
 // test-cluster.sh deploys, the exercises that start from it, each check run
 // both ways. NOT YET on the exercise's starting state, then the doc's
