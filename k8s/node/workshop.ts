@@ -7,10 +7,13 @@
 // PASS. Each exercise leaves the stage as the next one (and the deployed e2e
 // suite that follows) expects. Exercise 4 is the handover scenario and 17 the
 // migrate scenario (scenario.ts); 13 and 14 cannot run here (no Istio, no
-// Jaeger image), 15 needs the monolith on the host (docs/workshop/README.md).
+// Jaeger image; docs/workshop/README.md).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
+import { startBundle, startRedis } from '@fig/testing';
 
 export interface Node {
   /** The `fig` Service's NodePort, the cluster's front door. */
@@ -138,6 +141,87 @@ async function editRoutes(node: Node, edit: (yaml: string) => string) {
     '-p',
     JSON.stringify({ data: { 'routes.yaml': changed } }),
   );
+}
+
+/** `kubectl …` with `text` on its stdin. */
+function kubectlWithInput(args: string[], text: string) {
+  return new Promise<void>((resolve, reject) => {
+    const child = execFile(kubectl, args, (err, _out, stderr) =>
+      err ? reject(new Error(stderr || err.message)) : resolve(),
+    );
+    child.stdin!.end(text);
+  });
+}
+
+/**
+ * 15: the monolith moved out of the cluster to this host, reached from the
+ * pods at the bridge's address (the node, as the pods see it), the cluster's
+ * services calling it by the same Service name; then brought back in.
+ */
+async function hybrid(node: Node) {
+  await node.check(15, 'NOT YET', 'with the monolith in the cluster');
+  const bridge = process.env.NODE_BRIDGE ?? 'fig-cni0';
+  const hostIp = networkInterfaces()[bridge]?.find((a) => a.family === 'IPv4')?.address;
+  if (!hostIp) throw new Error(`no IPv4 address on ${bridge}`);
+  // The doc's `npm start -- --stage 0 --bind 0.0.0.0`: the monolith and its
+  // Redis. A shared machine: a free port rather than the doc's 8081.
+  const redis = await startRedis();
+  const outside = await startBundle('monolith', {
+    env: { BIND_ADDRESS: '0.0.0.0', REDIS_URL: redis.url },
+  });
+  try {
+    await node.kc('delete', 'deploy,hpa,pdb', '-l', 'app.kubernetes.io/name=monolith');
+    const { stdout } = await run(
+      kubectl,
+      ['kustomize', 'k8s/variants/hybrid/stage-3-frontend/endpointslice'],
+      { encoding: 'utf8', maxBuffer: 32 << 20 },
+    );
+    // The doc's `sed "s/192.0.2.10/$HOST_IP/g"`, and the port the host gave.
+    const objects = parseAllDocuments(stdout.replaceAll('192.0.2.10', hostIp)).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          ports?: { port: number }[];
+          spec?: { egress?: { ports: { port: number }[] }[] };
+        },
+    );
+    for (const o of objects) {
+      if (o.kind === 'EndpointSlice') o.ports![0]!.port = outside.port;
+      if (o.kind === 'NetworkPolicy' && o.spec?.egress?.[0]?.ports?.[0]?.port === 8081)
+        o.spec.egress[0].ports[0].port = outside.port;
+    }
+    await kubectlWithInput(
+      ['-n', 'fig', 'apply', '-l', 'app.kubernetes.io/name=monolith', '-f', '-'],
+      objects.map((o) => stringify(o)).join('---\n'),
+    );
+    const served = await until(60, async () => {
+      const res = await fetch(`${node.base}/api/sentiment`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'legacy and new' }),
+      });
+      await res.arrayBuffer();
+      return res.status === 200;
+    });
+    const metrics = await (await fetch(`${outside.ops}/metrics`)).text();
+    const scored =
+      /http_server_requests_total\{[^}]*route="\/api\/sentiment"[^}]*status_code="200"\} (\d+)/.exec(
+        metrics,
+      );
+    node.result(
+      served && Number(scored?.[1] ?? 0) > 0,
+      `exercise 15: the host's monolith at ${hostIp}:${outside.port} scored texts sent to the cluster (${scored?.[1] ?? 0})`,
+    );
+    await node.check(15, 'PASS', 'with the monolith on the host');
+  } finally {
+    // Step 4: the stage again (skaffold run), then the slice and the rule go.
+    await run('bash', ['k8s/node/deploy.sh', '--over', 'stage-3-frontend'], { encoding: 'utf8' });
+    await node.kc('delete', 'endpointslice', 'monolith-outside', '--ignore-not-found');
+    await node.kc('delete', 'networkpolicy', 'to-outside-monolith', '--ignore-not-found');
+    await outside.stop();
+    await redis.dispose();
+  }
+  await node.check(15, 'NOT YET', 'with the monolith back in the cluster');
 }
 
 const stages: Record<string, (node: Node) => Promise<void>> = {
@@ -294,6 +378,7 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
     } finally {
       f.stop();
     }
+    await hybrid(node);
   },
 
   async 'stage-3a-mirror-model'(node) {
