@@ -62,6 +62,9 @@ row "build/cached binaries" "$(($(date +%s) - t))" ok
   --outfile="$BUILD/scenario.cjs" --log-level=warning) || fail "bundle k8s/node/scenario.ts"
 # The workshop's checks, whose cluster tracks the scenarios run against the node.
 (cd "$REPO_ROOT" && node tools/build/bundle.mjs --tools >/dev/null) || fail "bundle the workshop's checks"
+# Exercise 15 runs the monolith on the host, beside the node, from its bundle.
+(cd "$REPO_ROOT" && NX_DAEMON=false npx nx run monolith:build >"$RUN_DIR/monolith-build.log" 2>&1) ||
+  fail "build the monolith for exercise 15 (log: $RUN_DIR/monolith-build.log)"
 
 echo "== cluster: etcd, kube-apiserver, controller-manager, scheduler, containerd, kubelet, kube-proxy, CoreDNS"
 bash "$NODE_DIR/down.sh" >/dev/null 2>&1 # a previous run's leftovers
