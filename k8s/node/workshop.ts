@@ -103,6 +103,19 @@ async function until(seconds: number, ready: () => Promise<boolean>) {
   return false;
 }
 
+/** The versions that answered `n` reads of /api/info, with their counts. */
+async function versions(base: string, n: number) {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${base}/api/info`);
+    const version = res.ok
+      ? ((await res.json()) as { version: string }).version
+      : `status ${res.status}`;
+    seen[version] = (seen[version] ?? 0) + 1;
+  }
+  return seen;
+}
+
 const readyReplicas = async (node: Node, kind: string, name: string) =>
   Number((await node.kc('get', kind, name, '-o', 'jsonpath={.status.readyReplicas}')) || 0);
 
@@ -269,21 +282,40 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
       await node.check(6, 'PASS', 'on stage 1', f);
       // 10 starts here: one model for everyone, whatever the header says.
       await node.check(10, 'NOT YET', 'on stage 1 (no split)', f);
-      // 5: blue/green, the variant applied over stage 1, then one selector patch, and back.
+      // 5: blue/green, the variant applied over stage 1, then one selector
+      // patch under load, and back. A Service selector decides new
+      // connections only: the gateway's kept-alive ones stay with blue while
+      // traffic keeps them busy, so the doc restarts the gateway after each
+      // patch (as it already did for stage 4's gRPC connections).
       await applyVariant(node, 'variants/strategies/blue-green/stage-1-facade');
       await node.check(5, 'NOT YET', 'with blue live');
-      const select = (version: string) =>
-        node.kc(
+      const traffic = load(node.base, 60);
+      await sleep(2_000);
+      const switchTo = async (version: string) => {
+        await node.kc(
           'patch',
           'svc',
           'monolith',
           '-p',
           JSON.stringify({ spec: { selector: { version } } }),
         );
-      await select('v2');
-      await node.check(5, 'PASS', 'after the selector switch to green');
-      await select('v1');
+        await sleep(3_000);
+        console.log(
+          `load: selector on ${version}, gateway not restarted: /api/info said ${JSON.stringify(await versions(node.base, 20))}`,
+        );
+        await node.kc('rollout', 'restart', 'deploy/gateway');
+        await node.kc('rollout', 'status', 'deploy/gateway', '--timeout=120s');
+      };
+      await switchTo('v2');
+      await node.check(5, 'PASS', 'after the switch to green');
+      await switchTo('v1');
       await node.check(5, 'NOT YET', 'after rolling back to blue');
+      const summary = await traffic;
+      console.log(`load: ${summary}`);
+      node.result(
+        / 0 failed/.test(summary),
+        `exercise 5: no request failed across both switches (${summary})`,
+      );
       // 10: the A/B variant over it (deterministic, unlike the canary's draw).
       await applyVariant(node, 'variants/strategies/ab-test/stage-1-facade');
       f.stop();
