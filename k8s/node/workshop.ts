@@ -287,7 +287,7 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
       // patch (as it already did for stage 4's gRPC connections).
       await applyVariant(node, 'variants/strategies/blue-green/stage-1-facade');
       await node.check(5, 'NOT YET', 'with blue live');
-      const traffic = load(node.base, 60);
+      const traffic = load(node.base, 45);
       await sleep(2_000);
       const switchTo = async (version: string) => {
         await node.kc(
