@@ -216,7 +216,7 @@ async function hybrid(node: Node) {
     });
     const metrics = await (await fetch(`${outside.ops}/metrics`)).text();
     const scored =
-      /http_server_requests_total\{[^}]*route="\/api\/sentiment"[^}]*status_code="200"\} (\d+)/.exec(
+      /http_server_requests_total\{[^}]*route="\/api\/sentiment"[^}]*status_code="200"[^}]*\} (\d+)/.exec(
         metrics,
       );
     node.result(
