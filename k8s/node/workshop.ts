@@ -205,23 +205,28 @@ async function hybrid(node: Node) {
       ['-n', 'fig', 'apply', '-l', 'app.kubernetes.io/name=monolith', '-f', '-'],
       objects.map((o) => stringify(o)).join('---\n'),
     );
-    const served = await until(60, async () => {
+    // The in-cluster pods drain for a few seconds and keep answering on the
+    // gateway's kept-alive connections: score until the host's monolith has.
+    const scoredOutside = async () => {
+      const metrics = await (await fetch(`${outside.ops}/metrics`)).text();
+      const m =
+        /http_server_requests_total\{[^}]*route="\/api\/sentiment"[^}]*status_code="200"[^}]*\} (\d+)/.exec(
+          metrics,
+        );
+      return Number(m?.[1] ?? 0);
+    };
+    const served = await until(90, async () => {
       const res = await fetch(`${node.base}/api/sentiment`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ text: 'legacy and new' }),
       });
       await res.arrayBuffer();
-      return res.status === 200;
+      return res.status === 200 && (await scoredOutside()) > 0;
     });
-    const metrics = await (await fetch(`${outside.ops}/metrics`)).text();
-    const scored =
-      /http_server_requests_total\{[^}]*route="\/api\/sentiment"[^}]*status_code="200"[^}]*\} (\d+)/.exec(
-        metrics,
-      );
     node.result(
-      served && Number(scored?.[1] ?? 0) > 0,
-      `exercise 15: the host's monolith at ${hostIp}:${outside.port} scored texts sent to the cluster (${scored?.[1] ?? 0})`,
+      served,
+      `exercise 15: the host's monolith at ${hostIp}:${outside.port} scored texts sent to the cluster (${await scoredOutside()})`,
     );
     await node.check(15, 'PASS', 'with the monolith on the host');
   } finally {
@@ -406,24 +411,23 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
     await node.kc('patch', 'hpa', 'frontend', '-p', '{"spec":{"minReplicas":2}}');
     await node.kc('scale', 'deploy', 'frontend', '--replicas=2');
     await node.kc('rollout', 'status', 'deploy/frontend', '--timeout=120s');
-    // 12: a frontend pod killed under load; the gateway routes around it.
-    const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
-    try {
-      await node.check(12, 'NOT YET', 'before a pod is killed', f);
-      const traffic = load(f.url, 20);
-      await sleep(3_000);
-      const pod = await podOf(node, 'frontend');
-      await node.kc('delete', 'pod', pod, '--grace-period=0', '--force');
-      node.result(
-        await until(120, async () => (await readyReplicas(node, 'deploy', 'frontend')) >= 2),
-        'exercise 12: the Deployment replaced the killed frontend pod',
-      );
-      console.log(`load: ${await traffic}`);
-      await sleep(11_000); // an ejection lasts 10 s
-      await node.check(12, 'PASS', 'after the kill', f);
-    } finally {
-      f.stop();
-    }
+    // 12's cluster track: a frontend pod killed under load, absorbed before
+    // the gateway sees a failure (its check is local only: the node showed
+    // that the gateway's counters never move here, ADR 0516).
+    const traffic = load(node.base, 20);
+    await sleep(3_000);
+    const pod = await podOf(node, 'frontend');
+    await node.kc('delete', 'pod', pod, '--grace-period=0', '--force');
+    node.result(
+      await until(120, async () => (await readyReplicas(node, 'deploy', 'frontend')) >= 2),
+      'exercise 12: the Deployment replaced the killed frontend pod',
+    );
+    const summary = await traffic;
+    console.log(`load: ${summary}`);
+    node.result(
+      / 0 failed/.test(summary),
+      `exercise 12: no request failed across the kill (${summary})`,
+    );
     await hybrid(node);
   },
 
