@@ -4,6 +4,8 @@
 # rolled out, the deployed e2e suite through the `fig` Service's NodePort
 # (127.0.0.1:30080) checking who served the page, then on stage 3 a rolling
 # restart, pod kills and the frontend's in-place v1 -> v2 under steady load.
+# Before each stage's e2e, the workshop's cluster-track checks that start from it,
+# each NOT YET then PASS around the doc's steps (k8s/node/workshop.ts, ADR 0516).
 # NetworkPolicies are applied but not enforced (ADR 0120). Tears everything down (k8s/node/down.sh) at the end.
 # Prints a table of set-up, rollout and e2e times, then "N passed, N failed".
 #   FIG_CLUSTER_STAGES="stage-3-frontend" limits the stages (for iterating; default: all of stages.yaml,
