@@ -1,7 +1,8 @@
 // `npm run bench:gateway`: the gateway against the reverse proxies people
 // compare it with, on this machine, in the same run and under the same load.
 //
-//   node dist/tools/bench/gateway/run.js [--duration 5] [--rounds 3] [--connections 32] [--json out.json]
+//   node dist/tools/bench/gateway/run.js [--duration 5] [--rounds 3] [--connections 32]
+//     [--node <binary>] [--json out.json]
 //
 // A small node:http upstream is put behind: nothing (direct), the gateway
 // (built bundle, one process), nginx (one worker) and haproxy (one thread),
@@ -11,6 +12,9 @@
 // in several interleaved rounds; the median round is reported, so a burst of
 // load from elsewhere on a shared machine does not land on one proxy only.
 // Missing wrk/nginx/haproxy are installed with apt-get before anything is measured.
+// The gateway runs twice: as `node main.js`, and with the Node options of the
+// images' CMD (Dockerfile), which is what a pod pays; `--node` picks the Node
+// binary of both (the images run Node 24; the host's by default).
 /* eslint-disable no-console */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBenchReport, type BenchRow } from '../report';
 import { bundled, freePort, median, peakRssMiB, root, sleep } from '../support';
+import { defaultDockerfile, imageNodeFlags } from '../startup-image';
 import { ensureVegeta, runVegeta, vegetaModule, type RateResult } from '../vegeta';
 import { binary, ensureCommands, requireWrk, runWrk, wrkCommand } from '../wrk';
 import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
@@ -37,8 +42,12 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     json: { type: 'string', default: path.join(root, 'test-output/bench/gateway.json') },
+    node: { type: 'string', default: process.execPath },
   },
 });
+const nodeBinary = values.node as string;
+const imageFlags = imageNodeFlags(defaultDockerfile(root));
+const imageVariant = `gateway ${imageFlags.join(' ')}`;
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -106,28 +115,23 @@ async function main() {
   targets.push({ name: 'direct', url: `${upstreamUrl}/` });
 
   writeFileSync(path.join(dir, 'routes.yaml'), gatewayRoutes(upstreamUrl));
-  // Twice: as `node main.js` runs it, and with a larger young generation, which
-  // cuts the garbage collector's share per request (a node flag, so it belongs
-  // in the deployment's NODE_OPTIONS rather than in the code).
+  // Twice: as `node main.js` runs it, and with the images' Node options (their
+  // 2 MiB young generation makes the collector run more often under load, ADR 0217).
   for (const [name, flags] of [
     ['gateway', []],
-    ['gateway --max-semi-space-size=32', ['--max-semi-space-size=32']],
+    [imageVariant, imageFlags],
   ] as const) {
     const [port, opsPort] = [await freePort(), await freePort()];
-    const child = start(
-      process.execPath,
-      [...flags, path.join(root, 'dist/apps/gateway/main.js')],
-      {
-        PORT: String(port),
-        OPS_PORT: String(opsPort),
-        GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
-        LOG_LEVEL: 'warn',
-        ACCESS_LOG: 'false',
-        REDIS_URL: undefined,
-        // All load comes from one address here; nginx and haproxy get no such limit either.
-        MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
-      },
-    );
+    const child = start(nodeBinary, [...flags, path.join(root, 'dist/apps/gateway/main.js')], {
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
+      LOG_LEVEL: 'warn',
+      ACCESS_LOG: 'false',
+      REDIS_URL: undefined,
+      // All load comes from one address here; nginx and haproxy get no such limit either.
+      MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
+    });
     await waitUntilServing(`http://127.0.0.1:${opsPort}/readyz`, child);
     targets.push({ name, url: `http://127.0.0.1:${port}/`, pid: child.pid });
   }
@@ -196,7 +200,7 @@ async function main() {
     'gateway/haproxy': ratio('gateway', 'haproxy'),
     'gateway/http-proxy-middleware': ratio('gateway', 'http-proxy-middleware'),
     'gateway/direct': ratio('gateway', 'direct'),
-    'gateway --max-semi-space-size=32/nginx': ratio('gateway --max-semi-space-size=32', 'nginx'),
+    "gateway with the images' options/nginx": ratio(imageVariant, 'nginx'),
   };
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
@@ -204,7 +208,9 @@ async function main() {
   const atRate =
     vegeta && results.nginx ? latencyAtHalfNginx(vegeta, targets, results.nginx.rps) : undefined;
   const tool = wrkCommand(connections, duration);
-  const command = `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}`;
+  const command =
+    `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}` +
+    (nodeBinary !== process.execPath ? ' --node <binary>' : '');
   const gw = results.gateway;
   const against = [
     ['nginx', 'nginx (1 worker)'],
@@ -237,6 +243,15 @@ async function main() {
                   {
                     label: 'gateway req/s (× haproxy)',
                     value: ratios['gateway/haproxy'],
+                    higherIsBetter: true,
+                  },
+                ]),
+            ...(ratios["gateway with the images' options/nginx"] === null
+              ? []
+              : [
+                  {
+                    label: `gateway req/s with the images' options ${imageFlags.join(' ')} (× nginx)`,
+                    value: ratios["gateway with the images' options/nginx"],
                     higherIsBetter: true,
                   },
                 ]),
