@@ -13,8 +13,8 @@
 // load from elsewhere on a shared machine does not land on one proxy only.
 // Missing wrk/nginx/haproxy are installed with apt-get before anything is measured.
 // The gateway runs twice: as `node main.js`, and with the Node options of the
-// images' CMD (Dockerfile), which is what a pod pays; `--node` picks the Node
-// binary of both (the images run Node 24; the host's by default).
+// images' CMD (Dockerfile), which is what a pod pays. `--node` picks the Node
+// binary of every Node process here (the images run Node 24; the host's by default).
 /* eslint-disable no-console */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +46,7 @@ const { values } = parseArgs({
   },
 });
 const nodeBinary = values.node as string;
+const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const imageFlags = imageNodeFlags(defaultDockerfile(root));
 const imageVariant = `gateway ${imageFlags.join(' ')}`;
 const duration = Number(values.duration);
@@ -108,7 +109,7 @@ async function main() {
   /** pid: a Node process whose memory is reported (peak RSS over the whole run). */
   const targets: { name: string; url: string; pid?: number }[] = [];
 
-  const upstream = start(process.execPath, [bundled('gateway/upstream')], {
+  const upstream = start(nodeBinary, [bundled('gateway/upstream')], {
     PORT: String(ports.upstream),
   });
   await waitUntilServing(upstreamUrl, upstream);
@@ -158,7 +159,7 @@ async function main() {
     await waitUntilServing(`http://127.0.0.1:${ports.haproxy}/`, child);
     targets.push({ name: 'haproxy', url: `http://127.0.0.1:${ports.haproxy}/` });
   }
-  const express = start(process.execPath, [bundled('gateway/express-proxy')], {
+  const express = start(nodeBinary, [bundled('gateway/express-proxy')], {
     PORT: String(ports.express),
     UPSTREAM_URL: upstreamUrl,
   });
@@ -212,6 +213,8 @@ async function main() {
     `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}` +
     (nodeBinary !== process.execPath ? ' --node <binary>' : '');
   const gw = results.gateway;
+  // What a pod holds: its young generation is capped by the images' options (ADR 0018).
+  const pod = results[imageVariant];
   const against = [
     ['nginx', 'nginx (1 worker)'],
     ['haproxy', 'haproxy (1 thread)'],
@@ -222,7 +225,7 @@ async function main() {
   const rows: BenchRow[] = gw
     ? [
         {
-          what: `gateway proxying, ${tool}, median of ${rounds} interleaved rounds`,
+          what: `gateway proxying, ${tool}, median of ${rounds} interleaved rounds, Node ${nodeVersion}`,
           figure: `${(gw.rps / 1000).toFixed(1)}k req/s, p99 ${gw.p99.toFixed(1)} ms`,
           baseline: against.join(', ') || 'no peer proxy could be installed',
           command,
@@ -257,14 +260,17 @@ async function main() {
                 ]),
           ],
         },
-        ...(gw.peakRssMiB
+        ...(pod?.peakRssMiB
           ? [
               {
-                what: 'gateway memory under that load (peak RSS, VmHWM, over warm-up and all rounds)',
-                figure: `${gw.peakRssMiB} MiB`,
-                baseline: results['http-proxy-middleware']?.peakRssMiB
-                  ? `${(gw.peakRssMiB / (results['http-proxy-middleware'].peakRssMiB as number)).toFixed(2)}× Express + http-proxy-middleware (${results['http-proxy-middleware'].peakRssMiB} MiB) under the same load`
-                  : 'no Node peer measured',
+                what: `gateway memory under that load with the images' options ${imageFlags.join(' ')}, as a pod runs it (peak RSS, VmHWM, over warm-up and all rounds)`,
+                figure: `${pod.peakRssMiB} MiB`,
+                baseline: [
+                  `\`node main.js\` without those options: ${gw.peakRssMiB ?? 'n/a'} MiB`,
+                  results['http-proxy-middleware']?.peakRssMiB
+                    ? `Express + http-proxy-middleware: ${results['http-proxy-middleware'].peakRssMiB} MiB under the same load`
+                    : 'no Node peer measured',
+                ].join('; '),
                 command,
               },
             ]
