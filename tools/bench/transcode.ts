@@ -3,17 +3,21 @@
 // by the monolith straight from Redis, and against grpc-gateway (Go), the
 // usual transcoder, in front of the same store-svc under the same load.
 //
-//   node dist/tools/bench/transcode.js [--rounds 3] [--seconds 5] [--connections 32] [--json out.json]
+//   node dist/tools/bench/transcode.js [--rounds 3] [--seconds 5] [--connections 32]
+//     [--node <binary>] [--json out.json]
 //
 // The three alternate in rounds (wrk -t1, keep-alive) and each ratio is the
 // median of the per-round ratios, so a burst of other work on a shared machine
-// falls on all alike. Production bundles, tracing off in all three.
+// falls on all alike. Production bundles, tracing off in all three; `--node`
+// runs Fig's services on another Node binary (the images run Node 24; the
+// host's by default), which moves every figure here (ADR 0217).
 //
 // grpc-gateway is built here, outside the repository (~/.cache/fig-bench),
 // from its Go module with Debian's protoc and the http-rule.yaml and main.go
 // beside this file; when Go or protoc cannot be had, its row is left out and
 // the report says why. Its JSON is protobuf's (createTime, nextPageToken),
 // Fig's is the API's: the same entries, spelled differently.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,8 +34,11 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     json: { type: 'string', default: path.join(root, 'test-output/bench/transcode.json') },
+    node: { type: 'string', default: process.execPath },
   },
 });
+const node = values.node as string;
+const nodeVersion = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const [rounds, seconds, connections] = [values.rounds, values.seconds, values.connections].map(
   Number,
 ) as [number, number, number];
@@ -56,8 +63,8 @@ async function main() {
   const stops: (() => Promise<void> | void)[] = [];
   try {
     const [store, monolith] = await Promise.all([
-      startBundle('store-svc', { env: { REDIS_URL: redis.url } }),
-      startBundle('monolith', { env: { REDIS_URL: redis.url } }),
+      startBundle('store-svc', { env: { REDIS_URL: redis.url }, node }),
+      startBundle('monolith', { env: { REDIS_URL: redis.url }, node }),
     ]);
     started.push(store, monolith);
     const storeAddr = `127.0.0.1:${store.port}`;
@@ -71,6 +78,7 @@ async function main() {
         ACCESS_LOG: 'false',
         MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
       },
+      node,
     });
     started.push(gateway);
     const peer = await startGrpcGateway(storeAddr);
@@ -108,7 +116,9 @@ async function main() {
       return runs[Math.floor(runs.length / 2)];
     };
     const tool = wrkCommand(connections, seconds);
-    const command = `node dist/tools/bench/transcode.js --rounds ${rounds} --seconds ${seconds} --connections ${connections}`;
+    const command =
+      `node dist/tools/bench/transcode.js --rounds ${rounds} --seconds ${seconds} --connections ${connections}` +
+      (node !== process.execPath ? ' --node <binary>' : '');
     const figure = (name: string) => {
       const r = middle(name);
       return r ? `${(r.rps / 1000).toFixed(2)}k req/s, p99 ${r.p99Ms.toFixed(1)} ms` : 'n/a';
@@ -116,7 +126,7 @@ async function main() {
     const vsMonolith = perRound('gateway', 'monolith');
     const rows: BenchRow[] = [
       {
-        what: `gateway transcoding \`GET /api/entries\` (20 entries) to store-svc's ListEntries, ${tool}`,
+        what: `gateway transcoding \`GET /api/entries\` (20 entries) to store-svc's ListEntries, ${tool}, Node ${nodeVersion}`,
         figure: figure('gateway'),
         baseline: `${median(vsMonolith).toFixed(2)}× the monolith's \`GET /api/entries\` straight from Redis (${figure('monolith')}), median of ${rounds} alternating rounds (${vsMonolith.map((x) => x.toFixed(2)).join(', ')})`,
         command,
@@ -140,7 +150,7 @@ async function main() {
     } else {
       const vsPeer = perRound('gateway', 'grpc-gateway');
       rows.push({
-        what: `gateway vs grpc-gateway ${peer.version} (Go, GOMAXPROCS=1) transcoding the same \`GET /api/entries\` to the same store-svc, ${tool}`,
+        what: `gateway vs grpc-gateway ${peer.version} (Go, GOMAXPROCS=1) transcoding the same \`GET /api/entries\` to the same store-svc, ${tool}, Node ${nodeVersion}`,
         figure: `gateway ${figure('gateway')}; grpc-gateway ${figure('grpc-gateway')}`,
         baseline: `${median(vsPeer).toFixed(2)}× grpc-gateway, median of ${rounds} alternating rounds (${vsPeer.map((x) => x.toFixed(2)).join(', ')})`,
         command,

@@ -93,6 +93,8 @@ export interface BundleOptions {
   readyPollMs?: number;
   /** The folder holding `<app>/main.js`; `<workspace>/dist/apps` by default. */
   distDir?: string;
+  /** The Node binary of a Node service (a benchmark runs the images' Node); this process's by default. */
+  node?: string;
 }
 
 export interface RunningBundle {
@@ -156,7 +158,7 @@ export async function startBundle(
 
   const spawnIt = () =>
     startProcess({
-      ...(command.command ? { command: command.command } : {}),
+      ...(command.command || options.node ? { command: command.command ?? options.node } : {}),
       args,
       cwd: command.cwd,
       env,

@@ -1,7 +1,8 @@
 // `npm run bench:gateway`: the gateway against the reverse proxies people
 // compare it with, on this machine, in the same run and under the same load.
 //
-//   node dist/tools/bench/gateway/run.js [--duration 5] [--rounds 3] [--connections 32] [--json out.json]
+//   node dist/tools/bench/gateway/run.js [--duration 5] [--rounds 3] [--connections 32]
+//     [--node <binary>] [--json out.json]
 //
 // A small node:http upstream is put behind: nothing (direct), the gateway
 // (built bundle, one process), nginx (one worker) and haproxy (one thread),
@@ -11,6 +12,9 @@
 // in several interleaved rounds; the median round is reported, so a burst of
 // load from elsewhere on a shared machine does not land on one proxy only.
 // Missing wrk/nginx/haproxy are installed with apt-get before anything is measured.
+// The gateway runs twice: as `node main.js`, and with the Node options of the
+// images' CMD (Dockerfile), which is what a pod pays. `--node` picks the Node
+// binary of every Node process here (the images run Node 24; the host's by default).
 /* eslint-disable no-console */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBenchReport, type BenchRow } from '../report';
 import { bundled, freePort, median, peakRssMiB, root, sleep } from '../support';
+import { defaultDockerfile, imageNodeFlags } from '../startup-image';
 import { ensureVegeta, runVegeta, vegetaModule, type RateResult } from '../vegeta';
 import { binary, ensureCommands, requireWrk, runWrk, wrkCommand } from '../wrk';
 import { gatewayRoutes, haproxyConfig, nginxConfig } from './configs';
@@ -37,8 +42,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     json: { type: 'string', default: path.join(root, 'test-output/bench/gateway.json') },
+    node: { type: 'string', default: process.execPath },
   },
 });
+const nodeBinary = values.node as string;
+const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+const imageFlags = imageNodeFlags(defaultDockerfile(root));
+const imageVariant = `gateway ${imageFlags.join(' ')}`;
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -99,35 +109,30 @@ async function main() {
   /** pid: a Node process whose memory is reported (peak RSS over the whole run). */
   const targets: { name: string; url: string; pid?: number }[] = [];
 
-  const upstream = start(process.execPath, [bundled('gateway/upstream')], {
+  const upstream = start(nodeBinary, [bundled('gateway/upstream')], {
     PORT: String(ports.upstream),
   });
   await waitUntilServing(upstreamUrl, upstream);
   targets.push({ name: 'direct', url: `${upstreamUrl}/` });
 
   writeFileSync(path.join(dir, 'routes.yaml'), gatewayRoutes(upstreamUrl));
-  // Twice: as `node main.js` runs it, and with a larger young generation, which
-  // cuts the garbage collector's share per request (a node flag, so it belongs
-  // in the deployment's NODE_OPTIONS rather than in the code).
+  // Twice: as `node main.js` runs it, and with the images' Node options (their
+  // 2 MiB young generation makes the collector run more often under load, ADR 0217).
   for (const [name, flags] of [
     ['gateway', []],
-    ['gateway --max-semi-space-size=32', ['--max-semi-space-size=32']],
+    [imageVariant, imageFlags],
   ] as const) {
     const [port, opsPort] = [await freePort(), await freePort()];
-    const child = start(
-      process.execPath,
-      [...flags, path.join(root, 'dist/apps/gateway/main.js')],
-      {
-        PORT: String(port),
-        OPS_PORT: String(opsPort),
-        GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
-        LOG_LEVEL: 'warn',
-        ACCESS_LOG: 'false',
-        REDIS_URL: undefined,
-        // All load comes from one address here; nginx and haproxy get no such limit either.
-        MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
-      },
-    );
+    const child = start(nodeBinary, [...flags, path.join(root, 'dist/apps/gateway/main.js')], {
+      PORT: String(port),
+      OPS_PORT: String(opsPort),
+      GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
+      LOG_LEVEL: 'warn',
+      ACCESS_LOG: 'false',
+      REDIS_URL: undefined,
+      // All load comes from one address here; nginx and haproxy get no such limit either.
+      MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
+    });
     await waitUntilServing(`http://127.0.0.1:${opsPort}/readyz`, child);
     targets.push({ name, url: `http://127.0.0.1:${port}/`, pid: child.pid });
   }
@@ -154,7 +159,7 @@ async function main() {
     await waitUntilServing(`http://127.0.0.1:${ports.haproxy}/`, child);
     targets.push({ name: 'haproxy', url: `http://127.0.0.1:${ports.haproxy}/` });
   }
-  const express = start(process.execPath, [bundled('gateway/express-proxy')], {
+  const express = start(nodeBinary, [bundled('gateway/express-proxy')], {
     PORT: String(ports.express),
     UPSTREAM_URL: upstreamUrl,
   });
@@ -196,7 +201,7 @@ async function main() {
     'gateway/haproxy': ratio('gateway', 'haproxy'),
     'gateway/http-proxy-middleware': ratio('gateway', 'http-proxy-middleware'),
     'gateway/direct': ratio('gateway', 'direct'),
-    'gateway --max-semi-space-size=32/nginx': ratio('gateway --max-semi-space-size=32', 'nginx'),
+    "gateway with the images' options/nginx": ratio(imageVariant, 'nginx'),
   };
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name.padEnd(40)} ${value ?? 'n/a'}`);
@@ -204,8 +209,12 @@ async function main() {
   const atRate =
     vegeta && results.nginx ? latencyAtHalfNginx(vegeta, targets, results.nginx.rps) : undefined;
   const tool = wrkCommand(connections, duration);
-  const command = `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}`;
+  const command =
+    `node dist/tools/bench/gateway/run.js --rounds ${rounds} --duration ${duration} --connections ${connections}` +
+    (nodeBinary !== process.execPath ? ' --node <binary>' : '');
   const gw = results.gateway;
+  // What a pod holds: its young generation is capped by the images' options (ADR 0018).
+  const pod = results[imageVariant];
   const against = [
     ['nginx', 'nginx (1 worker)'],
     ['haproxy', 'haproxy (1 thread)'],
@@ -216,7 +225,7 @@ async function main() {
   const rows: BenchRow[] = gw
     ? [
         {
-          what: `gateway proxying, ${tool}, median of ${rounds} interleaved rounds`,
+          what: `gateway proxying, ${tool}, median of ${rounds} interleaved rounds, Node ${nodeVersion}`,
           figure: `${(gw.rps / 1000).toFixed(1)}k req/s, p99 ${gw.p99.toFixed(1)} ms`,
           baseline: against.join(', ') || 'no peer proxy could be installed',
           command,
@@ -240,16 +249,28 @@ async function main() {
                     higherIsBetter: true,
                   },
                 ]),
+            ...(ratios["gateway with the images' options/nginx"] === null
+              ? []
+              : [
+                  {
+                    label: `gateway req/s with the images' options ${imageFlags.join(' ')} (× nginx)`,
+                    value: ratios["gateway with the images' options/nginx"],
+                    higherIsBetter: true,
+                  },
+                ]),
           ],
         },
-        ...(gw.peakRssMiB
+        ...(pod?.peakRssMiB
           ? [
               {
-                what: 'gateway memory under that load (peak RSS, VmHWM, over warm-up and all rounds)',
-                figure: `${gw.peakRssMiB} MiB`,
-                baseline: results['http-proxy-middleware']?.peakRssMiB
-                  ? `${(gw.peakRssMiB / (results['http-proxy-middleware'].peakRssMiB as number)).toFixed(2)}× Express + http-proxy-middleware (${results['http-proxy-middleware'].peakRssMiB} MiB) under the same load`
-                  : 'no Node peer measured',
+                what: `gateway memory under that load with the images' options ${imageFlags.join(' ')}, as a pod runs it (peak RSS, VmHWM, over warm-up and all rounds)`,
+                figure: `${pod.peakRssMiB} MiB`,
+                baseline: [
+                  `\`node main.js\` without those options: ${gw.peakRssMiB ?? 'n/a'} MiB`,
+                  results['http-proxy-middleware']?.peakRssMiB
+                    ? `Express + http-proxy-middleware: ${results['http-proxy-middleware'].peakRssMiB} MiB under the same load`
+                    : 'no Node peer measured',
+                ].join('; '),
                 command,
               },
             ]

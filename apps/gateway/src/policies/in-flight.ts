@@ -30,7 +30,8 @@ export class InFlightLimit {
     const tracked = res as Tracked;
     tracked[clientKey] = client;
     tracked[limiterKey] = this;
-    res.once('close', onClose);
+    // 'close' fires once per response; `on` spares the wrapper `once` would allocate.
+    res.on('close', onClose);
     return true;
   }
 

@@ -197,16 +197,15 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     }
     this.settle(status < 500);
     const { ex, upstream } = this;
+    // A cookie the gateway set (a new sticky id) must survive the upstream's own.
+    const ours = ex.res.getHeader('set-cookie');
     const out = toClientHeaders(
       headers,
       ex.ctx.defaultHeaders,
       ex.id,
       ex.ctx.servedBy ? upstream.servedBy : undefined,
+      ours === undefined ? undefined : [ours].flat().map(String),
     );
-    // A cookie the gateway set (a new sticky id) must survive the upstream's own.
-    const ours = ex.res.getHeader('set-cookie');
-    if (ours !== undefined)
-      out['set-cookie'] = [...[ours].flat().map(String), ...(out['set-cookie'] ?? [])];
     ex.res.writeHead(status, out);
     this.tap?.start(status, headers);
   }

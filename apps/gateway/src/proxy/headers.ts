@@ -91,22 +91,36 @@ export function securityHeaders(tls: boolean): [string, string][] {
   return headers;
 }
 
+/** Set by the gateway itself on every answer, whatever the upstream sent. */
+const ownHeaders = new Set(['x-request-id', 'x-fig-served-by']);
+
 /**
- * Turns the upstream's response headers into the client's, in place (undici
- * hands over a fresh object per response): hop-by-hop ones out, defaults in
+ * The client's response headers, from the upstream's, as the flat
+ * [name, value, …] list `writeHead` takes: hop-by-hop ones out, defaults in
  * where the upstream set none, the gateway's own headers over everything.
+ * Built as a new list rather than by deleting from undici's object: a
+ * `delete` turns that object into a slow dictionary for every later read,
+ * and node:http stores a list without walking an object's keys.
  */
 export function toClientHeaders(
   headers: IncomingHttpHeaders,
   defaults: readonly [string, string][],
   requestId: string,
   servedBy: string | undefined,
-): IncomingHttpHeaders {
+  /** Cookies the gateway set (a new sticky id): they go first, before the upstream's own. */
+  cookies?: string[],
+): (string | string[])[] {
   const listed = connectionTokens(headers.connection as string | undefined);
-  for (const name of notReturned) if (headers[name] !== undefined) delete headers[name];
-  if (listed) for (const name of listed) delete headers[name];
-  for (const [name, value] of defaults) if (headers[name] === undefined) headers[name] = value;
-  headers['x-request-id'] = requestId;
-  if (servedBy) headers['x-fig-served-by'] = servedBy;
-  return headers;
+  const out: (string | string[])[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || notReturned.has(name) || ownHeaders.has(name)) continue;
+    if (listed?.has(name) || (cookies && name === 'set-cookie')) continue;
+    out.push(name, value);
+  }
+  for (const [name, value] of defaults) if (headers[name] === undefined) out.push(name, value);
+  if (cookies) out.push('set-cookie', [...cookies, ...(headers['set-cookie'] ?? [])]);
+  out.push('x-request-id', requestId);
+  if (servedBy) out.push('x-fig-served-by', servedBy);
+  return out;
 }
