@@ -25,12 +25,14 @@
 // --compare <label>=<instrument.js>: also start every service, tracing on,
 // with another build of the telemetry bootstrap (e.g. the one before a change),
 // in the same rounds, so before and after are measured side by side.
+// --compare <label>=<folder>: the same with another build of the services
+// themselves (a copy of dist/apps made before a change), tracing off and on.
 //
 // Readiness needs dependencies: Redis, a store-svc and a monolith (untraced)
 // run for the whole benchmark, so the frontend's and gateway's /readyz mean
 // what they mean in a cluster.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,6 +80,8 @@ interface Flavour {
   label?: string;
   /** Another build of the telemetry bootstrap (--compare). */
   instrument?: string;
+  /** Another build of the services, a dist/apps folder (--compare). */
+  build?: string;
   /** Without the image's Node options (--node-defaults). */
   nodeDefaults?: boolean;
 }
@@ -175,17 +179,20 @@ async function measure(variant: Variant) {
 const nodeArgs =
   (
     app: string,
-    instrument = path.join(root, 'dist/apps', app, 'instrument.js'),
-    flags = imageFlags,
+    {
+      build = path.join(root, 'dist/apps'),
+      instrument = path.join(build, app, 'instrument.js'),
+      flags = imageFlags,
+    }: { build?: string; instrument?: string; flags?: string[] } = {},
   ) =>
-  () => [...flags, '--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
+  () => [...flags, '--import', instrument, path.join(build, app, 'main.js')];
 
-/** --compare label=file → [label, absolute file]. */
+/** --compare label=path → [label, absolute path, whether it is a build folder]. */
 const comparisons = (values.compare ?? []).map((spec) => {
   const [label, file] = spec.split('=') as [string, string | undefined];
   if (!file || !existsSync(file))
-    throw new Error(`--compare ${spec}: expected <label>=<existing instrument.js>`);
-  return [label, path.resolve(file)] as const;
+    throw new Error(`--compare ${spec}: expected <label>=<existing instrument.js or folder>`);
+  return [label, path.resolve(file), statSync(file).isDirectory()] as const;
 });
 
 /** Installs the peer's dependencies once (npm ci in its folder) and returns its variant. */
@@ -272,7 +279,14 @@ async function main() {
   const flavours: Flavour[] = [
     { tracing: 'off' },
     { tracing: 'on' },
-    ...comparisons.map(([label, instrument]) => ({ tracing: 'on' as const, label, instrument })),
+    ...comparisons.flatMap(([label, file, isBuild]): Flavour[] =>
+      isBuild
+        ? [
+            { tracing: 'off', label, build: file },
+            { tracing: 'on', label, build: file },
+          ]
+        : [{ tracing: 'on', label, instrument: file }],
+    ),
     ...(values['node-defaults']
       ? [{ tracing: 'on' as const, label: 'node defaults', nodeDefaults: true }]
       : []),
@@ -296,7 +310,11 @@ async function main() {
             ? { bootstrap: flavour.label }
             : {}),
         command: nodeBinary,
-        args: nodeArgs(app, flavour.instrument, flavour.nodeDefaults ? [] : imageFlags),
+        args: nodeArgs(app, {
+          build: flavour.build,
+          instrument: flavour.instrument,
+          flags: flavour.nodeDefaults ? [] : imageFlags,
+        }),
         env: ({ port, opsPort }) => ({
           ...appEnv(app, flavour.tracing),
           PORT: String(port),
@@ -405,7 +423,9 @@ async function main() {
   for (const [label] of comparisons) {
     const pairs = results.flatMap((other) => {
       const own = results.find((r) => r.app === other.app && r.tracing === 'on' && !r.bootstrap);
-      return other.bootstrap === label && own ? [{ app: other.app, own, other }] : [];
+      return other.bootstrap === label && other.tracing === 'on' && own
+        ? [{ app: other.app, own, other }]
+        : [];
     });
     if (!pairs.length) continue;
     rows.push({
