@@ -13,9 +13,9 @@
 // (npm ci) and started with DISABLE_PROFILER=1, as its manifests do, and timed
 // to gRPC health SERVING in the same rounds.
 //
-// Each service runs with the Node options of the images' CMD (the Dockerfile),
-// as a pod runs it; --node-defaults also starts each one, tracing on, without
-// them, in the same rounds. --node <binary> runs the services and the baseline
+// Each service runs with the Node options of the images' CMD and the ENV of
+// their last stage (the Dockerfile), as a pod runs it; --node-defaults also
+// starts each one, tracing on, without the options, in the same rounds. --node <binary> runs the services and the baseline
 // with another Node (the images' major, say) than the one running the benchmark.
 // CPU time to ready (user + system, in 10 ms ticks) is reported beside wall
 // time: on a shared machine it varies far less between rounds than the wall
@@ -39,7 +39,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { startBundle, startOtlpReceiver } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
-import { cpuMs, defaultDockerfile, imageNodeFlags } from './startup-image';
+import { cpuMs, defaultDockerfile, imageEnv, imageNodeFlags } from './startup-image';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
@@ -55,6 +55,7 @@ const { values } = parseArgs({
 });
 const nodeBinary = values.node as string;
 const imageFlags = imageNodeFlags(defaultDockerfile(root));
+const imageEnvironment = imageEnv(defaultDockerfile(root));
 const rounds = Number(values.rounds);
 const readyTimeoutMs = 30_000;
 
@@ -242,6 +243,7 @@ function liveViewWithCluster(env: Record<string, string>): Variant {
     command: nodeBinary,
     args: nodeArgs('live-view'),
     env: ({ port, opsPort }) => ({
+      ...imageEnvironment,
       ...env,
       KUBECONFIG: kubeconfig,
       PORT: String(port),
@@ -316,6 +318,7 @@ async function main() {
           flags: flavour.nodeDefaults ? [] : imageFlags,
         }),
         env: ({ port, opsPort }) => ({
+          ...imageEnvironment,
           ...appEnv(app, flavour.tracing),
           PORT: String(port),
           OPS_PORT: String(opsPort),
