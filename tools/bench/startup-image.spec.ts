@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { workspaceRoot } from '@fig/testing';
-import { cpuMs, defaultDockerfile, imageEnv, imageNodeFlags } from './startup-image';
+import { asInImage, cpuMs, defaultDockerfile, imageEnv, imageNodeFlags } from './startup-image';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fig-startup-image-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +59,19 @@ describe('imageEnv', () => {
 
   it('refuses an ENV it cannot read', () => {
     expect(() => imageEnv(dockerfile('FROM b\nENV NODE_ENV production\n'))).toThrow(/KEY=value/);
+  });
+});
+
+describe('asInImage', () => {
+  it("starts a bundle with the image's options before the bootstrap and its ENV under the caller's", () => {
+    const start = asInImage(workspaceRoot(), { NODE_ENV: 'test', REDIS_URL: 'redis://x' });
+    expect(start.args).toEqual([
+      ...imageNodeFlags(defaultDockerfile(workspaceRoot())),
+      '--import',
+      './instrument.js',
+      'main.js',
+    ]);
+    expect(start.env).toEqual({ NODE_ENV: 'test', REDIS_URL: 'redis://x' });
+    expect(start.traced).toBe(true);
   });
 });

@@ -51,3 +51,16 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 export const defaultDockerfile = (root: string) => path.join(root, 'Dockerfile');
+
+/**
+ * startBundle options that start a service as its image does: the CMD's Node
+ * options before the bootstrap, and the runtime stage's ENV under `env`.
+ */
+export function asInImage(root: string, env: Record<string, string> = {}) {
+  const dockerfile = defaultDockerfile(root);
+  return {
+    traced: true,
+    args: [...imageNodeFlags(dockerfile), '--import', './instrument.js', 'main.js'],
+    env: { ...imageEnv(dockerfile), ...env },
+  };
+}
