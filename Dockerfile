@@ -64,8 +64,10 @@ COPY --from=runtime-deps /app ./
 # The distroless image's own non-root user (65532); Kubernetes enforces it too.
 USER 65532:65532
 # The image's ENTRYPOINT is node. The OpenTelemetry bootstrap must load before
-# the app; source maps turn stack traces back into TypeScript lines. Semi-spaces
+# the app; it also maps the bundle's stack traces back to TypeScript lines, on
+# the first stack, where --enable-source-maps parsed every package's map at load
+# (ADR 0019). Semi-spaces
 # of 2 MiB keep start-up garbage from growing the young generation to the
 # 32-64 MiB an idle service then holds (ADR 0018); the start-up benchmark
 # starts every service with these options.
-CMD ["--max-semi-space-size=2", "--enable-source-maps", "--import", "./instrument.js", "main.js"]
+CMD ["--max-semi-space-size=2", "--import", "./instrument.js", "main.js"]

@@ -1,5 +1,6 @@
 // The frontend's figures, on stage 3 as local processes (Redis, store-svc,
-// monolith, frontend, production bundles with the telemetry bootstrap):
+// monolith, frontend, production bundles started as their images start them:
+// the Dockerfile's Node options and ENV, the telemetry bootstrap):
 // start-up to ready (spawn → /readyz 200, which needs store-svc SERVING),
 // idle RSS 2 s after ready, and `GET /` throughput and p99 at concurrency 32
 // (with the monolith's `GET /` under the same load as a yardstick).
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
 import { median, root, rssMiB, sleep, startRedis } from './support';
+import { asInImage } from './startup-image';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
 
 const { values } = parseArgs({
@@ -31,10 +33,10 @@ const { values } = parseArgs({
 
 const started: RunningBundle[] = [];
 
-/** A production bundle with the telemetry bootstrap, timed from spawn to /readyz 200. */
+/** A production bundle started as its image does (traced), timed from spawn to /readyz 200. */
 async function startApp(app: string, env: Record<string, string>) {
   const begin = performance.now();
-  const bundle = await startBundle(app, { env, traced: true, readyPollMs: 5 });
+  const bundle = await startBundle(app, { ...asInImage(root, env), readyPollMs: 5 });
   started.push(bundle);
   return { bundle, port: bundle.port, readyMs: performance.now() - begin };
 }

@@ -23,6 +23,25 @@ export function imageNodeFlags(dockerfile: string): string[] {
   return cmd.slice(0, entry);
 }
 
+/**
+ * The environment the service images set (`ENV KEY=value` lines of the
+ * Dockerfile's last stage, the runtime image), which the benchmark gives every
+ * service as a pod has it: NODE_ENV=production changes what Express does.
+ */
+export function imageEnv(dockerfile: string): Record<string, string> {
+  const text = readFileSync(dockerfile, 'utf8');
+  const lastStage = text.slice(text.search(/^FROM\s(?![\s\S]*^FROM\s)/m));
+  const env: Record<string, string> = {};
+  for (const [, pairs] of lastStage.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const pair of (pairs ?? '').trim().split(/\s+/)) {
+      const [key, value] = pair.split('=') as [string, string | undefined];
+      if (value === undefined) throw new Error(`${dockerfile}: ENV ${pairs}: expected KEY=value`);
+      env[key] = value;
+    }
+  }
+  return env;
+}
+
 /** CPU time a process has used so far (user + system), from /proc (Linux), in ms. */
 export function cpuMs(pid: number | undefined): number {
   // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
@@ -32,3 +51,16 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 export const defaultDockerfile = (root: string) => path.join(root, 'Dockerfile');
+
+/**
+ * startBundle options that start a service as its image does: the CMD's Node
+ * options before the bootstrap, and the runtime stage's ENV under `env`.
+ */
+export function asInImage(root: string, env: Record<string, string> = {}) {
+  const dockerfile = defaultDockerfile(root);
+  return {
+    traced: true,
+    args: [...imageNodeFlags(dockerfile), '--import', './instrument.js', 'main.js'],
+    env: { ...imageEnv(dockerfile), ...env },
+  };
+}

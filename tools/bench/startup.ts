@@ -13,9 +13,9 @@
 // (npm ci) and started with DISABLE_PROFILER=1, as its manifests do, and timed
 // to gRPC health SERVING in the same rounds.
 //
-// Each service runs with the Node options of the images' CMD (the Dockerfile),
-// as a pod runs it; --node-defaults also starts each one, tracing on, without
-// them, in the same rounds. --node <binary> runs the services and the baseline
+// Each service runs with the Node options of the images' CMD and the ENV of
+// their last stage (the Dockerfile), as a pod runs it; --node-defaults also
+// starts each one, tracing on, without the options, in the same rounds. --node <binary> runs the services and the baseline
 // with another Node (the images' major, say) than the one running the benchmark.
 // CPU time to ready (user + system, in 10 ms ticks) is reported beside wall
 // time: on a shared machine it varies far less between rounds than the wall
@@ -25,19 +25,21 @@
 // --compare <label>=<instrument.js>: also start every service, tracing on,
 // with another build of the telemetry bootstrap (e.g. the one before a change),
 // in the same rounds, so before and after are measured side by side.
+// --compare <label>=<folder>: the same with another build of the services
+// themselves (a copy of dist/apps made before a change), tracing off and on.
 //
 // Readiness needs dependencies: Redis, a store-svc and a monolith (untraced)
 // run for the whole benchmark, so the frontend's and gateway's /readyz mean
 // what they mean in a cluster.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { startBundle, startOtlpReceiver } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
-import { cpuMs, defaultDockerfile, imageNodeFlags } from './startup-image';
+import { cpuMs, defaultDockerfile, imageEnv, imageNodeFlags } from './startup-image';
 import { freePort, median, root, rssMiB, sleep, startRedis } from './support';
 
 const { values } = parseArgs({
@@ -53,6 +55,7 @@ const { values } = parseArgs({
 });
 const nodeBinary = values.node as string;
 const imageFlags = imageNodeFlags(defaultDockerfile(root));
+const imageEnvironment = imageEnv(defaultDockerfile(root));
 const rounds = Number(values.rounds);
 const readyTimeoutMs = 30_000;
 
@@ -78,6 +81,8 @@ interface Flavour {
   label?: string;
   /** Another build of the telemetry bootstrap (--compare). */
   instrument?: string;
+  /** Another build of the services, a dist/apps folder (--compare). */
+  build?: string;
   /** Without the image's Node options (--node-defaults). */
   nodeDefaults?: boolean;
 }
@@ -175,17 +180,20 @@ async function measure(variant: Variant) {
 const nodeArgs =
   (
     app: string,
-    instrument = path.join(root, 'dist/apps', app, 'instrument.js'),
-    flags = imageFlags,
+    {
+      build = path.join(root, 'dist/apps'),
+      instrument = path.join(build, app, 'instrument.js'),
+      flags = imageFlags,
+    }: { build?: string; instrument?: string; flags?: string[] } = {},
   ) =>
-  () => [...flags, '--import', instrument, path.join(root, 'dist/apps', app, 'main.js')];
+  () => [...flags, '--import', instrument, path.join(build, app, 'main.js')];
 
-/** --compare label=file → [label, absolute file]. */
+/** --compare label=path → [label, absolute path, whether it is a build folder]. */
 const comparisons = (values.compare ?? []).map((spec) => {
   const [label, file] = spec.split('=') as [string, string | undefined];
   if (!file || !existsSync(file))
-    throw new Error(`--compare ${spec}: expected <label>=<existing instrument.js>`);
-  return [label, path.resolve(file)] as const;
+    throw new Error(`--compare ${spec}: expected <label>=<existing instrument.js or folder>`);
+  return [label, path.resolve(file), statSync(file).isDirectory()] as const;
 });
 
 /** Installs the peer's dependencies once (npm ci in its folder) and returns its variant. */
@@ -235,6 +243,7 @@ function liveViewWithCluster(env: Record<string, string>): Variant {
     command: nodeBinary,
     args: nodeArgs('live-view'),
     env: ({ port, opsPort }) => ({
+      ...imageEnvironment,
       ...env,
       KUBECONFIG: kubeconfig,
       PORT: String(port),
@@ -272,7 +281,14 @@ async function main() {
   const flavours: Flavour[] = [
     { tracing: 'off' },
     { tracing: 'on' },
-    ...comparisons.map(([label, instrument]) => ({ tracing: 'on' as const, label, instrument })),
+    ...comparisons.flatMap(([label, file, isBuild]): Flavour[] =>
+      isBuild
+        ? [
+            { tracing: 'off', label, build: file },
+            { tracing: 'on', label, build: file },
+          ]
+        : [{ tracing: 'on', label, instrument: file }],
+    ),
     ...(values['node-defaults']
       ? [{ tracing: 'on' as const, label: 'node defaults', nodeDefaults: true }]
       : []),
@@ -296,8 +312,13 @@ async function main() {
             ? { bootstrap: flavour.label }
             : {}),
         command: nodeBinary,
-        args: nodeArgs(app, flavour.instrument, flavour.nodeDefaults ? [] : imageFlags),
+        args: nodeArgs(app, {
+          build: flavour.build,
+          instrument: flavour.instrument,
+          flags: flavour.nodeDefaults ? [] : imageFlags,
+        }),
         env: ({ port, opsPort }) => ({
+          ...imageEnvironment,
           ...appEnv(app, flavour.tracing),
           PORT: String(port),
           OPS_PORT: String(opsPort),
@@ -405,7 +426,9 @@ async function main() {
   for (const [label] of comparisons) {
     const pairs = results.flatMap((other) => {
       const own = results.find((r) => r.app === other.app && r.tracing === 'on' && !r.bootstrap);
-      return other.bootstrap === label && own ? [{ app: other.app, own, other }] : [];
+      return other.bootstrap === label && other.tracing === 'on' && own
+        ? [{ app: other.app, own, other }]
+        : [];
     });
     if (!pairs.length) continue;
     rows.push({

@@ -13,6 +13,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { startBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
 import { kill, unary, untilServing, type ClientConstructor } from './grpc';
+import { asInImage } from './startup-image';
 import {
   freePort,
   measureThroughput,
@@ -52,12 +53,11 @@ function spawnNode(args: string[], env: Record<string, string>) {
   });
 }
 
-/** store-svc as the image runs it (traced bootstrap), timed from start to gRPC health SERVING. */
+/** store-svc as the image runs it (its Node options, ENV and traced bootstrap), timed from start to gRPC health SERVING. */
 async function startStore(redisUrl: string) {
   const started = performance.now();
   const store = await startBundle('store-svc', {
-    env: { REDIS_URL: redisUrl },
-    traced: true,
+    ...asInImage(root, { REDIS_URL: redisUrl }),
     waitFor: 'nothing',
   });
   // startBundle's children never hold a test runner open; a benchmark waits on its own.

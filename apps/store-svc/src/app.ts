@@ -1,7 +1,6 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
-import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
+import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { RedisGuestbook } from '@fig/guestbook-redis';
 import type { RedisClient } from '@fig/redis';
 import type { Logger } from '@fig/logging';
@@ -48,13 +47,12 @@ export function createStoreServer({ redis, subscriber, logger, registry }: Store
   );
   health.service.addToServer(server);
   const descriptors = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSetBase64, 'base64'));
-  // The descriptor set holds every Fig contract: list the one served here and
-  // the health service, so a client like grpcurl can call grpc.health.v1.Health
-  // without a local proto.
-  new ReflectionService(
-    { ...descriptors, ...loadSync(healthProtoPath) },
-    { services: [storeServiceName, 'grpc.health.v1.Health'] },
-  ).addToServer(server);
+  // The descriptor set holds every Fig contract and the health protocol: list
+  // the ones served here, so a client like grpcurl can call
+  // grpc.health.v1.Health without a local proto.
+  new ReflectionService(descriptors, {
+    services: [storeServiceName, 'grpc.health.v1.Health'],
+  }).addToServer(server);
   const stopWatching = watchRedis(redis, (up) => health.setRedisUp(up));
 
   return {

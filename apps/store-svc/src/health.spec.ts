@@ -28,6 +28,16 @@ describe('store-svc health (grpc.health.v1) and Redis outages', () => {
     expect(await health.status('no.such.Service')).toBe(`error ${status.NOT_FOUND}`);
   });
 
+  it('answers a Watch of an unknown service with SERVICE_UNKNOWN, keeping the stream open', async () => {
+    const watch = health.watch('no.such.Service');
+    try {
+      await waitFor(() => watch.seen.length > 0, { what: 'the first status' });
+      expect(watch.seen).toEqual(['SERVICE_UNKNOWN']);
+    } finally {
+      watch.cancel();
+    }
+  });
+
   it('fails calls with UNAVAILABLE within their deadline while Redis is down, then recovers within 2 s', async () => {
     const { client } = running;
     await redis.stop();

@@ -1,14 +1,14 @@
-import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { RedisClient } from '@fig/redis';
 import { storeServiceName } from '@fig/proto';
 import { untraced } from '@fig/telemetry';
+import { HealthStatuses, type ServingStatus } from './health-service';
 
 /**
  * grpc.health.v1.Health for the whole server ("") and for StoreService:
  * SERVING only while Redis answers and the server is not draining.
  */
 export class StoreHealth {
-  readonly service = new HealthImplementation({
+  readonly service = new HealthStatuses({
     '': 'NOT_SERVING',
     [storeServiceName]: 'NOT_SERVING',
   });

@@ -1,25 +1,14 @@
-import { makeClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type Client } from '@grpc/grpc-js';
 import type { Check } from '@fig/service';
-import { storeServiceName } from '@fig/proto';
-import { service as healthService } from 'grpc-health-check';
+import { health, storeServiceName } from '@fig/proto';
 
-type HealthClient = Client & {
-  check(
-    request: { service: string },
-    options: { deadline: number },
-    callback: (error: ServiceError | null, response?: { status: string }) => void,
-  ): void;
-};
-
-const HealthClientConstructor = makeClientConstructor(
-  healthService as unknown as Parameters<typeof makeClientConstructor>[0],
-  'grpc.health.v1.Health',
-) as unknown as new (...args: ConstructorParameters<typeof Client>) => HealthClient;
+const { HealthClient, HealthCheckResponse_ServingStatus: ServingStatus } = health;
 
 /**
  * A readiness check (for @fig/service's /readyz): is StoreService SERVING, by
  * store-svc's standard health service, over the store client's own channel so
- * it tests the connections real calls use.
+ * it tests the connections real calls use. The client is generated with the
+ * contract (@fig/proto), so no .proto is parsed at start (ADR 0019).
  *
  * The question is whether the store *service* can serve, not one replica: a
  * replica that is draining says NOT_SERVING for itself, and if the answer
@@ -33,18 +22,20 @@ export function storeCheck(
   { name = 'store', timeoutMs = 1_000, probes = 3 } = {},
 ): Check {
   const channel = store.getChannel();
-  const health = new HealthClientConstructor('unused', null as never, { channelOverride: channel });
+  const client = new HealthClient('unused', null as never, { channelOverride: channel });
   const probe = () =>
     new Promise<string>((resolve, reject) =>
-      health.check(
+      client.check(
         { service: storeServiceName },
+        new Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err, response) => {
           if (err)
             return reject(new Error(`store health check failed: ${err.details || err.message}`));
-          if (response?.status !== 'SERVING')
-            return reject(new Error(`store is ${response?.status ?? 'UNKNOWN'}`));
-          resolve(response.status);
+          const status = ServingStatus[response.status] ?? 'UNKNOWN';
+          if (response.status !== ServingStatus.SERVING)
+            return reject(new Error(`store is ${status}`));
+          resolve(status);
         },
       ),
     );
