@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build every binary the single-node cluster needs into ~/.cache/fig-delivery/bin.
 # Reuses tools/delivery/build-tools.sh for Kubernetes and etcd; adds CoreDNS and
-# kube-network-policies. Idempotent (cached binaries are skipped). Usage:
-#   k8s/node/build.sh [kubernetes|etcd|coredns|kube-network-policies ...]
+# kube-router. Idempotent (cached binaries are skipped). Usage:
+#   k8s/node/build.sh [kubernetes|etcd|coredns|kube-router ...]
 set -euo pipefail
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=k8s/node/node-lib.sh
@@ -42,16 +42,16 @@ build_one() {
     coredns)
       timed coredns go_install_as "$(node_tool_path coredns)" "github.com/coredns/coredns@$COREDNS_VERSION" \
         "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" ;;
-    kube-network-policies)
-      timed kube-network-policies go_install_as "$(node_tool_path kube-network-policies)" \
-        "sigs.k8s.io/kube-network-policies/cmd@$KUBE_NETWORK_POLICIES_VERSION" "" ;;
+    kube-router)
+      timed kube-router go_install_as "$(node_tool_path kube-router)" \
+        "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" "" ;;
     *) die "unknown tool $1" ;;
   esac
 }
 
 main() {
   local tools=("$@") rc=0 t
-  [ ${#tools[@]} -eq 0 ] && tools=(kubernetes etcd coredns kube-network-policies)
+  [ ${#tools[@]} -eq 0 ] && tools=(kubernetes etcd coredns kube-router)
   for t in "${tools[@]}"; do build_one "$t" || { rc=1; log "build of $t failed"; }; done
   return $rc
 }

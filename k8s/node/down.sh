@@ -17,7 +17,6 @@ drain_workloads() {
     case "$ns" in default | kube-system | kube-public | kube-node-lease) ;; *) kc delete ns "$ns" --wait=false >/dev/null 2>&1 ;; esac
   done
   kc -n kube-system delete deployment coredns --wait=false >/dev/null 2>&1
-  kc -n kube-system delete daemonset --all --wait=false >/dev/null 2>&1 # netpol.sh's agent
   # kubelet stops each pod's sandbox, and the CNI plugins remove its veth,
   # address and NAT rules.
   wait_for 120 "every pod gone" bash -c "[ -z \"\$('$(tool_path kubectl)' --kubeconfig '$NODE_KUBECONFIG' get pods -A -o name 2>/dev/null)\" ]"
@@ -25,7 +24,8 @@ drain_workloads() {
 }
 
 stop_node() {
-  daemon_stop kube-network-policies 10
+  # The policy controller first: its chains and ipsets go with it (netpol.sh).
+  bash "$NODE_DIR/netpol.sh" remove
   if daemon_alive kube-proxy; then
     daemon_stop kube-proxy 10
   fi
@@ -90,7 +90,6 @@ sweep() {
   iptables -S FORWARD 2>/dev/null | grep -F -- '--comment fig-node' | sed 's/^-A /-D /' | while read -r rule; do
     eval "iptables $rule" 2>/dev/null && echo "removed FORWARD rule $rule"
   done
-  nft list table inet kube-network-policies >/dev/null 2>&1 && nft delete table inet kube-network-policies && echo "removed nft table kube-network-policies"
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" && echo "removed bridge $NODE_BRIDGE"
   # cgroups kubelet made (kubepods/…), deepest first.
   local d
@@ -111,13 +110,14 @@ sweep() {
 
 report_left() { # anything still there is a failure of the teardown
   local left=0
-  for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-network-policies; do
+  for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router; do
     daemon_alive "$n" && { echo "LEFT: process $n"; left=1; }
   done
   pgrep -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" >/dev/null && { echo "LEFT: containerd shims"; left=1; }
   grep -qE " ($NODE_VAR|$NODE_RUN)/" /proc/self/mountinfo && { echo "LEFT: mounts"; left=1; }
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && { echo "LEFT: bridge"; left=1; }
   iptables-save 2>/dev/null | grep -qE 'KUBE-|CNI-|fig-pods|fig-node' && { echo "LEFT: iptables rules"; left=1; }
+  ipset list -n 2>/dev/null | grep -qE '^(KUBE-|kube-router)' && { echo "LEFT: ipsets"; left=1; }
   return $left
 }
 

@@ -1,65 +1,48 @@
 #!/usr/bin/env bash
-# NetworkPolicy enforcement on the node: kube-network-policies (built from its
-# module by k8s/node/build.sh) as a hostNetwork DaemonSet with NET_ADMIN (v0.8.0
-# reads only the in-cluster configuration, so it cannot run as a host process),
-# then probes from the fig pods: an edge the policies allow must connect, one
-# they forbid must not. Needs a deployed stage 3. Prints PASS/FAIL lines.
-#   k8s/node/netpol.sh install | probe
+# NetworkPolicy enforcement on the node: kube-router's network policy
+# controller (built from its module by k8s/node/build.sh) as a host process,
+# with the router and the service proxy off (kube-proxy stays the proxy). It
+# enforces with iptables and ipsets, which this kernel has; the nftables
+# `queue` expression kube-network-policies needs it lacks (ADR 0122). Then
+# probes from the fig pods: an edge the policies allow must connect, one they
+# forbid must not. `probe` needs a deployed stage 3. Prints PASS/FAIL lines.
+#   k8s/node/netpol.sh install | probe | remove
 set -uo pipefail
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=k8s/node/node-lib.sh
 . "$NODE_DIR/node-lib.sh"
-. "$REPO_ROOT/tools/delivery/engine-lib.sh"
-KNP_IMAGE="fig.local/kube-network-policies:$KUBE_NETWORK_POLICIES_VERSION"
+
+# The policy controller's chains: once the FORWARD hook is there, it has synced.
+synced() { iptables -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'; }
 
 install() {
-  local tmp runtime
-  tmp="$(mktemp -d)"
-  runtime="$("$REPO_ROOT/tools/delivery/standins.sh" | sed -n 's/^RUNTIME_IMAGE=//p')"
-  cp "$(node_tool_path kube-network-policies)" "$tmp/kube-network-policies"
-  printf 'FROM %s\nCOPY kube-network-policies /kube-network-policies\nUSER 0:0\nENTRYPOINT ["/kube-network-policies"]\n' "$runtime" >"$tmp/Dockerfile"
-  docker_ build -q -t "$KNP_IMAGE" "$tmp" >/dev/null || return 1
-  docker_ save -o "$tmp/image.tar" "$KNP_IMAGE" && ctr_ images import "$tmp/image.tar" >/dev/null || return 1
-  rm -rf "$tmp"
-  kc apply -f - <<YAML || return 1
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: kube-network-policies, namespace: kube-system }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: { name: kube-network-policies }
-rules:
-  - { apiGroups: [""], resources: [pods, namespaces, nodes], verbs: [list, watch] }
-  - { apiGroups: [networking.k8s.io], resources: [networkpolicies], verbs: [list, watch] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: kube-network-policies }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kube-network-policies }
-subjects: [{ kind: ServiceAccount, name: kube-network-policies, namespace: kube-system }]
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: { name: kube-network-policies, namespace: kube-system }
-spec:
-  selector: { matchLabels: { app: kube-network-policies } }
-  template:
-    metadata: { labels: { app: kube-network-policies } }
-    spec:
-      hostNetwork: true
-      serviceAccountName: kube-network-policies
-      priorityClassName: system-node-critical
-      containers:
-        - name: kube-network-policies
-          image: $KNP_IMAGE
-          imagePullPolicy: Never
-          args: [--hostname-override=\$(NODE_NAME), --disable-nri, --metrics-bind-address=127.0.0.1:9380, --v=2]
-          env: [{ name: NODE_NAME, valueFrom: { fieldRef: { fieldPath: spec.nodeName } } }]
-          resources: { requests: { cpu: 50m, memory: 50Mi } }
-          securityContext: { capabilities: { add: [NET_ADMIN] } }
-YAML
-  kc -n kube-system rollout status daemonset/kube-network-policies --timeout=180s
+  command -v ipset >/dev/null || die "kube-router needs ipset (apt-get install ipset)"
+  daemon_start kube-router "$(node_tool_path kube-router)" \
+    --kubeconfig="$NODE_KUBECONFIG" --hostname-override="$NODE_NAME" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --service-cluster-ip-range="$SERVICE_CIDR" --health-port=0 --metrics-port=0 --v=1
+  wait_for 60 "kube-router's policy chains" synced || { tail -n 20 "$NODE_STATE/kube-router.log"; return 1; }
+  echo "PASS NetworkPolicy: kube-router's policy controller enforces (iptables chains synced)"
+}
+
+# remove: stop the controller and take its chains and ipsets away (down.sh does this too).
+remove() {
+  daemon_stop kube-router 10
+  local table chain rule set
+  for table in filter nat mangle; do
+    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
+      iptables -t "$table" -S 2>/dev/null | grep -E -- "-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
+        eval "iptables -t $table $rule" 2>/dev/null
+      done
+      iptables -t "$table" -F "$chain" 2>/dev/null
+    done
+    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
+      iptables -t "$table" -X "$chain" 2>/dev/null
+    done
+  done
+  command -v ipset >/dev/null || return 0
+  for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)'); do ipset destroy "$set" 2>/dev/null; done
+  return 0
 }
 
 # probe FROM-APP HOST PORT: can a pod of FROM-APP open a TCP connection to HOST:PORT?
@@ -71,20 +54,37 @@ probe() {
     s.on("error", (e) => { console.log(e.code); process.exit(1); });' "$2" "$3"
 }
 
-probes() {
+# allowed FROM-APP HOST PORT / forbidden FROM-APP HOST PORT: one PASS/FAIL line.
+# A forbidden edge passes only when the probe itself ran and its connection
+# was dropped or refused, not when kubectl exec failed.
+allowed() {
   local out
-  out="$(probe store-svc redis-0.redis 6379 2>&1)" && echo "PASS NetworkPolicy: allowed edge store-svc -> redis:6379 connects" ||
-    echo "FAIL NetworkPolicy: allowed edge store-svc -> redis:6379: $out"
-  out="$(probe frontend redis-0.redis 6379 2>&1)" && echo "FAIL NetworkPolicy: forbidden edge frontend -> redis:6379 connected" ||
-    echo "PASS NetworkPolicy: forbidden edge frontend -> redis:6379 refused ($out)"
-  out="$(probe gateway monolith 8081 2>&1)" && echo "PASS NetworkPolicy: allowed edge gateway -> monolith:8081 connects" ||
-    echo "FAIL NetworkPolicy: allowed edge gateway -> monolith:8081: $out"
-  out="$(probe monolith frontend 8082 2>&1)" && echo "FAIL NetworkPolicy: forbidden edge monolith -> frontend:8082 connected" ||
-    echo "PASS NetworkPolicy: forbidden edge monolith -> frontend:8082 refused ($out)"
+  out="$(probe "$@" 2>&1)" && echo "PASS NetworkPolicy: allowed edge $1 -> $2:$3 connects" ||
+    echo "FAIL NetworkPolicy: allowed edge $1 -> $2:$3: $(tail -n 1 <<<"$out")"
+}
+forbidden() {
+  local out
+  if out="$(probe "$@" 2>&1)"; then
+    echo "FAIL NetworkPolicy: forbidden edge $1 -> $2:$3 connected"
+  elif grep -qxE 'timeout|E[A-Z]+' <<<"$(tail -n 1 <<<"$out")"; then
+    echo "PASS NetworkPolicy: forbidden edge $1 -> $2:$3 cut ($(tail -n 1 <<<"$out"))"
+  else
+    echo "FAIL NetworkPolicy: probe $1 -> $2:$3 did not run: $(tail -n 1 <<<"$out")"
+  fi
+}
+
+probes() {
+  allowed store-svc redis-0.redis 6379
+  forbidden frontend redis-0.redis 6379
+  allowed gateway monolith 8081
+  forbidden monolith frontend 8082
+  allowed frontend store-svc 50051
+  forbidden live-view store-svc 50051
 }
 
 case "${1:-}" in
   install) install ;;
   probe) probes ;;
-  *) die "usage: netpol.sh install|probe" ;;
+  remove) remove ;;
+  *) die "usage: netpol.sh install|probe|remove" ;;
 esac

@@ -11,7 +11,7 @@ NODE_KUBE_BINARIES="kube-apiserver kube-controller-manager kube-scheduler kubect
 node_tool_path() {
   case "$1" in
     coredns) echo "$FIG_DELIVERY_BIN/coredns-$COREDNS_VERSION" ;;
-    kube-network-policies) echo "$FIG_DELIVERY_BIN/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION" ;;
+    kube-router) echo "$FIG_DELIVERY_BIN/kube-router-$KUBE_ROUTER_VERSION" ;;
     *) tool_path "$1" ;;
   esac
 }

@@ -9,6 +9,12 @@ export interface Outcome {
   status?: number;
   /** The `error.code` of a coded error body. */
   code?: string;
+  /**
+   * A failed answer's X-Request-Id and X-Fig-Served-By: the gateway logs the
+   * first with every failure, so the pods' logs say what happened to it.
+   */
+  requestId?: string;
+  servedBy?: string;
   error?: string;
 }
 
@@ -37,8 +43,11 @@ async function send(what: string, url: string, init?: RequestInit) {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
     body = await res.text();
     outcome.status = res.status;
-    if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
-      outcome.code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+    if (res.status >= 400) {
+      outcome.requestId = res.headers.get('x-request-id') ?? undefined;
+      outcome.servedBy = res.headers.get('x-fig-served-by') ?? undefined;
+      if (res.headers.get('content-type')?.includes('json'))
+        outcome.code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
     }
   } catch (err) {
     outcome.error = (err as Error).message;
@@ -98,6 +107,8 @@ export function startLoad(base: string, { readers = 3, writes: writing = true } 
 
 /** A one-line account of an outcome, for failure messages. */
 export const describeOutcome = (o: Outcome) =>
-  `${o.what} → ${o.status ?? o.error}${o.code ? ` ${o.code}` : ''}`;
+  `${o.what} → ${o.status ?? o.error}${o.code ? ` ${o.code}` : ''}${
+    o.requestId ? ` (request ${o.requestId}${o.servedBy ? ` from ${o.servedBy}` : ''})` : ''
+  }`;
 
 export const succeeded = (o: Outcome) => o.status === 200 || o.status === 201;
