@@ -33,7 +33,9 @@ SERVICE_CIDR=10.97.0.0/16
 CLUSTER_DNS=10.97.0.10
 ETCD_PORT=23890
 ETCD_PEER_PORT=23900
-APISERVER_PORT=26543
+# kind's and kubeadm's port: the live view's and the migrator's NetworkPolicies
+# allow egress to it, the port their traffic has after the Service's DNAT.
+APISERVER_PORT=6443
 KUBELET_PORT=10350
 NODE_KUBECONFIG="$NODE_STATE/admin.kubeconfig"
 PAUSE_IMAGE=fig.local/pause:catatonit
