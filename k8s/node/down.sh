@@ -83,6 +83,11 @@ sweep() {
       iptables -t "$table" -X "$chain" 2>/dev/null && echo "removed iptables $table/$chain"
     done
   done
+  # kube-router's address sets, if a rule still held one when netpol.sh ran.
+  local set
+  for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)'); do
+    ipset destroy "$set" 2>/dev/null && echo "removed ipset $set"
+  done
   # The masquerade rules the bridge plugin adds carry the network's name.
   iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'fig-pods' | sed 's/^-A /-D /' | while read -r rule; do
     eval "iptables -t nat $rule" 2>/dev/null && echo "removed nat rule $rule"

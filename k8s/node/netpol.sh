@@ -13,7 +13,7 @@ NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$NODE_DIR/node-lib.sh"
 
 # The policy controller's chains: once the FORWARD hook is there, it has synced.
-synced() { iptables -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'; }
+synced() { iptables -w 10 -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'; }
 
 install() {
   command -v ipset >/dev/null || die "kube-router needs ipset (apt-get install ipset)"
@@ -25,19 +25,22 @@ install() {
   echo "PASS NetworkPolicy: kube-router's policy controller enforces (iptables chains synced)"
 }
 
-# remove: stop the controller and take its chains and ipsets away (down.sh does this too).
+# remove: stop the controller and take its chains and ipsets away (down.sh does
+# this too). `-w`: kube-proxy still runs and holds the xtables lock at times.
+# (kube-router's own --cleanup-config panics in v2.1.0, in its service proxy's
+# clean-up, which never ran here.)
 remove() {
   daemon_stop kube-router 10
   local table chain rule set
   for table in filter nat mangle; do
-    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
-      iptables -t "$table" -S 2>/dev/null | grep -E -- "-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
-        eval "iptables -t $table $rule" 2>/dev/null
+    for chain in $(iptables -w 10 -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
+      iptables -w 10 -t "$table" -S 2>/dev/null | grep -E -- "-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
+        eval "iptables -w 10 -t $table $rule" 2>/dev/null
       done
-      iptables -t "$table" -F "$chain" 2>/dev/null
+      iptables -w 10 -t "$table" -F "$chain" 2>/dev/null
     done
-    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
-      iptables -t "$table" -X "$chain" 2>/dev/null
+    for chain in $(iptables -w 10 -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
+      iptables -w 10 -t "$table" -X "$chain" 2>/dev/null
     done
   done
   command -v ipset >/dev/null || return 0
@@ -63,11 +66,11 @@ allowed() {
     echo "FAIL NetworkPolicy: allowed edge $1 -> $2:$3: $(tail -n 1 <<<"$out")"
 }
 forbidden() {
-  local out
+  local out verdict
   if out="$(probe "$@" 2>&1)"; then
     echo "FAIL NetworkPolicy: forbidden edge $1 -> $2:$3 connected"
-  elif grep -qxE 'timeout|E[A-Z]+' <<<"$(tail -n 1 <<<"$out")"; then
-    echo "PASS NetworkPolicy: forbidden edge $1 -> $2:$3 cut ($(tail -n 1 <<<"$out"))"
+  elif verdict="$(grep -m1 -xE 'timeout|E[A-Z]+' <<<"$out")"; then
+    echo "PASS NetworkPolicy: forbidden edge $1 -> $2:$3 cut ($verdict)"
   else
     echo "FAIL NetworkPolicy: probe $1 -> $2:$3 did not run: $(tail -n 1 <<<"$out")"
   fi
