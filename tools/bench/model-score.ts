@@ -8,6 +8,8 @@
 //
 //   npm run build && node dist/tools/bench/model-score.js [--concurrency 16] [--seconds 5] [--runs 3] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { createModelServer } from '@fig/model-service';
@@ -15,14 +17,15 @@ import { model as pb } from '@fig/proto';
 import { createModel, evaluationSet, MODEL_VERSIONS, type ModelVersion } from '@fig/sentiment';
 import { startBundle } from '@fig/testing';
 import { kill, untilServing } from './grpc';
+import { writeBenchReport, type BenchRow } from './report';
 import {
   freePort,
   measureThroughput,
   rssMiB,
+  root,
   sleep,
   reportStartup,
   throughputRow,
-  writeJson,
   type Startup,
   type Throughput,
 } from './support';
@@ -32,7 +35,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '3' },
-    json: { type: 'string' },
+    json: { type: 'string', default: path.join(root, 'test-output/bench/model-score.json') },
     // Internal: this bundle run as the TypeScript ModelService in a process of its own.
     serve: { type: 'string' },
     port: { type: 'string' },
@@ -156,7 +159,41 @@ async function main() {
       const base = mine[0]!.result;
       for (const r of mine) process.stdout.write(throughputRow(r.name, r.result, base, 42));
     }
-    writeJson(values.json, summary);
+    const command = `node dist/tools/bench/model-score.js --concurrency ${concurrency} --seconds ${seconds} --runs ${runs}`;
+    const reportRows: BenchRow[] = versions.map((version) => {
+      const [base, python, inProcess] = rows
+        .filter((r) => r.version === version)
+        .map((r) => r.result) as [Throughput, Throughput, Throughput];
+      const ratio = python.callsPerSecond / base.callsPerSecond;
+      return {
+        what: `model-svc (Python) \`Score\`, model ${version}, one client, concurrency ${concurrency}`,
+        figure: `${(python.callsPerSecond / 1000).toFixed(2)}k calls/s, p99 ${python.p99Ms.toFixed(1)} ms, ${python.errors} errors`,
+        baseline:
+          `${ratio.toFixed(2)}× the TypeScript ModelService (same contract over grpc-js, ${(base.callsPerSecond / 1000).toFixed(2)}k calls/s); ` +
+          `the model in process, no network: ${(inProcess.callsPerSecond / 1000).toFixed(0)}k calls/s`,
+        command,
+        ratios: [
+          {
+            label: `model-svc Score ${version} (× TypeScript ModelService)`,
+            value: Number(ratio.toFixed(2)),
+            higherIsBetter: true,
+          },
+        ],
+      };
+    });
+    reportRows.push({
+      what: 'model-svc (Python): start → gRPC health SERVING; idle RSS 2 s after',
+      figure: `${summary.startup.servingMs.toFixed(0)} ms; ${summary.startup.idleRssMiB.toFixed(1)} MiB`,
+      baseline: `median of ${summary.startup.runs} start-ups (no baseline: the only Python service)`,
+      command,
+    });
+    writeBenchReport(values.json as string, {
+      bench: 'model-score',
+      command,
+      cores: cpus().length,
+      rows: reportRows,
+      data: summary,
+    });
   } finally {
     await Promise.all(children.map(kill));
   }

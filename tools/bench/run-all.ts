@@ -133,7 +133,8 @@ function measureAll(): BenchResults {
     };
     const report = JSON.parse(readFileSync(json, 'utf8'));
     benches.push(
-      Array.isArray(report.rows)
+      // A benchmark that writes only its raw figures gets no rows in the table.
+      typeof report.bench === 'string' && Array.isArray(report.rows)
         ? { ...(report as BenchReport), ...measured }
         : {
             ...measured,

@@ -1,6 +1,6 @@
 // Small helpers every benchmark shares. Ports and Redis come from
 // @fig/testing, as for the tests and npm start: one rule for free ports.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
 
@@ -104,11 +104,4 @@ export function reportStartup(service: string, startups: Startup[], note = '') {
       `${startup.idleRssMiB.toFixed(1)} MiB (median of ${startup.runs}${note ? `, ${note}` : ''})\n`,
   );
   return startup;
-}
-
-/** Writes a benchmark's figures as JSON when a file was asked for (--json). */
-export function writeJson(file: string | undefined, value: unknown) {
-  if (!file) return;
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, JSON.stringify(value, null, 2));
 }
