@@ -93,7 +93,7 @@ export function renderTable(results: BenchResults): string {
   lines.push(
     '',
     `Measured on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, ` +
-      `with other work on the machine: ${when}.${failed} ` +
+      `the load average (how busy the machine was) before and after each benchmark: ${when}.${failed} ` +
       'Raw figures: [docs/benchmarks/results.json](docs/benchmarks/results.json).',
   );
   return lines.join('\n');
