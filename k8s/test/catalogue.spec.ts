@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
+import { workshopStages } from '../node/workshop';
 import { fromRoot } from './support/paths';
 import { catalogue, stages } from './support/render';
 
@@ -27,6 +28,10 @@ describe('the manifests follow the stage catalogue', () => {
       }
     },
   );
+
+  it('gives the workshop’s steps on the node (k8s/node/workshop.ts) exactly the catalogue’s stages', () => {
+    expect([...workshopStages].sort()).toEqual([...stages].sort());
+  });
 
   it('has mesh policies for exactly the Istio stages the catalogue names', () => {
     expect(dirsIn('istio/stages').sort()).toEqual(

@@ -72,6 +72,7 @@ describe('the repository agrees with the stage catalogue', () => {
       'istio/kustomization.yaml', // the mesh root is the default stage's: k8s/test/catalogue.spec.ts
       'k8s/node/deploy.sh', // a usage line
       'k8s/node/test-cluster.sh', // the single-node scenario's own choices (ADR 0120)
+      'k8s/node/workshop.ts', // steps keyed by stage: k8s/test/catalogue.spec.ts
     ];
     const copies = tracked()
       .filter(
