@@ -24,7 +24,8 @@ drain_workloads() {
 }
 
 stop_node() {
-  # The policy controller first: its chains and ipsets go with it (netpol.sh).
+  # The policy controller first, so it stops rewriting rules; sweep() takes its
+  # chains and ipsets.
   bash "$NODE_DIR/netpol.sh" remove
   if daemon_alive kube-proxy; then
     daemon_stop kube-proxy 10
@@ -83,7 +84,7 @@ sweep() {
       iptables -t "$table" -X "$chain" 2>/dev/null && echo "removed iptables $table/$chain"
     done
   done
-  # kube-router's address sets, if a rule still held one when netpol.sh ran.
+  # kube-router's address sets, now that no chain holds them.
   local set
   for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)'); do
     ipset destroy "$set" 2>/dev/null && echo "removed ipset $set"

@@ -25,28 +25,11 @@ install() {
   echo "PASS NetworkPolicy: kube-router's policy controller enforces (iptables chains synced)"
 }
 
-# remove: stop the controller and take its chains and ipsets away (down.sh does
-# this too). `-w`: kube-proxy still runs and holds the xtables lock at times.
-# (kube-router's own --cleanup-config panics in v2.1.0, in its service proxy's
-# clean-up, which never ran here.)
-remove() {
-  daemon_stop kube-router 10
-  local table chain rule set
-  for table in filter nat mangle; do
-    for chain in $(iptables -w 10 -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
-      iptables -w 10 -t "$table" -S 2>/dev/null | grep -E -- "-j $chain( |$)" | sed 's/^-A /-D /' | while read -r rule; do
-        eval "iptables -w 10 -t $table $rule" 2>/dev/null
-      done
-      iptables -w 10 -t "$table" -F "$chain" 2>/dev/null
-    done
-    for chain in $(iptables -w 10 -t "$table" -S 2>/dev/null | awk '$1=="-N" && $2 ~ /^KUBE-(ROUTER|NWPLCY|POD-FW)-/ {print $2}'); do
-      iptables -w 10 -t "$table" -X "$chain" 2>/dev/null
-    done
-  done
-  command -v ipset >/dev/null || return 0
-  for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)'); do ipset destroy "$set" 2>/dev/null; done
-  return 0
-}
+# remove: stop the controller. Its chains and ipsets stay until down.sh's
+# sweep, which takes every KUBE-* chain up.sh did not find, then the ipsets
+# the chains held (kube-router's own --cleanup-config panics in v2.1.0, in its
+# service proxy's clean-up, which never ran here).
+remove() { daemon_stop kube-router 10; }
 
 # probe FROM-APP HOST PORT: can a pod of FROM-APP open a TCP connection to HOST:PORT?
 probe() {
