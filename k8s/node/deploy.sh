@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploy one stage overlay to the node made by k8s/node/up.sh and wait for
 # every rollout. The overlay is used as is, plus what a registry-less node
-# needs: the build's image tags, the Redis stand-in, `imagePullPolicy: Never`,
+# needs: the build's image tags, the Redis stand-in, the observability add-on's
+# images built here (ADR 0517), `imagePullPolicy: Never`,
 # and a hostPath PersistentVolume for Redis (no provisioner here).
 #   k8s/node/deploy.sh stage-3-frontend   -> prints the rollout time in seconds
 #   k8s/node/deploy.sh --over variants/strategies/canary/stage-1-facade
@@ -26,6 +27,10 @@ resources: ["$(realpath --relative-to="$dir" "$src")"]
 images:
 $(for app in "${NODE_APPS[@]}"; do echo "  - { name: fig-$app, newTag: \"$FIG_IMAGE_TAG\" }"; done)
   - { name: redis, newName: "${redis%:*}", newTag: "${redis##*:}" }
+$(for pair in "${NODE_TELEMETRY_IMAGES[@]}"; do
+    image="${pair#*=}"
+    echo "  - { name: ${pair%%=*}, newName: ${image%:*}, newTag: \"${image##*:}\" }"
+  done)
 YAML
   bash "$REPO_ROOT/k8s/redis-password.sh" >/dev/null
   kc kustomize --load-restrictor LoadRestrictionsNone "$dir" | sed 's/imagePullPolicy: IfNotPresent/imagePullPolicy: Never/'

@@ -12,6 +12,9 @@ node_tool_path() {
   case "$1" in
     coredns) echo "$FIG_DELIVERY_BIN/coredns-$COREDNS_VERSION" ;;
     kube-router) echo "$FIG_DELIVERY_BIN/kube-router-$KUBE_ROUTER_VERSION" ;;
+    prometheus) echo "$FIG_DELIVERY_BIN/prometheus-$PROMETHEUS_VERSION" ;;
+    jaeger) echo "$FIG_DELIVERY_BIN/jaeger-$JAEGER_VERSION" ;;
+    otelcol) echo "$FIG_DELIVERY_BIN/otelcol-$OTELCOL_VERSION" ;;
     *) tool_path "$1" ;;
   esac
 }
@@ -40,6 +43,14 @@ KUBELET_PORT=10350
 NODE_KUBECONFIG="$NODE_STATE/admin.kubeconfig"
 PAUSE_IMAGE=fig.local/pause:catatonit
 COREDNS_IMAGE="fig.local/coredns:$COREDNS_VERSION"
+# The observability add-on's images, each its binary (build.sh) on an empty
+# image, standing in for the upstream image the manifests name (ADR 0517):
+# "upstream name=local image", the rename deploy.sh applies.
+NODE_TELEMETRY_IMAGES=(
+  "prom/prometheus=fig.local/prometheus:$PROMETHEUS_VERSION"
+  "jaegertracing/jaeger=fig.local/jaeger:$JAEGER_VERSION"
+  "otel/opentelemetry-collector=fig.local/otel-collector:$OTELCOL_VERSION"
+)
 FIG_IMAGE_TAG="${FIG_IMAGE_TAG:-delivery}"
 # The apps whose images the node runs: every app a stage or the platform runs
 # (stages.yaml), and the migrator, an exercise component test:cluster deploys

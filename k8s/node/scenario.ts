@@ -420,8 +420,8 @@ function workshopSteps() {
       base: base!,
       kc,
       result,
-      check: (n, want, when, at?: Forward) =>
-        workshopCheck(n, want, when, at ? ['--ops', at.ops] : [], at?.url),
+      check: (n, want, when, at?: Forward, args: string[] = []) =>
+        workshopCheck(n, want, when, [...(at ? ['--ops', at.ops] : []), ...args], at?.url),
     },
     stage!,
   );

@@ -236,8 +236,21 @@ images() {
     printf 'FROM %s\nCOPY coredns /coredns\nUSER 65532:65532\nENTRYPOINT ["/coredns"]\n' "$runtime" >"$tmp/Dockerfile"
     docker_ build -q -t "$COREDNS_IMAGE" "$tmp" >/dev/null
   fi
+  # The add-on's Prometheus, Jaeger and collector: static binaries, nothing
+  # else in the image (the manifests mount what they write).
+  local pair image bin
+  for pair in "${NODE_TELEMETRY_IMAGES[@]}"; do
+    image="${pair#*=}"
+    bin="${image#fig.local/}"
+    bin="${bin%%:*}"
+    docker_ image inspect "$image" >/dev/null 2>&1 && continue
+    cp "$(node_tool_path "${bin/otel-collector/otelcol}")" "$tmp/$bin"
+    printf 'FROM scratch\nCOPY %s /bin/%s\nENTRYPOINT ["/bin/%s"]\n' "$bin" "$bin" "$bin" >"$tmp/Dockerfile"
+    docker_ build -q -t "$image" "$tmp" >/dev/null
+    rm -f "$tmp/$bin"
+  done
   rm -rf "$tmp"
-  local list=("$PAUSE_IMAGE" "$COREDNS_IMAGE" "$redis")
+  local list=("$PAUSE_IMAGE" "$COREDNS_IMAGE" "$redis" "${NODE_TELEMETRY_IMAGES[@]#*=}")
   for app in "${NODE_APPS[@]}"; do list+=("fig-$app:$FIG_IMAGE_TAG"); done
   docker_ save -o "$NODE_STATE/images.tar" "${list[@]}"
   ctr_ images import "$NODE_STATE/images.tar" >"$NODE_STATE/images-import.log"

@@ -6,8 +6,9 @@
 // delete, a ConfigMap edit, a strategy variant applied over the stage), then
 // PASS. Each exercise leaves the stage as the next one (and the deployed e2e
 // suite that follows) expects. Exercise 4 is the handover scenario and 17 the
-// migrate scenario (scenario.ts); 13 and 14 cannot run here (no Istio, no
-// Jaeger image; docs/workshop/README.md).
+// migrate scenario (scenario.ts); 13 cannot run here (no Envoy;
+// docs/workshop/README.md). 14 runs the observability add-on from images built
+// here (ADR 0517).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,8 +22,14 @@ export interface Node {
   /** `kubectl -n fig …`, its stdout. */
   kc: (...args: string[]) => Promise<string>;
   result: (ok: boolean, what: string) => void;
-  /** A workshop check's cluster track, expected to say `want`. */
-  check: (n: number, want: 'PASS' | 'NOT YET', when: string, at?: Forward) => Promise<void>;
+  /** A workshop check's cluster track, expected to say `want`; `args` go to the check as they are. */
+  check: (
+    n: number,
+    want: 'PASS' | 'NOT YET',
+    when: string,
+    at?: Forward,
+    args?: string[],
+  ) => Promise<void>;
 }
 
 /** A `kubectl port-forward` of one pod's main and ops ports, as the doc has the learner open. */
@@ -47,41 +54,46 @@ const podOf = async (node: Node, app: string) =>
   );
 
 /**
- * Forwards one pod's main and ops ports to free local ports (kubectl picks
- * them: `:port`). One pod for both, so the counters the check reads are those
- * of the pod the requests went through (skaffold's forward is one pod too).
+ * `kubectl port-forward TARGET :PORT…`: each port to a free local one (kubectl
+ * picks them), as URLs in the order asked.
+ */
+async function portForward(target: string, ...ports: number[]) {
+  const child: ChildProcess = spawn(
+    kubectl,
+    ['-n', 'fig', 'port-forward', target, ...ports.map((p) => `:${p}`)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const local = new Map<number, number>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`port-forward of ${target} did not start`)),
+      30_000,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString().matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g))
+        local.set(Number(m[2]), Number(m[1]));
+      if (ports.every((p) => local.has(p))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`port-forward of ${target} exited ${code}`)));
+  });
+  return { urls: ports.map((p) => `http://127.0.0.1:${local.get(p)}`), stop: () => child.kill() };
+}
+
+/**
+ * Forwards one pod's main and ops ports. One pod for both, so the counters the
+ * check reads are those of the pod the requests went through (skaffold's
+ * forward is one pod too).
  */
 async function forward(
   pod: string,
   port: number,
   ops: number,
 ): Promise<Forward & { stop(): void }> {
-  const child: ChildProcess = spawn(
-    kubectl,
-    ['-n', 'fig', 'port-forward', `pod/${pod}`, `:${port}`, `:${ops}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const local = new Map<number, number>();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`port-forward of ${pod} did not start`)),
-      30_000,
-    );
-    child.stdout!.on('data', (chunk: Buffer) => {
-      for (const m of chunk.toString().matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g))
-        local.set(Number(m[2]), Number(m[1]));
-      if (local.has(port) && local.has(ops)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`port-forward of ${pod} exited ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${local.get(port)}`,
-    ops: `http://127.0.0.1:${local.get(ops)}`,
-    stop: () => child.kill(),
-  };
+  const { urls, stop } = await portForward(`pod/${pod}`, port, ops);
+  return { url: urls[0]!, ops: urls[1]!, stop };
 }
 
 /** `npm run workshop -- load`, the learner's own load command, for `seconds`. */
@@ -162,6 +174,84 @@ function kubectlWithInput(args: string[], text: string) {
     );
     child.stdin!.end(text);
   });
+}
+
+/** Prometheus's answer to a PromQL query: each series' labels and value. */
+async function promQuery(prometheus: string, query: string) {
+  const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as {
+    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  return (body.data?.result ?? []).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+}
+
+/**
+ * 14's cluster track, and the add-on behind it: an OpenTelemetry Collector,
+ * Jaeger and Prometheus built here from their modules (ADR 0517), applied over
+ * the running stage as `skaffold dev -p observability` does. One request's
+ * trace must reach Jaeger across services; Prometheus must find every Fig pod
+ * through the API and scrape its ops port, the frontend's model breaker among
+ * the series. On stage 3a, whose steps have no load scenario: the add-on's
+ * pods stay for its e2e suite, and the next stage's deploy removes them.
+ */
+async function observability(node: Node) {
+  // Before the add-on nothing answers where the doc forwards Jaeger: a port
+  // nothing listens on stands for that forward.
+  await node.check(14, 'NOT YET', 'without the add-on', undefined, [
+    '--jaeger',
+    'http://127.0.0.1:9',
+  ]);
+  await applyVariant(node, 'variants/observability/stage-3a-mirror-model');
+  const jaeger = await portForward('svc/jaeger', 16686);
+  const prometheus = await portForward('svc/prometheus', 9090);
+  try {
+    await node.check(14, 'PASS', 'with the add-on', undefined, ['--jaeger', jaeger.urls[0]!]);
+    const url = prometheus.urls[0]!;
+    const scraped = async () =>
+      new Set(
+        (await promQuery(url, 'up == 1'))
+          .filter((s) => s.labels.job === 'fig-pods')
+          .map((s) => s.labels.pod ?? ''),
+      );
+    const pods = JSON.parse(
+      await node.kc('get', 'pods', '--field-selector=status.phase=Running', '-o', 'json'),
+    ) as {
+      items: {
+        metadata: {
+          name: string;
+          deletionTimestamp?: string;
+          annotations?: Record<string, string>;
+        };
+      }[];
+    };
+    // Every pod that asks to be scraped, but not one on its way out of a rollout.
+    const want = pods.items
+      .filter(
+        (p) =>
+          p.metadata.annotations?.['prometheus.io/scrape'] === 'true' &&
+          !p.metadata.deletionTimestamp,
+      )
+      .map((p) => p.metadata.name);
+    let up = new Set<string>();
+    const all = await until(60, async () => {
+      up = await scraped();
+      return want.length > 0 && want.every((p) => up.has(p));
+    });
+    const missing = want.filter((p) => !up.has(p));
+    node.result(
+      all,
+      `Prometheus scrapes every Fig pod's ops port: ${up.size} targets up${missing.length ? `, not ${missing.join(', ')}` : ''}`,
+    );
+    const breaker = await promQuery(url, 'frontend_model_breaker_state');
+    node.result(
+      breaker.length > 0 &&
+        breaker.every((s) => s.labels.app === 'frontend' && s.labels.pod && s.labels.version),
+      `Prometheus holds the frontend's model breaker state: ${breaker.map((s) => `${s.labels.pod}=${s.value}`).join(', ') || 'no series'}`,
+    );
+  } finally {
+    jaeger.stop();
+    prometheus.stop();
+  }
 }
 
 /**
@@ -432,6 +522,7 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
   },
 
   async 'stage-3a-mirror-model'(node) {
+    await observability(node);
     const f = await forward(await podOf(node, 'gateway'), 8080, 9080);
     try {
       await node.check(11, 'NOT YET', 'before any text is scored', f);

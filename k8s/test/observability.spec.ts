@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -119,5 +119,34 @@ describe.each(withObservability.map((t) => [t.name]))('%s', (name) => {
 
   it('has no ClusterRole: discovery stays in the namespace', () => {
     expect(ofKind(objects(), 'ClusterRole')).toEqual([]);
+  });
+});
+
+/**
+ * test:cluster runs the add-on on the node from images it builds from each
+ * project's Go module (k8s/node/versions.env, ADR 0517), renamed over the
+ * upstream images by deploy.sh: a manifest bumped without the node's pin
+ * would run, on the node, a version it does not name.
+ */
+describe("the node's builds of the add-on's images", () => {
+  const pins = Object.fromEntries(
+    readFileSync(path.join(__dirname, '../node/versions.env'), 'utf8')
+      .split('\n')
+      .flatMap((l) => (/^([A-Z_]+)=(\S+)$/.exec(l) ? [l.split('=') as [string, string]] : [])),
+  );
+  const images = new Set(
+    withObservability.flatMap((t) =>
+      workloads(rendered(t.name))
+        .filter((w) => w.labels['app.kubernetes.io/component'] === 'telemetry')
+        .map((w) => w.containers[0]!.image as string),
+    ),
+  );
+
+  it('are the versions the manifests name', () => {
+    expect([...images].sort()).toEqual([
+      `jaegertracing/jaeger:${pins.JAEGER_VERSION}`,
+      `otel/opentelemetry-collector:${pins.OTELCOL_VERSION}`,
+      `prom/prometheus:${pins.PROMETHEUS_VERSION}`,
+    ]);
   });
 });

@@ -117,8 +117,14 @@ export async function tracing(p: Probe) {
 }
 
 async function jaegerServices(p: Probe, traceId: string): Promise<string[]> {
+  const url = new URL(`/api/traces/${traceId}`, p.options.jaeger).toString();
   for (let i = 0; i < 20; i++) {
-    const res = await p.request(new URL(`/api/traces/${traceId}`, p.options.jaeger).toString());
+    const res = await p.request(url).catch((err: Error) => {
+      throw new Missing(
+        `Jaeger: ${err.message}`,
+        'deploy the observability add-on (skaffold dev -p observability), then kubectl -n fig port-forward svc/jaeger 16686',
+      );
+    });
     if (res.status === 200) {
       const body = JSON.parse(res.text) as {
         data?: { processes: Record<string, { serviceName: string }> }[];
