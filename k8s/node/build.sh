@@ -132,7 +132,7 @@ build_one() {
 
 main() {
   local tools=("$@") rc=0 t
-  [ ${#tools[@]} -eq 0 ] && tools=(kubernetes etcd coredns kube-router)
+  [ ${#tools[@]} -eq 0 ] && tools=(kubernetes etcd coredns kube-router otelcol prometheus jaeger)
   for t in "${tools[@]}"; do build_one "$t" || { rc=1; log "build of $t failed"; }; done
   return $rc
 }
