@@ -14,7 +14,7 @@ import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { startBundle, startRedis } from '@fig/testing';
+import { freePort, startBundle, startRedis } from '@fig/testing';
 
 export interface Node {
   /** The `fig` Service's NodePort, the cluster's front door. */
@@ -196,10 +196,11 @@ async function promQuery(prometheus: string, query: string) {
  */
 async function observability(node: Node) {
   // Before the add-on nothing answers where the doc forwards Jaeger: a port
-  // nothing listens on stands for that forward.
+  // nothing listens on stands for that forward (a free one: fetch refuses
+  // the well-known ports).
   await node.check(14, 'NOT YET', 'without the add-on', undefined, [
     '--jaeger',
-    'http://127.0.0.1:9',
+    `http://127.0.0.1:${await freePort()}`,
   ]);
   await applyVariant(node, 'variants/observability/stage-3a-mirror-model');
   const jaeger = await portForward('svc/jaeger', 16686);

@@ -11,6 +11,7 @@ import { containerPorts, workloads } from './support/workloads';
 // Prometheus finds every Fig pod through the API and scrapes its ops port.
 
 const withObservability = allTargets.filter((t) => t.observability);
+type Mount = { name: string; mountPath: string };
 const scrapeConfig = (name: string) =>
   named(rendered(name), 'ConfigMap', configMapName(name))?.data?.['prometheus.yml'] as string;
 function configMapName(name: string): string {
@@ -114,6 +115,32 @@ describe.each(withObservability.map((t) => [t.name]))('%s', (name) => {
           ? []
           : [`${w.name}: ${JSON.stringify(a)} (ops port ${ops})`];
       });
+    expect(problems).toEqual([]);
+  });
+
+  // The collector's config once reached its pod as `collector-config.yaml`
+  // while it read `config.yaml`: it crash-looped on the first real cluster.
+  it('mounts the config file each telemetry program is told to read', () => {
+    const problems = workloads(objects())
+      .filter((w) => w.labels['app.kubernetes.io/component'] === 'telemetry')
+      .flatMap((w) =>
+        w.containers.flatMap((c) =>
+          ((c.args ?? []) as string[]).flatMap((arg) => {
+            const file = /^--config(?:\.file)?=(.+)$/.exec(arg)?.[1];
+            if (!file) return [];
+            const mount = (c.volumeMounts as Mount[] | undefined)?.find(
+              (m) => m.mountPath === path.posix.dirname(file),
+            );
+            const volume = w.pod.volumes?.find((v: { name: string }) => v.name === mount?.name);
+            const data = named(objects(), 'ConfigMap', volume?.configMap?.name ?? '')?.data ?? {};
+            return Object.hasOwn(data, path.posix.basename(file))
+              ? []
+              : [
+                  `${w.name}: ${file} is not a key of its ConfigMap (${Object.keys(data).join(', ')})`,
+                ];
+          }),
+        ),
+      );
     expect(problems).toEqual([]);
   });
 
