@@ -237,16 +237,23 @@ images() {
     docker_ build -q -t "$COREDNS_IMAGE" "$tmp" >/dev/null
   fi
   # The add-on's Prometheus, Jaeger and collector: static binaries, nothing
-  # else in the image (the manifests mount what they write).
-  local pair image bin
+  # else in the image (the manifests mount what they write), and the upstream
+  # image's ENV where its program reads one: Jaeger's image listens on every
+  # address (its all-in-one config defaults to localhost). Rebuilt when the
+  # recipe or the binary changes (a label holds their hash).
+  local pair image bin env recipe
   for pair in "${NODE_TELEMETRY_IMAGES[@]}"; do
     image="${pair#*=}"
     bin="${image#fig.local/}"
     bin="${bin%%:*}"
-    docker_ image inspect "$image" >/dev/null 2>&1 && continue
+    env=""
+    [ "$bin" = jaeger ] && env='ENV JAEGER_LISTEN_HOST=0.0.0.0\n'
+    # shellcheck disable=SC2059 # the format is ours, with the ENV line in it
+    printf "FROM scratch\n${env}COPY %s /bin/%s\nENTRYPOINT [\"/bin/%s\"]\n" "$bin" "$bin" "$bin" >"$tmp/Dockerfile"
+    recipe="$(cat "$tmp/Dockerfile" "$(node_tool_path "${bin/otel-collector/otelcol}")" | sha256sum | cut -c1-16)"
+    [ "$(docker_ image inspect -f '{{index .Config.Labels "fig.recipe"}}' "$image" 2>/dev/null)" = "$recipe" ] && continue
     cp "$(node_tool_path "${bin/otel-collector/otelcol}")" "$tmp/$bin"
-    printf 'FROM scratch\nCOPY %s /bin/%s\nENTRYPOINT ["/bin/%s"]\n' "$bin" "$bin" "$bin" >"$tmp/Dockerfile"
-    docker_ build -q -t "$image" "$tmp" >/dev/null
+    docker_ build -q --label "fig.recipe=$recipe" -t "$image" "$tmp" >/dev/null
     rm -f "$tmp/$bin"
   done
   rm -rf "$tmp"
