@@ -116,24 +116,35 @@ export async function tracing(p: Probe) {
   p.pass(`log lines with that trace id, from: ${names.join(', ')} (grep ${traceId} ${log})`);
 }
 
+/**
+ * The services of one trace in Jaeger, once two or more have reported, or
+ * whichever had after 20 s. Each service's SDK exports its spans in batches,
+ * every 5 s by default (OTEL_BSP_SCHEDULE_DELAY), so the services of one
+ * trace arrive at different times: the first to arrive is not the answer.
+ */
 async function jaegerServices(p: Probe, traceId: string): Promise<string[]> {
   const url = new URL(`/api/traces/${traceId}`, p.options.jaeger).toString();
-  for (let i = 0; i < 20; i++) {
+  let names: string[] = [];
+  for (let i = 0; i < 40 && names.length < 2; i++) {
+    if (i > 0) await sleep(500);
     const res = await p.request(url).catch((err: Error) => {
       throw new Missing(
         `Jaeger: ${err.message}`,
         'deploy the observability add-on (skaffold dev -p observability), then kubectl -n fig port-forward svc/jaeger 16686',
       );
     });
-    if (res.status === 200) {
-      const body = JSON.parse(res.text) as {
-        data?: { processes: Record<string, { serviceName: string }> }[];
-      };
-      const names = Object.values(body.data?.[0]?.processes ?? {}).map((x) => x.serviceName);
-      if (names.length) return [...new Set(names)];
-    }
-    // The collector batches spans: give it a few seconds.
-    await sleep(500);
+    if (res.status !== 200) continue;
+    const trace = (
+      JSON.parse(res.text) as {
+        data?: {
+          processes: Record<string, { serviceName: string }>;
+          spans: { processID: string; startTime: number }[];
+        }[];
+      }
+    ).data?.[0];
+    // In the order the request reached them: by each one's first span.
+    const spans = [...(trace?.spans ?? [])].sort((a, b) => a.startTime - b.startTime);
+    names = [...new Set(spans.map((s) => trace!.processes[s.processID]?.serviceName ?? '?'))];
   }
-  return [];
+  return names;
 }
