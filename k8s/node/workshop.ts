@@ -241,7 +241,7 @@ async function observability(node: Node) {
     const missing = want.filter((p) => !up.has(p));
     node.result(
       all,
-      `Prometheus scrapes every Fig pod's ops port: ${up.size} targets up${missing.length ? `, not ${missing.join(', ')}` : ''}`,
+      `Prometheus scrapes every Fig pod's ops port: ${want.length - missing.length} of ${want.length} pods up${missing.length ? `; not ${missing.join(', ')}` : ''}`,
     );
     const breaker = await promQuery(url, 'frontend_model_breaker_state');
     node.result(
