@@ -160,7 +160,7 @@ scenario() { # scenario rolling|kill|handover|migrate | workshop STAGE
   kill "$keeper"
   wait "$keeper" 2>/dev/null
   record <"$out"
-  grep -E "^(rollout|failure|load):" "$out" | sed "s/^/    /"
+  grep -E "^(rollout|failure|load|NOTE)" "$out" | sed "s/^/    /"
   if grep -q '^FAIL' "$out"; then
     # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
     dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1
