@@ -241,18 +241,19 @@ images() {
   # image's ENV where its program reads one: Jaeger's image listens on every
   # address (its all-in-one config defaults to localhost). Rebuilt when the
   # recipe or the binary changes (a label holds their hash).
-  local pair image bin env recipe
+  local pair image bin binary env recipe
   for pair in "${NODE_TELEMETRY_IMAGES[@]}"; do
     image="${pair#*=}"
     bin="${image#fig.local/}"
     bin="${bin%%:*}"
+    binary="$(node_tool_path "${bin/otel-collector/otelcol}")"
     env=""
     [ "$bin" = jaeger ] && env='ENV JAEGER_LISTEN_HOST=0.0.0.0\n'
     # shellcheck disable=SC2059 # the format is ours, with the ENV line in it
     printf "FROM scratch\n${env}COPY %s /bin/%s\nENTRYPOINT [\"/bin/%s\"]\n" "$bin" "$bin" "$bin" >"$tmp/Dockerfile"
-    recipe="$(cat "$tmp/Dockerfile" "$(node_tool_path "${bin/otel-collector/otelcol}")" | sha256sum | cut -c1-16)"
+    recipe="$(cat "$tmp/Dockerfile" "$binary" | sha256sum | cut -c1-16)"
     [ "$(docker_ image inspect -f '{{index .Config.Labels "fig.recipe"}}' "$image" 2>/dev/null)" = "$recipe" ] && continue
-    cp "$(node_tool_path "${bin/otel-collector/otelcol}")" "$tmp/$bin"
+    cp "$binary" "$tmp/$bin"
     docker_ build -q --label "fig.recipe=$recipe" -t "$image" "$tmp" >/dev/null
     rm -f "$tmp/$bin"
   done
