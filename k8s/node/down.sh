@@ -93,8 +93,10 @@ sweep() {
   iptables -t nat -S POSTROUTING 2>/dev/null | grep -F 'fig-pods' | sed 's/^-A /-D /' | while read -r rule; do
     eval "iptables -t nat $rule" 2>/dev/null && echo "removed nat rule $rule"
   done
-  iptables -S FORWARD 2>/dev/null | grep -F -- '--comment fig-node' | sed 's/^-A /-D /' | while read -r rule; do
-    eval "iptables $rule" 2>/dev/null && echo "removed FORWARD rule $rule"
+  for chain in FORWARD OUTPUT; do
+    iptables -S "$chain" 2>/dev/null | grep -F -- '--comment fig-node' | sed 's/^-A /-D /' | while read -r rule; do
+      eval "iptables $rule" 2>/dev/null && echo "removed $chain rule $rule"
+    done
   done
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" && echo "removed bridge $NODE_BRIDGE"
   # cgroups kubelet made (kubepods/…), deepest first.

@@ -41,12 +41,11 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 /**
  * A workshop check's cluster track against this node (`npm run workshop --
  * check`, bundled at dist/tools/workshop/run.js by test-cluster.sh). Both ways
- * count: before the step it must say NOT YET, after it PASS. `REPORT` prints
- * the verdict and every line of the check as a NOTE, which gates nothing.
+ * count: before the step it must say NOT YET, after it PASS.
  */
 async function workshopCheck(
   n: number,
-  want: 'PASS' | 'NOT YET' | 'REPORT',
+  want: 'PASS' | 'NOT YET',
   when: string,
   args: string[] = [],
   url = base!,
@@ -61,13 +60,6 @@ async function workshopCheck(
     : stdout.includes(`NOT YET: exercise ${n}`)
       ? 'NOT YET'
       : 'no verdict';
-  if (want === 'REPORT') {
-    const lines = stdout.split('\n').filter((l) => /^\s+[✓✗]/.test(l));
-    console.log(
-      `NOTE workshop check ${n} (cluster track) ${when}: ${verdict}: ${lines.map((l) => l.trim()).join('; ')}`,
-    );
-    return;
-  }
   const why = stdout.split('\n').find((l) => l.trim().startsWith('✗'));
   result(
     verdict === want,

@@ -80,6 +80,21 @@ else
   row "cluster set-up" "$(($(date +%s) - t))" FAILED
   exit 1
 fi
+# The Service range leads to Services only (up.sh, ADR 0518): an address of it
+# that no Service holds is refused on the node, not answered by whatever the
+# host's default route reaches (here, a network that accepts every connection).
+unheld="$(cut -d. -f1,2 <<<"$SERVICE_CIDR").255.254" # SERVICE_CIDR is a /16
+if kc get svc -A -o jsonpath='{.items[*].spec.clusterIP}' | grep -qw "$unheld"; then
+  fail "Service range: $unheld is held by a Service; pick another address to probe"
+else
+  verdict="$(node -e '
+    const s = require("net").connect(4317, process.argv[1]);
+    s.setTimeout(3000, () => { console.log("timeout"); process.exit(1); });
+    s.on("connect", () => { console.log("connected"); process.exit(0); });
+    s.on("error", (e) => { console.log(e.code); process.exit(1); });' "$unheld")"
+  if [ "$verdict" = ENETUNREACH ]; then pass "Service range: $unheld:4317, held by no Service, is unreachable ($verdict)"
+  else fail "Service range: $unheld:4317, held by no Service, was not refused: $verdict"; fi
+fi
 # Every stage below runs with its NetworkPolicies enforced: an edge the
 # architecture uses and a policy forgot fails that stage's e2e suite.
 t=$(date +%s)
@@ -160,7 +175,7 @@ scenario() { # scenario rolling|kill|handover|migrate | workshop STAGE
   kill "$keeper"
   wait "$keeper" 2>/dev/null
   record <"$out"
-  grep -E "^(rollout|failure|load|NOTE)" "$out" | sed "s/^/    /"
+  grep -E "^(rollout|failure|load):" "$out" | sed "s/^/    /"
   if grep -q '^FAIL' "$out"; then
     # What the cluster saw meanwhile: restarts, readiness flips, and each pod's last words.
     dump >"$RUN_DIR/dump-$1-$s.txt" 2>&1

@@ -116,6 +116,17 @@ network() {
     iptables -C FORWARD "$dir" "$NODE_BRIDGE" -m comment --comment fig-node -j ACCEPT 2>/dev/null ||
       iptables -I FORWARD 1 "$dir" "$NODE_BRIDGE" -m comment --comment fig-node -j ACCEPT
   done
+  # An address of the Service range that kube-proxy has not (yet) translated to
+  # a pod leads nowhere, as in any cluster. Here the host's default route leads
+  # to a network that accepts every TCP connection and answers HTTP/2 404, and a
+  # gRPC client that connected in kube-proxy's window kept that connection for
+  # good (ADR 0518). Refused instead, it retries and finds the pod. The filter
+  # chains see addresses after kube-proxy's DNAT, so a translated one passes.
+  local chain
+  for chain in FORWARD OUTPUT; do
+    iptables -C "$chain" -d "$SERVICE_CIDR" -m comment --comment fig-node -j REJECT --reject-with icmp-net-unreachable 2>/dev/null ||
+      iptables -I "$chain" 1 -d "$SERVICE_CIDR" -m comment --comment fig-node -j REJECT --reject-with icmp-net-unreachable
+  done
   echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
   mkdir -p "$NODE_RUN/cni/net.d"
   cat >"$NODE_RUN/cni/net.d/10-fig.conflist" <<JSON
