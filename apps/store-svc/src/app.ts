@@ -21,6 +21,9 @@ export const serverOptions: ChannelOptions = {
   // The largest valid request is a few KiB; a page of 100 entries ~200 KiB.
   'grpc.max_receive_message_length': 64 * 1024,
   'grpc.max_send_message_length': 1024 * 1024,
+  // No channelz service is served here: without it grpc-js keeps no per-call
+  // counters and timestamps for every session and stream.
+  'grpc.enable_channelz': 0,
 };
 
 export interface StoreServerDeps {
