@@ -10,15 +10,23 @@
 // The load rounds alternate frontend and monolith, and the ratio is the median
 // of the per-round ratios, so a burst of other work falls on both alike.
 //
+// --compare <label>=<folder>: also run store-svc and the frontend of another
+// build (a copy of dist/apps made before a change, inside the workspace so its
+// packages resolve) against the same Redis and monolith, in the same rounds,
+// and print each build's ratios and CPU time per request (frontend and its
+// store-svc, from /proc, ADR 0217: it varies far less between rounds than the
+// rate on a shared machine). The report keeps this build's row only.
+//
 // Needs the bundles (npx nx run-many -t build) and redis-server; measures with
 // wrk only (installed first; the run stops when it cannot be).
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
 import { median, root, rssMiB, sleep, startRedis } from './support';
-import { asInImage } from './startup-image';
+import { asInImage, cpuMs } from './startup-image';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
 
 const { values } = parseArgs({
@@ -28,15 +36,30 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     json: { type: 'string', default: path.join(root, 'test-output/bench/frontend-page.json') },
+    compare: { type: 'string', multiple: true },
   },
+});
+
+/** --compare label=folder → [label, absolute folder]. */
+const comparisons = (values.compare ?? []).map((spec) => {
+  const [label, folder] = spec.split('=') as [string, string | undefined];
+  if (!folder || !existsSync(path.join(folder, 'frontend/main.js')))
+    throw new Error(
+      `--compare ${spec}: expected <label>=<a dist/apps folder with frontend/main.js>`,
+    );
+  return [label, path.resolve(folder)] as const;
 });
 
 const started: RunningBundle[] = [];
 
 /** A production bundle started as its image does (traced), timed from spawn to /readyz 200. */
-async function startApp(app: string, env: Record<string, string>) {
+async function startApp(app: string, env: Record<string, string>, distDir?: string) {
   const begin = performance.now();
-  const bundle = await startBundle(app, { ...asInImage(root, env), readyPollMs: 5 });
+  const bundle = await startBundle(app, {
+    ...asInImage(root, env),
+    readyPollMs: 5,
+    ...(distDir ? { distDir } : {}),
+  });
   started.push(bundle);
   return { bundle, port: bundle.port, readyMs: performance.now() - begin };
 }
@@ -45,6 +68,33 @@ function load(url: string) {
   const [seconds, connections] = [Number(values.seconds), Number(values.connections)];
   return { tool: wrkCommand(connections, seconds), ...runWrk(url, connections, seconds) };
 }
+
+const withoutNumbers = (html: string) => html.replace(/\d+/g, '#');
+
+/** A frontend with its own store-svc, as one build runs them. */
+interface PageBuild {
+  label: string;
+  url: string;
+  frontend: RunningBundle;
+  store: RunningBundle;
+}
+
+/** One load run, with the CPU time each of the processes serving it spent per request. */
+function loadWithCpu(url: string, processes: Record<string, RunningBundle>) {
+  const pids = Object.values(processes).map((bundle) => bundle.proc.child.pid);
+  const before = pids.map(cpuMs);
+  const run = load(url);
+  const requests = run.rps * Number(values.seconds);
+  const cpuUsPerRequest = Object.fromEntries(
+    Object.keys(processes).map((name, i) => [
+      name,
+      Number((((cpuMs(pids[i]) - (before[i] ?? 0)) * 1000) / requests).toFixed(1)),
+    ]),
+  );
+  return { ...run, cpuUsPerRequest };
+}
+
+const loadBuild = ({ url, frontend, store }: PageBuild) => loadWithCpu(url, { frontend, store });
 
 async function main() {
   requireWrk();
@@ -80,10 +130,42 @@ async function main() {
     }
     const page = await fetch(url).then((r) => r.text());
     const script = await fetch(`${url}live.js`).then((r) => r.text());
-    const rounds: { frontend: ReturnType<typeof load>; monolith: ReturnType<typeof load> }[] = [];
+    const others: PageBuild[] = [];
+    for (const [label, distDir] of comparisons) {
+      const otherStore = await startApp('store-svc', { REDIS_URL: redisUrl }, distDir);
+      const other = await startApp(
+        'frontend',
+        { ...env, STORE_ADDR: `ipv4:127.0.0.1:${otherStore.port}` },
+        distDir,
+      );
+      const otherUrl = `http://127.0.0.1:${other.port}/`;
+      // The builds must serve the same page, visit counts aside, before they are compared.
+      const otherPage = await fetch(otherUrl).then((r) => r.text());
+      if (withoutNumbers(otherPage) !== withoutNumbers(page))
+        throw new Error(`--compare ${label}: its page differs from this build's`);
+      others.push({ label, url: otherUrl, frontend: other.bundle, store: otherStore.bundle });
+    }
+    const current: PageBuild = {
+      label: 'this build',
+      url,
+      frontend: frontend.bundle,
+      store: store.bundle,
+    };
+    const rounds: {
+      frontend: ReturnType<typeof loadBuild>;
+      monolith: ReturnType<typeof loadWithCpu>;
+      others: ReturnType<typeof loadBuild>[];
+    }[] = [];
     for (let i = 0; i < Number(values.rounds); i++) {
-      // The monolith's page straight from Redis under the same load, in the same round, for scale.
-      rounds.push({ frontend: load(url), monolith: load(monolithUrl) });
+      // Builds take turns going first, so neither always meets a warmer machine.
+      const order = i % 2 ? [...others, current] : [current, ...others];
+      const measured = new Map(order.map((build) => [build, loadBuild(build)]));
+      rounds.push({
+        frontend: measured.get(current) as ReturnType<typeof loadBuild>,
+        others: others.map((build) => measured.get(build) as ReturnType<typeof loadBuild>),
+        // The monolith's page straight from Redis under the same load, in the same round, for scale.
+        monolith: loadWithCpu(monolithUrl, { monolith: monolith.bundle }),
+      });
     }
     const byRatio = [...rounds].sort(
       (a, b) => a.frontend.rps / a.monolith.rps - b.frontend.rps / b.monolith.rps,
@@ -100,6 +182,15 @@ async function main() {
       getPage: middle.frontend,
       monolithGetPage: middle.monolith,
       ratios: rounds.map((r) => Number((r.frontend.rps / r.monolith.rps).toFixed(2))),
+      cpuUsPerRequest: rounds.map((r) => ({
+        ...r.frontend.cpuUsPerRequest,
+        ...r.monolith.cpuUsPerRequest,
+      })),
+      compare: others.map((other, b) => ({
+        label: other.label,
+        ratios: rounds.map((r) => Number(((r.others[b]?.rps ?? NaN) / r.monolith.rps).toFixed(2))),
+        cpuUsPerRequest: rounds.map((r) => r.others[b]?.cpuUsPerRequest),
+      })),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const ratio = result.getPage.rps / result.monolithGetPage.rps;

@@ -17,13 +17,20 @@
 // beside this file; when Go or protoc cannot be had, its row is left out and
 // the report says why. Its JSON is protobuf's (createTime, nextPageToken),
 // Fig's is the API's: the same entries, spelled differently.
+//
+// --compare <label>=<folder>: also run store-svc and the gateway of another
+// build (a copy of dist/apps made before a change, inside the workspace so its
+// packages resolve) in the same rounds, and print each build's ratio to the
+// monolith and the CPU time per request of its gateway and store-svc (ADR
+// 0217). The report keeps this build's rows only.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
+import { cpuMs } from './startup-image';
 import { median, root, startRedis } from './support';
 import { startGrpcGateway } from './transcode/grpc-gateway';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
@@ -35,7 +42,17 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     json: { type: 'string', default: path.join(root, 'test-output/bench/transcode.json') },
     node: { type: 'string', default: process.execPath },
+    compare: { type: 'string', multiple: true },
   },
+});
+/** --compare label=folder → [label, absolute folder]. */
+const comparisons = (values.compare ?? []).map((spec) => {
+  const [label, folder] = spec.split('=') as [string, string | undefined];
+  if (!folder || !existsSync(path.join(folder, 'gateway/main.js')))
+    throw new Error(
+      `--compare ${spec}: expected <label>=<a dist/apps folder with gateway/main.js>`,
+    );
+  return [label, path.resolve(folder)] as const;
 });
 const node = values.node as string;
 const nodeVersion = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -56,31 +73,58 @@ routes:
     proxy: { upstream: monolith }
 `;
 
+/** One wrk run, with the CPU time each of the processes serving it spent per request. */
+function loadWithCpu(url: string, processes: Record<string, RunningBundle>) {
+  const pids = Object.values(processes).map((bundle) => bundle.proc.child.pid);
+  const before = pids.map(cpuMs);
+  const run = runWrk(url, connections, seconds);
+  const requests = run.rps * seconds;
+  const cpuUsPerRequest = Object.fromEntries(
+    Object.keys(processes).map((name, i) => [
+      name,
+      Number((((cpuMs(pids[i]) - (before[i] ?? 0)) * 1000) / requests).toFixed(1)),
+    ]),
+  );
+  return { ...run, cpuUsPerRequest };
+}
+
 async function main() {
   requireWrk();
   const started: RunningBundle[] = [];
   const redis = await startRedis();
   const stops: (() => Promise<void> | void)[] = [];
   try {
-    const [store, monolith] = await Promise.all([
-      startBundle('store-svc', { env: { REDIS_URL: redis.url }, node }),
-      startBundle('monolith', { env: { REDIS_URL: redis.url }, node }),
-    ]);
-    started.push(store, monolith);
-    const storeAddr = `127.0.0.1:${store.port}`;
+    const monolith = await startBundle('monolith', { env: { REDIS_URL: redis.url }, node });
+    started.push(monolith);
     const dir = mkdtempSync(path.join(tmpdir(), 'fig-bench-transcode-'));
     stops.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(path.join(dir, 'routes.yaml'), routes(`http://127.0.0.1:${monolith.port}`));
-    const gateway = await startBundle('gateway', {
-      env: {
-        GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
-        STORE_ADDR: `ipv4:${storeAddr}`,
-        ACCESS_LOG: 'false',
-        MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
-      },
-      node,
-    });
-    started.push(gateway);
+    /** store-svc and the gateway transcoding to it, of this build or another. */
+    const startPath = async (distDir?: string) => {
+      const build = distDir ? { distDir } : {};
+      const store = await startBundle('store-svc', {
+        env: { REDIS_URL: redis.url },
+        node,
+        ...build,
+      });
+      started.push(store);
+      const gateway = await startBundle('gateway', {
+        env: {
+          GATEWAY_ROUTES: path.join(dir, 'routes.yaml'),
+          STORE_ADDR: `ipv4:127.0.0.1:${store.port}`,
+          ACCESS_LOG: 'false',
+          MAX_IN_FLIGHT_PER_CLIENT: String(connections * 2),
+        },
+        node,
+        ...build,
+      });
+      started.push(gateway);
+      return { store, gateway };
+    };
+    const { store, gateway } = await startPath();
+    const others: Record<string, Awaited<ReturnType<typeof startPath>>> = {};
+    for (const [label, distDir] of comparisons) others[label] = await startPath(distDir);
+    const storeAddr = `127.0.0.1:${store.port}`;
     const peer = await startGrpcGateway(storeAddr);
     if (peer.running) stops.push(peer.running.stop);
 
@@ -96,6 +140,20 @@ async function main() {
       monolith: monolithUrl,
       gateway: `http://127.0.0.1:${gateway.port}/api/entries`,
       ...(peer.running ? { 'grpc-gateway': `${peer.running.url}/api/entries` } : {}),
+      ...Object.fromEntries(
+        Object.entries(others).map(([label, other]) => [
+          `gateway@${label}`,
+          `http://127.0.0.1:${other.gateway.port}/api/entries`,
+        ]),
+      ),
+    };
+    /** The processes whose CPU time each target's requests are charged with. */
+    const serving: Record<string, Record<string, RunningBundle>> = {
+      monolith: { monolith },
+      gateway: { gateway, store },
+      ...Object.fromEntries(
+        Object.entries(others).map(([label, other]) => [`gateway@${label}`, other]),
+      ),
     };
     // Every target must answer the same 20 entries before it is timed.
     for (const [name, url] of Object.entries(targets)) {
@@ -103,10 +161,13 @@ async function main() {
       if (body.entries?.length !== 20) throw new Error(`${name} did not list 20 entries at ${url}`);
       runWrk(url, connections, 2);
     }
-    const measured: Record<string, ReturnType<typeof runWrk>[]> = {};
+    const measured: Record<string, ReturnType<typeof loadWithCpu>[]> = {};
+    const names = Object.keys(targets);
     for (let round = 0; round < rounds; round++) {
-      for (const [name, url] of Object.entries(targets)) {
-        (measured[name] ??= []).push(runWrk(url, connections, seconds));
+      // With --compare, every other round runs backwards, so no build always goes first.
+      const order = comparisons.length && round % 2 ? [...names].reverse() : names;
+      for (const name of order) {
+        (measured[name] ??= []).push(loadWithCpu(targets[name] as string, serving[name] ?? {}));
       }
     }
     const perRound = (a: string, b: string) =>
@@ -166,6 +227,10 @@ async function main() {
     }
     const data = {
       measured,
+      compare: Object.keys(others).map((label) => ({
+        label,
+        vsMonolith: perRound(`gateway@${label}`, 'monolith').map((x) => Number(x.toFixed(2))),
+      })),
       peer: peer.running ? { version: peer.version } : { missing: peer.why },
     };
     process.stdout.write(`${JSON.stringify({ rows, data }, null, 2)}\n`);

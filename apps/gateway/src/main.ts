@@ -50,12 +50,7 @@ runMain(async () => {
     logger.warn('REDIS_URL not set: rate limits are counted per replica');
   }
   // grpc-js connects lazily, so a stage without store-svc never dials it.
-  // Channelz keeps per-call counters and timestamps at three levels (channel,
-  // subchannel, socket) for a channelz service the gateway does not serve.
-  const storeClient = createStoreClient({
-    target: config.STORE_ADDR,
-    channelOptions: { 'grpc.enable_channelz': 0 },
-  });
+  const storeClient = createStoreClient({ target: config.STORE_ADDR });
 
   const gateway = new Gateway({
     routes,

@@ -117,6 +117,8 @@ export function grpcTransport(target: string, options: GrpcTransportOptions = {}
     'grpc.initial_reconnect_backoff_ms': 250,
     'grpc.max_reconnect_backoff_ms': 2_000,
     'grpc.max_receive_message_length': 64 * 1024,
+    // No Fig process serves channelz: skip its per-call bookkeeping (as the store client).
+    'grpc.enable_channelz': 0,
     ...options.channelOptions,
   });
 

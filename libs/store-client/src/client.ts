@@ -101,6 +101,10 @@ export function createStoreClient({
     // channel with no address for the gap (ADR 0121).
     'grpc.dns_min_time_between_resolutions_ms': 1_000,
     'grpc.max_receive_message_length': 1024 * 1024,
+    // Channelz keeps per-call counters, timestamps and closures at three
+    // levels (channel, subchannel, socket) for a channelz service no Fig
+    // process serves.
+    'grpc.enable_channelz': 0,
     ...channelOptions,
   });
 }

@@ -207,6 +207,20 @@ describe('store client', () => {
     });
   });
 
+  it("starts calls without grpc-js's caller stack, and leaves the stack limit as it was", async () => {
+    const limit = Error.stackTraceLimit;
+    fake.script.failList = () => ({ code: status.INTERNAL, details: 'bug' });
+    const error = (await guestbook.listEntries({ limit: 5 }).catch((e: unknown) => e)) as AppError;
+    expect(error.code).toBe('INTERNAL');
+    // grpc-js appends the stack it captured when the call started; none was.
+    const callerStack = (error.cause as Error).stack?.split('\nfor call at\n')[1];
+    expect(callerStack).toBeDefined();
+    expect(callerStack).not.toMatch(/^\s+at /m);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(await guestbook.getStats()).toMatchObject({ visits: 9 });
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   it('retries ListEntries on UNAVAILABLE, a keyed AddEntry once, and an AddEntry without a key never', async () => {
     let listFailures = 1;
     fake.script.failList = () =>
