@@ -19,13 +19,12 @@
 //
 // Needs the bundles (npx nx run-many -t build) and redis-server; measures with
 // wrk only (installed first; the run stops when it cannot be).
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
-import { median, root, rssMiB, sleep, startRedis } from './support';
+import { appBuildComparisons, median, root, rssMiB, sleep, startRedis } from './support';
 import { asInImage, cpuMs } from './startup-image';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
 
@@ -40,15 +39,7 @@ const { values } = parseArgs({
   },
 });
 
-/** --compare label=folder → [label, absolute folder]. */
-const comparisons = (values.compare ?? []).map((spec) => {
-  const [label, folder] = spec.split('=') as [string, string | undefined];
-  if (!folder || !existsSync(path.join(folder, 'frontend/main.js')))
-    throw new Error(
-      `--compare ${spec}: expected <label>=<a dist/apps folder with frontend/main.js>`,
-    );
-  return [label, path.resolve(folder)] as const;
-});
+const comparisons = appBuildComparisons(values.compare, 'frontend');
 
 const started: RunningBundle[] = [];
 

@@ -1,6 +1,6 @@
 // Small helpers every benchmark shares. Ports and Redis come from
 // @fig/testing, as for the tests and npm start: one rule for free ports.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
 
@@ -13,6 +13,21 @@ export { freePort, startRedis } from '@fig/testing';
 export const root = findRoot(__dirname);
 /** Where the benchmarks' own bundled helpers (upstream, express-proxy) live. */
 export const bundled = (name: string) => path.join(root, 'dist/tools/bench', `${name}.js`);
+
+/**
+ * `--compare label=folder` options → [label, absolute folder], each folder a
+ * copy of dist/apps holding `<app>/main.js`: another build measured beside this one.
+ */
+export function appBuildComparisons(specs: string[] | undefined, app: string) {
+  return (specs ?? []).map((spec) => {
+    const [label, folder] = spec.split('=') as [string, string | undefined];
+    if (!folder || !existsSync(path.join(folder, app, 'main.js')))
+      throw new Error(
+        `--compare ${spec}: expected <label>=<a dist/apps folder with ${app}/main.js>`,
+      );
+    return [label, path.resolve(folder)] as const;
+  });
+}
 
 export const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

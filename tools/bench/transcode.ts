@@ -24,14 +24,14 @@
 // monolith and the CPU time per request of its gateway and store-svc (ADR
 // 0217). The report keeps this build's rows only.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
 import { cpuMs } from './startup-image';
-import { median, root, startRedis } from './support';
+import { appBuildComparisons, median, root, startRedis } from './support';
 import { startGrpcGateway } from './transcode/grpc-gateway';
 import { requireWrk, runWrk, wrkCommand } from './wrk';
 
@@ -45,15 +45,7 @@ const { values } = parseArgs({
     compare: { type: 'string', multiple: true },
   },
 });
-/** --compare label=folder → [label, absolute folder]. */
-const comparisons = (values.compare ?? []).map((spec) => {
-  const [label, folder] = spec.split('=') as [string, string | undefined];
-  if (!folder || !existsSync(path.join(folder, 'gateway/main.js')))
-    throw new Error(
-      `--compare ${spec}: expected <label>=<a dist/apps folder with gateway/main.js>`,
-    );
-  return [label, path.resolve(folder)] as const;
-});
+const comparisons = appBuildComparisons(values.compare, 'gateway');
 const node = values.node as string;
 const nodeVersion = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const [rounds, seconds, connections] = [values.rounds, values.seconds, values.connections].map(
