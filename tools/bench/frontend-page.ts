@@ -24,9 +24,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport } from './report';
-import { appBuildComparisons, median, root, rssMiB, sleep, startRedis } from './support';
-import { asInImage, cpuMs } from './startup-image';
-import { requireWrk, runWrk, wrkCommand } from './wrk';
+import { appBuildComparisons, median, pids, root, rssMiB, sleep, startRedis } from './support';
+import { asInImage } from './startup-image';
+import { requireWrk, runWrkWithCpu, wrkCommand } from './wrk';
 
 const { values } = parseArgs({
   options: {
@@ -55,11 +55,6 @@ async function startApp(app: string, env: Record<string, string>, distDir?: stri
   return { bundle, port: bundle.port, readyMs: performance.now() - begin };
 }
 
-function load(url: string) {
-  const [seconds, connections] = [Number(values.seconds), Number(values.connections)];
-  return { tool: wrkCommand(connections, seconds), ...runWrk(url, connections, seconds) };
-}
-
 const withoutNumbers = (html: string) => html.replace(/\d+/g, '#');
 
 /** A frontend with its own store-svc, as one build runs them. */
@@ -72,17 +67,11 @@ interface PageBuild {
 
 /** One load run, with the CPU time each of the processes serving it spent per request. */
 function loadWithCpu(url: string, processes: Record<string, RunningBundle>) {
-  const pids = Object.values(processes).map((bundle) => bundle.proc.child.pid);
-  const before = pids.map(cpuMs);
-  const run = load(url);
-  const requests = run.rps * Number(values.seconds);
-  const cpuUsPerRequest = Object.fromEntries(
-    Object.keys(processes).map((name, i) => [
-      name,
-      Number((((cpuMs(pids[i]) - (before[i] ?? 0)) * 1000) / requests).toFixed(1)),
-    ]),
-  );
-  return { ...run, cpuUsPerRequest };
+  const [connections, seconds] = [Number(values.connections), Number(values.seconds)];
+  return {
+    tool: wrkCommand(connections, seconds),
+    ...runWrkWithCpu(url, connections, seconds, pids(processes)),
+  };
 }
 
 const loadBuild = ({ url, frontend, store }: PageBuild) => loadWithCpu(url, { frontend, store });

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findRoot } from '@fig/stages';
+import type { RunningBundle } from '@fig/testing';
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -120,3 +121,7 @@ export function reportStartup(service: string, startups: Startup[], note = '') {
   );
   return startup;
 }
+
+/** Named bundles → their process ids, for the CPU time charged to each. */
+export const pids = (bundles: Record<string, RunningBundle>) =>
+  Object.fromEntries(Object.entries(bundles).map(([name, b]) => [name, b.proc.child.pid]));

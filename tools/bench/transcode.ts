@@ -30,10 +30,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBundle, type RunningBundle } from '@fig/testing';
 import { writeBenchReport, type BenchRow } from './report';
-import { cpuMs } from './startup-image';
-import { appBuildComparisons, median, root, startRedis } from './support';
+import { appBuildComparisons, median, pids, root, startRedis } from './support';
 import { startGrpcGateway } from './transcode/grpc-gateway';
-import { requireWrk, runWrk, wrkCommand } from './wrk';
+import { requireWrk, runWrk, runWrkWithCpu, wrkCommand } from './wrk';
 
 const { values } = parseArgs({
   options: {
@@ -66,19 +65,8 @@ routes:
 `;
 
 /** One wrk run, with the CPU time each of the processes serving it spent per request. */
-function loadWithCpu(url: string, processes: Record<string, RunningBundle>) {
-  const pids = Object.values(processes).map((bundle) => bundle.proc.child.pid);
-  const before = pids.map(cpuMs);
-  const run = runWrk(url, connections, seconds);
-  const requests = run.rps * seconds;
-  const cpuUsPerRequest = Object.fromEntries(
-    Object.keys(processes).map((name, i) => [
-      name,
-      Number((((cpuMs(pids[i]) - (before[i] ?? 0)) * 1000) / requests).toFixed(1)),
-    ]),
-  );
-  return { ...run, cpuUsPerRequest };
-}
+const loadWithCpu = (url: string, processes: Record<string, RunningBundle>) =>
+  runWrkWithCpu(url, connections, seconds, pids(processes));
 
 async function main() {
   requireWrk();

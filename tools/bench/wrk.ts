@@ -6,6 +6,7 @@
 // instrument, whose figures would not be comparable.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpuMs } from './startup-image';
 
 export const has = (cmd: string) =>
   spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0 ||
@@ -107,4 +108,28 @@ export function runWrk(url: string, connections: number, seconds: number): WrkRe
   const result = parseWrk(run.stdout);
   if (!Number.isFinite(result.rps)) throw new Error(`wrk printed no rate:\n${run.stdout}`);
   return result;
+}
+
+/**
+ * One wrk run, with the CPU time each named process spent per request while it
+ * ran (from /proc, ADR 0217: it varies far less between rounds than the rate
+ * does on a shared machine).
+ */
+export function runWrkWithCpu(
+  url: string,
+  connections: number,
+  seconds: number,
+  processes: Record<string, number | undefined>,
+) {
+  const pids = Object.values(processes);
+  const before = pids.map(cpuMs);
+  const run = runWrk(url, connections, seconds);
+  const requests = run.rps * seconds;
+  const cpuUsPerRequest = Object.fromEntries(
+    Object.keys(processes).map((name, i) => [
+      name,
+      Number((((cpuMs(pids[i]) - (before[i] ?? 0)) * 1000) / requests).toFixed(1)),
+    ]),
+  );
+  return { ...run, cpuUsPerRequest };
 }
