@@ -10,6 +10,7 @@
 // docs/workshop/README.md). 14 runs the observability add-on from images built
 // here (ADR 0517).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -129,6 +130,41 @@ async function versions(base: string, n: number) {
     seen[version] = (seen[version] ?? 0) + 1;
   }
   return seen;
+}
+
+/**
+ * Polls the front door, one new connection per read (as a check or a learner's
+ * browser opens), until `n` reads in a row are answered by `version`; the
+ * seconds that took, or null after `seconds`. After a rollout of the gateway,
+ * a pod that is draining still answers until kube-proxy has dropped it from
+ * the NodePort's rules, through the connections it holds to the old side.
+ */
+async function settledOn(base: string, version: string, n = 20, seconds = 30) {
+  const start = performance.now();
+  const read = () =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get(`${base}/api/info`, { agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c));
+          res.on('end', () => {
+            try {
+              resolve((JSON.parse(body) as { version: string }).version);
+            } catch {
+              resolve(`status ${res.statusCode}`);
+            }
+          });
+        })
+        .on('error', reject)
+        .setTimeout(5_000, function (this: http.ClientRequest) {
+          this.destroy(new Error('no answer in 5 s'));
+        });
+    });
+  const settled = await until(seconds, async () => {
+    for (let i = 0; i < n; i++) if ((await read()) !== version) return false;
+    return true;
+  });
+  return settled ? Math.round(performance.now() - start) / 1000 : null;
 }
 
 const readyReplicas = async (node: Node, kind: string, name: string) =>
@@ -402,6 +438,13 @@ const stages: Record<string, (node: Node) => Promise<void>> = {
         );
         await node.kc('rollout', 'restart', 'deploy/gateway');
         await node.kc('rollout', 'status', 'deploy/gateway', '--timeout=120s');
+        // `rollout status` returns as the last old gateway pod starts to
+        // drain; the check waits, as a learner re-running it would, until
+        // the NodePort no longer reaches it (bounded: the check then fails).
+        const after = await settledOn(node.base, version);
+        console.log(
+          `load: gateway restarted, every new connection answered by ${version} ${after === null ? 'not within 30 s' : `${after} s after the rollout`}`,
+        );
       };
       await switchTo('v2');
       await node.check(5, 'PASS', 'after the switch to green');
