@@ -31,6 +31,24 @@ $(for pair in "${NODE_TELEMETRY_IMAGES[@]}"; do
     image="${pair#*=}"
     echo "  - { name: ${pair%%=*}, newName: ${image%:*}, newTag: \"${image##*:}\" }"
   done)
+# The store's and the model's gRPC clients log how they resolve and balance
+# (state changes and DNS answers, not calls), so the pod logs a failed
+# scenario keeps show which addresses a channel had when a call waited for
+# one. A diagnostic of this node only: the overlays leave it off.
+patches:
+  - target: { kind: Deployment, name: "frontend|frontend-v2|gateway" }
+    patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: { name: any }
+      spec:
+        template:
+          spec:
+            containers:
+              - name: app
+                env:
+                  - { name: GRPC_TRACE, value: "dns_resolver,round_robin,pick_first" }
+                  - { name: GRPC_VERBOSITY, value: DEBUG }
 YAML
   bash "$REPO_ROOT/k8s/redis-password.sh" >/dev/null
   kc kustomize --load-restrictor LoadRestrictionsNone "$dir" | sed 's/imagePullPolicy: IfNotPresent/imagePullPolicy: Never/'
