@@ -15,9 +15,9 @@ export const serverOptions: ChannelOptions = {
   // Ping idle connections so a vanished client (node gone, no FIN) is noticed.
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
-  // Recycle connections so clients re-resolve DNS and spread onto new replicas.
-  'grpc.max_connection_age_ms': 5 * 60_000,
-  'grpc.max_connection_age_grace_ms': 30_000,
+  // No grace after a connection's max age (below): only new calls move, and a
+  // WatchEntries stream stays on its connection until it ends or store-svc
+  // shuts down, instead of being cut (and every browser resynced) each time.
   // The largest valid request is a few KiB; a page of 100 entries ~200 KiB.
   'grpc.max_receive_message_length': 64 * 1024,
   'grpc.max_send_message_length': 1024 * 1024,
@@ -26,19 +26,39 @@ export const serverOptions: ChannelOptions = {
   // without it in-flight calls outlive the shutdown budget (main.spec.ts).
 };
 
+/**
+ * How long a client connection lives before store-svc asks the client to make
+ * a new one (a GOAWAY; grpc-js adds ±10 % jitter). Clients resolve
+ * `store-svc` (a headless Service) only when a connection changes, so this is
+ * how a channel that started while one replica was ready learns of the
+ * others. At 5 minutes a rolling update a minute after a deploy found every
+ * frontend connected to one old replica only: when it drained, its health
+ * said NOT_SERVING to all of them at once and the frontend Service had no
+ * ready pod for 2 s (ADR 0121).
+ */
+export const maxConnectionAgeMs = 30_000;
+
 export interface StoreServerDeps {
   redis: RedisClient;
   /** A second connection for pub/sub (a subscribed connection runs no other commands). */
   subscriber: RedisClient;
   logger: Logger;
   registry: Registry;
+  /** Tests shorten it; see `maxConnectionAgeMs`. */
+  connectionAgeMs?: number;
 }
 
 /** store-svc without listening: StoreService, health and reflection on one gRPC server. */
-export function createStoreServer({ redis, subscriber, logger, registry }: StoreServerDeps) {
+export function createStoreServer({
+  redis,
+  subscriber,
+  logger,
+  registry,
+  connectionAgeMs = maxConnectionAgeMs,
+}: StoreServerDeps) {
   const health = new StoreHealth();
   const feed = new EntryFeed(subscriber, logger);
-  const server = new Server(serverOptions);
+  const server = new Server({ ...serverOptions, 'grpc.max_connection_age_ms': connectionAgeMs });
   server.addService(
     StoreServiceService,
     createStoreService({

@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import {
+  connectivityState,
+  status,
+  type Client,
+  type ClientReadableStream,
+  type StatusObject,
+} from '@grpc/grpc-js';
 import { RedisGuestbook } from '@fig/guestbook-redis';
 import type { StoreServiceClient, WatchEntriesResponse } from '@fig/proto';
 import { startRedis, type RedisServer } from '@fig/testing';
@@ -14,6 +20,23 @@ async function watch(client: StoreServiceClient) {
   await once(stream, 'metadata');
   const next = () => once(stream, 'data').then(([res]) => (res as WatchEntriesResponse).entry);
   return { stream, ended, next };
+}
+
+type Channel = ReturnType<Client['getChannel']>;
+
+/** Every state `channel` passes through for `ms`, starting with the current one. */
+function statesFor(channel: Channel, ms: number): Promise<connectivityState[]> {
+  const states = [channel.getConnectivityState(false)];
+  const deadline = Date.now() + ms;
+  return new Promise((resolve) => {
+    const next = () =>
+      channel.watchConnectivityState(states.at(-1)!, deadline, (err) => {
+        if (err) return resolve(states); // the deadline passed with no change
+        states.push(channel.getConnectivityState(false));
+        next();
+      });
+    next();
+  });
 }
 
 describe('WatchEntries across replicas', () => {
@@ -60,6 +83,32 @@ describe('WatchEntries across replicas', () => {
     );
     expect(await next).toMatchObject({ id: entry.id, text: 'legacy write', sentiment: undefined });
     watcher.stream.cancel();
+  });
+
+  it('recycles a client connection at its max age, so the client re-resolves; an open watch keeps its stream', async () => {
+    const running = await startStore(redis.url, { connectionAgeMs: 300 });
+    try {
+      const watcher = await watch(running.client);
+      const channel = running.client.getChannel();
+      expect(channel.getConnectivityState(false)).toBe(connectivityState.READY);
+      // GOAWAY at ~300 ms: the channel leaves READY for a new connection.
+      const states = await statesFor(channel, 1_000);
+      expect(states[0]).toBe(connectivityState.READY);
+      expect(states.slice(1)).toContain(connectivityState.IDLE);
+      // New calls go over the new connection; the stream opened before the
+      // GOAWAY is not cut (no grace) and still delivers.
+      const next = watcher.next();
+      const { entry } = await call(running.client, running.client.addEntry, {
+        author: 'Ada',
+        text: 'after the recycle',
+        idempotencyKey: '',
+        sentiment: undefined,
+      });
+      expect(await next).toEqual(entry);
+      watcher.stream.cancel();
+    } finally {
+      await running.stop();
+    }
   });
 
   it('ends open streams with OK when the server shuts down', async () => {

@@ -17,12 +17,21 @@ export interface RunningStore {
 }
 
 /** store-svc in this process on a free port, with its own Redis connections, as main.ts wires it. */
-export async function startStore(redisUrl: string): Promise<RunningStore> {
+export async function startStore(
+  redisUrl: string,
+  { connectionAgeMs }: { connectionAgeMs?: number } = {},
+): Promise<RunningStore> {
   const redis = await connectRedis({ url: redisUrl, logger: silent, name: 'store-test' });
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   const registry = new Registry();
-  const store = createStoreServer({ redis, subscriber, logger: silent, registry });
+  const store = createStoreServer({
+    redis,
+    subscriber,
+    logger: silent,
+    registry,
+    connectionAgeMs,
+  });
   await store.feed.start();
   const port = await store.listen(0, '127.0.0.1');
   const client = createStoreClient({ target: `127.0.0.1:${port}` });

@@ -16,8 +16,9 @@ SERVER_OPTIONS = [
     # Ping idle connections so a vanished client (node gone, no FIN) is noticed.
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
-    # Recycle connections so clients re-resolve DNS and spread onto new replicas.
-    ("grpc.max_connection_age_ms", 5 * 60_000),
+    # Recycle connections so clients re-resolve DNS and spread onto replicas
+    # that became ready after they connected: 30 s, as store-svc (ADR 0121).
+    ("grpc.max_connection_age_ms", 30_000),
     ("grpc.max_connection_age_grace_ms", 30_000),
     # The largest valid request is 64 texts of 280 code points (< 72 KiB).
     ("grpc.max_receive_message_length", 128 * 1024),
