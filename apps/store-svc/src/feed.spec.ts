@@ -22,6 +22,10 @@ async function watch(client: StoreServiceClient) {
   return { stream, ended, next };
 }
 
+/** Adds an entry through `client`, as a writer would. */
+const add = (client: StoreServiceClient, text: string) =>
+  call(client, client.addEntry, { author: 'Ada', text, idempotencyKey: '', sentiment: undefined });
+
 type Channel = ReturnType<Client['getChannel']>;
 
 /** Every state `channel` passes through for `ms`, starting with the current one. */
@@ -61,12 +65,7 @@ describe('WatchEntries across replicas', () => {
     const onA = await watch(a.client);
     const onB = await watch(b.client);
     const [fromA, fromB] = [onA.next(), onB.next()];
-    const { entry } = await call(c.client, c.client.addEntry, {
-      author: 'Ada',
-      text: 'live',
-      idempotencyKey: '',
-      sentiment: undefined,
-    });
+    const { entry } = await add(c.client, 'live');
     expect(await fromA).toEqual(entry);
     expect(await fromB).toEqual(entry);
     onA.stream.cancel();
@@ -98,12 +97,7 @@ describe('WatchEntries across replicas', () => {
       // New calls go over the new connection; the stream opened before the
       // GOAWAY is not cut (no grace) and still delivers.
       const next = watcher.next();
-      const { entry } = await call(running.client, running.client.addEntry, {
-        author: 'Ada',
-        text: 'after the recycle',
-        idempotencyKey: '',
-        sentiment: undefined,
-      });
+      const { entry } = await add(running.client, 'after the recycle');
       expect(await next).toEqual(entry);
       watcher.stream.cancel();
     } finally {
