@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import request from 'supertest';
 import { securityHeaders } from './security-headers';
 
 /** The CSP a page gets from an app with these headers and this `trust proxy` setting. */
@@ -9,15 +8,8 @@ async function cspFor(trustProxy: string | false, headers: Record<string, string
   app.set('trust proxy', trustProxy);
   app.use(securityHeaders());
   app.get('/', (_req, res) => res.type('html').send('<p>page</p>'));
-  const server: Server = createServer(app).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  try {
-    const { port } = server.address() as AddressInfo;
-    const res = await fetch(`http://127.0.0.1:${port}/`, { headers });
-    return res.headers.get('content-security-policy') ?? '';
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+  const res = await request(app).get('/').set(headers).expect(200);
+  return res.get('content-security-policy') ?? '';
 }
 
 describe('the security headers of the page', () => {
